@@ -1,0 +1,43 @@
+"""S3 general-purpose bucket naming rules, checked before any AWS call."""
+
+from __future__ import annotations
+
+import re
+
+_ALLOWED = re.compile(r"^[a-z0-9.-]+$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+class InvalidBucketName(ValueError):
+    """The name breaks an S3 naming rule; the message names the rule and the fix."""
+
+
+def validate_bucket_name(name: str) -> str:
+    """Return `name` when S3 would accept it as a general-purpose bucket name, else raise."""
+    if not isinstance(name, str):
+        raise InvalidBucketName(f"bucket name must be a string, not {type(name).__name__}")
+    if not 3 <= len(name) <= 63:
+        raise InvalidBucketName(f"{name!r} is {len(name)} characters long: use 3 to 63 characters")
+    if not _ALLOWED.match(name):
+        bad = sorted({c for c in name if not re.match(r"[a-z0-9.-]", c)})
+        raise InvalidBucketName(
+            f"{name!r} contains {''.join(bad)!r}: use only lowercase letters, digits, hyphens (-) and periods (.)"
+        )
+    if ".." in name:
+        raise InvalidBucketName(f"{name!r} has two adjacent periods: separate labels with a single period")
+    for label in name.split("."):
+        if not (label[:1].isalnum() and label[-1:].isalnum()):
+            raise InvalidBucketName(
+                f"{name!r}: the label {label!r} must begin and end with a letter or digit"
+            )
+    if _IP_ADDRESS.match(name):
+        raise InvalidBucketName(f"{name!r} is formatted as an IP address: bucket names must not be")
+    for prefix in RESERVED_PREFIXES:
+        if name.startswith(prefix):
+            raise InvalidBucketName(f"{name!r} starts with the reserved prefix {prefix!r}: choose another start")
+    for suffix in RESERVED_SUFFIXES:
+        if name.endswith(suffix):
+            raise InvalidBucketName(f"{name!r} ends with the reserved suffix {suffix!r}: choose another ending")
+    return name

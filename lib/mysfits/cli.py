@@ -1,0 +1,115 @@
+"""The `mysfits` command: the local cloud, the headless runner and cleanup."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+import requests
+
+from .errors import WorkshopError
+from .local import client, control
+
+
+def _print_json(document: object) -> None:
+    print(json.dumps(document, indent=2))
+
+
+def _local_start(args: argparse.Namespace) -> int:
+    if not args.detach:
+        running = client.find_running()
+        if running is not None:
+            print(f"a local cloud is already running at {running.endpoint_url} (pid {running.pid})")
+            return 0
+        if control.port_in_use(args.port):
+            raise control.LocalCloudError(
+                f"port {args.port} is already in use by another program: stop it, or choose another "
+                "port with `mysfits local start --port N`"
+            )
+        from .local import server
+
+        return server.main(["--port", str(args.port)])
+    info, already = control.start_detached(args.port)
+    verb = "is already running" if already else "started"
+    print(f"local cloud {verb} at {info.endpoint_url} (pid {info.pid}); stop it with `mysfits local stop`")
+    return 0
+
+
+def _local_stop(args: argparse.Namespace) -> int:
+    stopped = control.stop()
+    print(f"stopped the local cloud (pid {stopped.pid})" if stopped else "no local cloud was running")
+    return 0
+
+
+def _local_status(args: argparse.Namespace) -> int:
+    info = client.find_running()
+    if info is None:
+        _print_json({"running": False, "endpoint_url": None, "pid": None})
+        return 1
+    _print_json({"running": True, **info.as_json(), **(client.answers(info.endpoint_url) or {})})
+    return 0
+
+
+def _require_running() -> client.LocalCloudInfo:
+    info = client.find_running()
+    if info is None:
+        raise WorkshopError("no local cloud is running: start one with `mysfits local start --detach`")
+    return info
+
+
+def _local_endpoints(args: argparse.Namespace) -> int:
+    _print_json(client.endpoints(_require_running().endpoint_url))
+    return 0
+
+
+def _local_reset(args: argparse.Namespace) -> int:
+    info = _require_running()
+    requests.post(f"{info.endpoint_url}{client.CONTROL_PREFIX}/reset", timeout=30).raise_for_status()
+    print(f"the local cloud at {info.endpoint_url} now holds no resources")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import runner
+
+    return runner.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mysfits", description="Mythical Mysfits workshop tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="the embedded local cloud").add_subparsers(dest="action", required=True)
+    start = local.add_parser("start", help="start the local cloud (foreground unless --detach)")
+    start.add_argument("--port", type=int, default=client.DEFAULT_PORT, help="loopback port (default %(default)s)")
+    start.add_argument("--detach", action="store_true", help="run in the background and return")
+    start.set_defaults(func=_local_start)
+    local.add_parser("stop", help="stop the local cloud and everything it runs").set_defaults(func=_local_stop)
+    local.add_parser("status", help="JSON status; exit 1 when none runs").set_defaults(func=_local_status)
+    local.add_parser("endpoints", help="JSON list of data-plane endpoints").set_defaults(func=_local_endpoints)
+    local.add_parser("reset", help="delete every resource in the local cloud").set_defaults(func=_local_reset)
+
+    run = commands.add_parser("run", help="run the notebooks headless with papermill")
+    run.add_argument("--target", choices=["local", "aws"], default="local")
+    run.add_argument("--only", default="", help="comma-separated notebook numbers, e.g. 01,02")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+                     help="notebook parameter (repeatable); values are parsed as JSON when they can be")
+    run.add_argument("--keep", action="store_true", help="leave a local cloud started for the run running")
+    run.add_argument("--output-dir", default="runs", help="where executed notebooks go (default %(default)s)")
+    run.set_defaults(func=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except WorkshopError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

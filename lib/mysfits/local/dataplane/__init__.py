@@ -1,0 +1,1 @@
+"""Make what moto only records actually run: website endpoints, tasks, load balancers."""

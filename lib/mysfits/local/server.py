@@ -1,0 +1,108 @@
+"""The local cloud process: moto's control plane behind our gateway, plus the data plane.
+
+Run as `python -m mysfits.local.server --port N`; `mysfits local start` does that for you.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from importlib.metadata import version
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from . import client
+from .endpoints import LOOPBACK, EndpointRegistry
+
+
+class PortBusy(OSError):
+    """The requested port already has a listener."""
+
+
+class LocalCloud:
+    """One local cloud: control plane, fixes and data plane, serving on one loopback port."""
+
+    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = ""):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+        from .dataplane import s3_website
+        from .gateway import Gateway
+
+        self.registry = EndpointRegistry()
+        self._s3_website = s3_website
+        self._refresh_lock = threading.Lock()
+        self._started = time.time()
+        self.log_file = log_file
+        moto = DomainDispatcherApplication(create_backend_app)
+        self.app = Gateway(moto, self.registry, self.health, self.refresh, self.reset)
+        try:
+            self._server: BaseWSGIServer = make_server(
+                LOOPBACK, port, self.app, threaded=True, request_handler=MotoRequestHandler
+            )
+        except OSError as error:
+            raise PortBusy(
+                f"port {port} on {LOOPBACK} is already in use ({error.strerror}): stop what listens "
+                f"there, or start on another port with `mysfits local start --port N`"
+            ) from error
+        self.port = self._server.server_port
+        self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
+
+    def start(self) -> "LocalCloud":
+        self._thread.start()
+        return self
+
+    def health(self) -> dict[str, Any]:
+        return {"service": "mysfits-local-cloud", "pid": os.getpid(), "port": self.port,
+                "endpoint_url": self.endpoint_url, "log_file": self.log_file,
+                "moto_version": version("moto"), "uptime_seconds": round(time.time() - self._started, 1)}
+
+    def refresh(self) -> None:
+        """Bring the data plane in line with the control plane's state."""
+        with self._refresh_lock:
+            self._s3_website.reconcile(self.registry)
+
+    def reset(self) -> None:
+        """Forget every resource, as a brand-new account would look."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        self.registry.close_all()
+        moto_api_backend.reset()
+
+    def stop(self) -> None:
+        self.registry.close_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mysfits.local.server", description=__doc__)
+    parser.add_argument("--port", type=int, default=client.DEFAULT_PORT)
+    parser.add_argument("--log-file", default="")
+    args = parser.parse_args(argv)
+    try:
+        cloud = LocalCloud(args.port, args.log_file).start()
+    except PortBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    info = client.LocalCloudInfo(cloud.endpoint_url, os.getpid(), cloud.port, args.log_file)
+    client.write_state(info)
+    print(f"local cloud listening on {cloud.endpoint_url} (pid {os.getpid()})", flush=True)
+    try:
+        stopping.wait()
+    finally:
+        cloud.stop()
+        client.clear_state(os.getpid())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

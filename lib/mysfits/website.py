@@ -1,0 +1,251 @@
+"""Module 1: an S3 bucket that hosts the site, its least-privilege read policy, website hosting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from botocore.exceptions import ClientError
+
+from . import paths
+from .awsurls import website_url
+from .bucketnames import InvalidBucketName, validate_bucket_name
+from .checks import Check
+from .errors import BucketNameTaken, error_code, http_status
+from .workshop import Workshop
+
+__all__ = [
+    "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
+    "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
+    "check_website", "delete_site_bucket", "ensure_public_read", "ensure_site_bucket", "ensure_website",
+    "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
+]
+
+_NO_CACHE_TYPES = ("text/html", "application/json")
+
+
+@dataclass(frozen=True)
+class SiteBucket:
+    """The bucket that holds the site."""
+
+    name: str
+    region: str
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.name}"
+
+
+@dataclass(frozen=True)
+class Website:
+    """A bucket's website endpoint: the AWS URL and where it is reachable from here."""
+
+    bucket: str
+    aws_url: str
+    url: str
+    index_document: str
+    error_document: str
+
+
+def _bucket_name(bucket: SiteBucket | str) -> str:
+    return bucket.name if isinstance(bucket, SiteBucket) else bucket
+
+
+def ensure_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
+    """Create the site bucket if it is missing (tagged for cleanup); return it either way."""
+    name = validate_bucket_name(name or ws.names.site_bucket)
+    s3 = ws.client("s3")
+    request: dict[str, Any] = {"Bucket": name}
+    if ws.region != "us-east-1":
+        request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
+    try:
+        s3.create_bucket(**request)
+    except ClientError as error:
+        if error_code(error) == "BucketAlreadyExists":
+            raise BucketNameTaken(
+                f"the bucket name {name!r} is taken by another AWS account (names are global): "
+                "choose another with the notebook's bucket_name parameter, or another prefix"
+            ) from error
+        if error_code(error) != "BucketAlreadyOwnedByYou":
+            raise
+    s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
+    return SiteBucket(name, ws.region)
+
+
+def check_block_public_access(ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]) -> Check:
+    """Compare the bucket's Block Public Access settings with `expect` (missing settings count as off)."""
+    name = _bucket_name(bucket)
+    try:
+        found = ws.client("s3").get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    except ClientError as error:
+        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
+            raise
+        found = {}
+    actual = {key: bool(found.get(key, False)) for key in expect}
+    shown = ", ".join(f"{k}={v}" for k, v in actual.items())
+    return Check(f"Block Public Access on {name}", actual == expect, shown, {"actual": actual, "expected": expect})
+
+
+def site_files(config: dict[str, Any] | None = None) -> dict[str, tuple[bytes, str]]:
+    """Every object of the site: key → (body, content type); data and config.json included."""
+    files: dict[str, tuple[bytes, str]] = {}
+    root = paths.web_dir()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        files[path.relative_to(root).as_posix()] = (path.read_bytes(), _content_type(path))
+    files["mysfits.json"] = (paths.data_file().read_bytes(), "application/json")
+    files["config.json"] = (json.dumps(config or {"version": 1}, indent=2).encode(), "application/json")
+    return files
+
+
+def _content_type(path: Path) -> str:
+    guessed = {".svg": "image/svg+xml", ".js": "text/javascript"}.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    content_type = guessed or "binary/octet-stream"
+    return f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
+
+
+def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> list[str]:
+    """Make the bucket hold exactly the site: upload what changed, remove what is gone; return the keys."""
+    name = _bucket_name(bucket)
+    s3 = ws.client("s3")
+    files = site_files(config)
+    existing = {obj["Key"]: obj["ETag"].strip('"') for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
+                for obj in page.get("Contents", [])}
+    for key, (body, content_type) in files.items():
+        if existing.get(key) == hashlib.md5(body).hexdigest():
+            continue
+        cache = "no-cache" if content_type.startswith(_NO_CACHE_TYPES) else "max-age=300"
+        s3.put_object(Bucket=name, Key=key, Body=body, ContentType=content_type, CacheControl=cache)
+    stale = sorted(set(existing) - set(files))
+    for start in range(0, len(stale), 1000):
+        s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": k} for k in stale[start:start + 1000]]})
+    return sorted(files)
+
+
+def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
+    """Every site file is in the bucket with the right content type, and nothing else is."""
+    name = _bucket_name(bucket)
+    s3 = ws.client("s3")
+    expected = site_files(config)
+    keys = {obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
+            for obj in page.get("Contents", [])}
+    wrong_type = [k for k in ("index.html", "mysfits.json") if k in keys
+                  and s3.head_object(Bucket=name, Key=k)["ContentType"] != expected[k][1]]
+    missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
+    ok = not (missing or extra or wrong_type)
+    evidence = f"{len(keys)} objects; missing {missing or 'none'}, unexpected {extra or 'none'}, wrong type {wrong_type or 'none'}"
+    return Check(f"site uploaded to {name}", ok, evidence)
+
+
+def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]:
+    try:
+        getattr(ws.anonymous_client("s3"), call)(**params)
+    except ClientError as error:
+        return http_status(error), error_code(error)
+    return 200, "OK"
+
+
+def check_anonymous_read(ws: Workshop, bucket: SiteBucket | str, expect: int, key: str = "index.html") -> Check:
+    """GET an object without credentials and compare the status with `expect`."""
+    name = _bucket_name(bucket)
+    status, code = _anonymous_status(ws, "get_object", Bucket=name, Key=key)
+    return Check(f"anonymous GET s3://{name}/{key} answers {expect}", status == expect, f"HTTP {status} {code}")
+
+
+def check_anonymous_list(ws: Workshop, bucket: SiteBucket | str, expect: int = 403) -> Check:
+    """List the bucket without credentials and compare the status with `expect`."""
+    name = _bucket_name(bucket)
+    status, code = _anonymous_status(ws, "list_objects_v2", Bucket=name)
+    return Check(f"anonymous list of s3://{name} answers {expect}", status == expect, f"HTTP {status} {code}")
+
+
+def public_read_policy(bucket: SiteBucket | str, allow_list: bool = False) -> dict[str, Any]:
+    """Least privilege for a public site: anyone may GET objects; listing only when asked for."""
+    name = _bucket_name(bucket)
+    statements = [{"Sid": "PublicReadObjects", "Effect": "Allow", "Principal": "*",
+                   "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]
+    if allow_list:
+        statements.append({"Sid": "PublicListBucket", "Effect": "Allow", "Principal": "*",
+                           "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{name}"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def check_public_policy_refused(ws: Workshop, bucket: SiteBucket | str) -> Check:
+    """Try to attach the public-read policy; passes when S3 refuses it with AccessDenied."""
+    name = _bucket_name(bucket)
+    s3 = ws.client("s3")
+    try:
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(public_read_policy(name)))
+    except ClientError as error:
+        code = error_code(error)
+        return Check("a public policy is refused while Block Public Access is on", code == "AccessDenied",
+                     f"HTTP {http_status(error)} {code}")
+    s3.delete_bucket_policy(Bucket=name)  # it must not stay public by accident
+    return Check("a public policy is refused while Block Public Access is on", False, "the policy was accepted")
+
+
+def allow_public_policies(ws: Workshop, bucket: SiteBucket | str) -> None:
+    """Relax Block Public Access for bucket policies only; public ACLs stay blocked."""
+    ws.client("s3").put_public_access_block(
+        Bucket=_bucket_name(bucket),
+        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                        "BlockPublicPolicy": False, "RestrictPublicBuckets": False},
+    )
+
+
+def ensure_public_read(ws: Workshop, bucket: SiteBucket | str, allow_list: bool = False) -> dict[str, Any]:
+    """Allow public policies, then attach the least-privilege read policy; return the policy."""
+    allow_public_policies(ws, bucket)
+    policy = public_read_policy(bucket, allow_list)
+    ws.client("s3").put_bucket_policy(Bucket=_bucket_name(bucket), Policy=json.dumps(policy))
+    return policy
+
+
+def remove_public_read(ws: Workshop, bucket: SiteBucket | str) -> None:
+    """Delete the bucket policy, so anonymous visitors are refused again."""
+    ws.client("s3").delete_bucket_policy(Bucket=_bucket_name(bucket))
+
+
+def ensure_website(ws: Workshop, bucket: SiteBucket | str, index: str = "index.html", error: str = "error.html") -> Website:
+    """Turn on website hosting with index and error documents; return the endpoint."""
+    name = _bucket_name(bucket)
+    ws.client("s3").put_bucket_website(
+        Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": index}, "ErrorDocument": {"Key": error}}
+    )
+    aws_url = website_url(name, ws.region)
+    return Website(name, aws_url, ws.url(aws_url), index, error)
+
+
+def check_website(ws: Workshop, site: Website, path: str = "/", expect: int = 200, contains: str | None = None) -> Check:
+    """GET `path` from the website endpoint; compare status (and optionally a body excerpt)."""
+    response = requests.get(site.url.rstrip("/") + path, allow_redirects=False, timeout=10)
+    ok = response.status_code == expect and (contains is None or contains in response.text)
+    excerpt = " ".join(response.text.split())[:80]
+    evidence = f"HTTP {response.status_code} {response.headers.get('Content-Type', '')}: {excerpt!r}"
+    if "Location" in response.headers:
+        evidence += f" → {response.headers['Location']}"
+    label = f"website GET {path} answers {expect}" + (f" containing {contains!r}" if contains else "")
+    return Check(label, ok, evidence)
+
+
+def delete_site_bucket(ws: Workshop, bucket: SiteBucket | str) -> bool:
+    """Empty (every version and delete marker) and delete the bucket; False if it was already gone."""
+    name = _bucket_name(bucket)
+    s3 = ws.client("s3")
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if doomed:
+                s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+        s3.delete_bucket(Bucket=name)
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucket":
+            return False
+        raise
+    return True

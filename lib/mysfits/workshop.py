@@ -1,0 +1,120 @@
+"""`connect()` and the `Workshop`: one session, its names and tags, and URL resolution."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore import UNSIGNED
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from .errors import LocalCloudNotRunning, ResourceNotFound, WorkshopError
+from .local import client as local_client
+from .names import ResourceNames, validate_prefix
+
+Target = Literal["local", "aws"]
+PROJECT_TAG = "mythical-mysfits"
+_CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
+# The local cloud ignores credentials; these are placeholders, not secrets.
+_LOCAL_CREDENTIALS = {"aws_access_key_id": "mysfits-local", "aws_secret_access_key": "mysfits-local"}
+
+
+@dataclass
+class Workshop:
+    """Everything a notebook needs to talk to its target: session, names, tags, URLs."""
+
+    target: Target
+    region: str
+    prefix: str
+    session: boto3.Session
+    account_id: str
+    endpoint_url: str | None = None
+    _clients: dict[str, BaseClient] = field(default_factory=dict, repr=False)
+
+    @property
+    def names(self) -> ResourceNames:
+        return ResourceNames(self.prefix, self.account_id, self.region)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags put on every resource, so cleanup can find them without a memory of the run."""
+        return {"project": PROJECT_TAG, "workshop-prefix": self.prefix}
+
+    def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+        """The tags in the list-of-pairs shape most AWS APIs take."""
+        return [{key: k, value: v} for k, v in self.tags.items()]
+
+    def client(self, service: str) -> BaseClient:
+        """A boto3 client for `service`, pointed at the target (cached per service)."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(
+                service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
+            )
+        return self._clients[service]
+
+    def anonymous_client(self, service: str) -> BaseClient:
+        """A client that sends unsigned requests, as an anonymous visitor would."""
+        config = _CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED))
+        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+
+    def endpoints(self) -> list[dict[str, str]]:
+        """The local cloud's data-plane endpoints (AWS needs no mapping: empty)."""
+        if self.endpoint_url is None:
+            return []
+        return local_client.endpoints(self.endpoint_url)
+
+    def url(self, aws_url: str) -> str:
+        """Where `aws_url` (website, load balancer or API URL) is reachable from here.
+
+        On AWS that is the URL itself; on the local cloud the host is replaced by the
+        loopback address of the endpoint that serves it, keeping path and query.
+        """
+        if self.endpoint_url is None:
+            return aws_url
+        parts = urlsplit(aws_url)
+        for endpoint in self.endpoints():
+            if urlsplit(endpoint["aws_url"]).netloc.lower() == parts.netloc.lower():
+                local = urlsplit(endpoint["local_url"])
+                return urlunsplit((local.scheme, local.netloc, parts.path, parts.query, parts.fragment))
+        raise ResourceNotFound(
+            f"the local cloud serves nothing for {parts.netloc}: run the notebook step that "
+            "creates it, then list what is served with `mysfits local endpoints`"
+        )
+
+    def _repr_html_(self) -> str:
+        where = html.escape(self.endpoint_url or f"AWS account {self.account_id}")
+        return (
+            f"<b>Workshop</b> target <code>{self.target}</code>, region <code>{self.region}</code>, "
+            f"prefix <code>{html.escape(self.prefix)}</code>, account <code>{self.account_id}</code> "
+            f"({where})"
+        )
+
+
+def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "mysfits") -> Workshop:
+    """Open a `Workshop` on the embedded local cloud (`"local"`) or a real account (`"aws"`)."""
+    validate_prefix(prefix)
+    if target == "local":
+        info = local_client.find_running()
+        if info is None:
+            raise LocalCloudNotRunning(
+                "no local cloud is running: start one with `mysfits local start --detach` "
+                "(or run the notebooks with `mysfits run`, which starts one)"
+            )
+        session = boto3.Session(region_name=region, **_LOCAL_CREDENTIALS)
+        endpoint_url: str | None = info.endpoint_url
+    elif target == "aws":
+        session = boto3.Session(region_name=region)
+        if session.get_credentials() is None:
+            raise WorkshopError(
+                "no AWS credentials found: run `aws configure` (or `aws sso login`) or set "
+                "AWS_PROFILE, then connect again"
+            )
+        endpoint_url = None
+    else:
+        raise WorkshopError(f"unknown target {target!r}: use 'local' or 'aws'")
+    identity: dict[str, Any] = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
+    return Workshop(target, region, prefix, session, identity["Account"], endpoint_url)
