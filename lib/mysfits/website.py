@@ -20,13 +20,17 @@ from .errors import BucketNameTaken, error_code, http_status
 from .workshop import Workshop
 
 __all__ = [
-    "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
+    "ALL_BLOCKED", "POLICIES_ALLOWED", "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
     "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
     "check_website", "delete_site_bucket", "ensure_public_read", "ensure_site_bucket", "ensure_website",
     "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
 ]
 
 _NO_CACHE_TYPES = ("text/html", "application/json")
+ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+               "RestrictPublicBuckets": True}
+# Public ACLs stay blocked: the site is made public by a bucket policy alone.
+POLICIES_ALLOWED = {**ALL_BLOCKED, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
 
 
 @dataclass(frozen=True)
@@ -57,25 +61,48 @@ def _bucket_name(bucket: SiteBucket | str) -> str:
 
 
 def ensure_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
-    """Create the site bucket if it is missing (tagged for cleanup); return it either way."""
+    """Create the site bucket if it is missing (tagged for cleanup); return it either way.
+
+    A new bucket keeps AWS's private defaults untouched; an existing one (a re-run) is made
+    private again, so every run of module 1 starts from the same state.
+    """
     name = validate_bucket_name(name or ws.names.site_bucket)
     s3 = ws.client("s3")
-    request: dict[str, Any] = {"Bucket": name}
-    if ws.region != "us-east-1":
-        request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
-    try:
-        s3.create_bucket(**request)
-    except ClientError as error:
-        if error_code(error) == "BucketAlreadyExists":
-            raise BucketNameTaken(
-                f"the bucket name {name!r} is taken by another AWS account (names are global): "
-                "choose another with the notebook's bucket_name parameter, or another prefix"
-            ) from error
-        if error_code(error) != "BucketAlreadyOwnedByYou":
-            raise
+    if _bucket_exists(ws, name):
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=ALL_BLOCKED)
+    else:
+        request: dict[str, Any] = {"Bucket": name}
+        if ws.region != "us-east-1":
+            request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
+        try:
+            s3.create_bucket(**request)
+        except ClientError as error:
+            if error_code(error) != "BucketAlreadyExists":
+                raise
+            raise _taken(name) from error
     s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     return SiteBucket(name, ws.region)
+
+
+def _taken(name: str) -> BucketNameTaken:
+    return BucketNameTaken(
+        f"the bucket name {name!r} is taken by another AWS account (names are global): "
+        "choose another with the notebook's bucket_name parameter, or another prefix"
+    )
+
+
+def _bucket_exists(ws: Workshop, name: str) -> bool:
+    """True for our own bucket, False when there is none; another account's raises BucketNameTaken."""
+    try:
+        ws.client("s3").head_bucket(Bucket=name)
+    except ClientError as error:
+        if http_status(error) == 404:
+            return False
+        if http_status(error) == 403:
+            raise _taken(name) from error
+        raise
+    return True
 
 
 def check_block_public_access(ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]) -> Check:
@@ -193,8 +220,7 @@ def allow_public_policies(ws: Workshop, bucket: SiteBucket | str) -> None:
     """Relax Block Public Access for bucket policies only; public ACLs stay blocked."""
     ws.client("s3").put_public_access_block(
         Bucket=_bucket_name(bucket),
-        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                                        "BlockPublicPolicy": False, "RestrictPublicBuckets": False},
+        PublicAccessBlockConfiguration=POLICIES_ALLOWED,
     )
 
 

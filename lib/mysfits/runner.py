@@ -1,0 +1,144 @@
+"""`mysfits run`: execute the notebooks headless with papermill and summarise the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import paths
+from .checks import summarise
+from .errors import WorkshopError
+from .local import client, control
+
+
+@dataclass
+class NotebookResult:
+    """How one notebook's run went."""
+
+    notebook: str
+    status: str  # passed | failed | not run
+    seconds: float = 0.0
+    checks_passed: int = 0
+    checks_failed: int = 0
+    error: str = ""
+
+
+def notebooks_dir() -> Path:
+    return paths.repo_root() / "notebooks"
+
+
+def select_notebooks(only: str, directory: Path) -> list[Path]:
+    """The notebooks to run, in order: all `NN_*.ipynb`, or those whose number is in `only`."""
+    found = sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
+    if not only:
+        return [p for p in found if not p.name.startswith("99_")]
+    wanted = [n.strip().zfill(2) for n in only.split(",") if n.strip()]
+    by_number = {p.name[:2]: p for p in found}
+    unknown = [n for n in wanted if n not in by_number]
+    if unknown:
+        raise WorkshopError(f"no notebook numbered {', '.join(unknown)}: choose from {', '.join(sorted(by_number))}")
+    return [by_number[n] for n in wanted]
+
+
+def parse_parameters(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs; values are JSON where they parse (true, 2, "x"), else plain strings."""
+    parameters: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise WorkshopError(f"parameter {pair!r} is not KEY=VALUE with a Python name as KEY (e.g. -p prefix=demo)")
+        try:
+            parameters[key] = json.loads(value)
+        except ValueError:
+            parameters[key] = value
+    return parameters
+
+
+def count_checks(notebook: nbformat.NotebookNode) -> tuple[int, int]:
+    """Passed and failed checks displayed anywhere in an executed notebook."""
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    return summarise(outputs)
+
+
+def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) -> NotebookResult:
+    """Execute one notebook with papermill; never raises for a failing notebook."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    result = NotebookResult(source.stem, "passed")
+    started = time.monotonic()
+    try:
+        papermill.execute_notebook(
+            str(source), str(destination), parameters=parameters, cwd=str(source.parent),
+            progress_bar={"desc": source.stem, "leave": False}, kernel_name="python3",
+        )
+    except PapermillExecutionError as error:
+        first_line = (error.source or "").strip().splitlines()[0] if error.source else ""
+        result.status = "failed"
+        result.error = f"cell {error.cell_index} ({first_line[:60]!r}): {error.ename}: {error.evalue}"
+    except Exception as error:  # kernel death, bad notebook: still report the rest of the run
+        result.status = "failed"
+        result.error = f"{type(error).__name__}: {error}"
+    result.seconds = round(time.monotonic() - started, 1)
+    if destination.exists():
+        result.checks_passed, result.checks_failed = count_checks(nbformat.read(destination, as_version=4))
+    return result
+
+
+def format_summary(results: list[NotebookResult]) -> str:
+    """A plain-text table: notebook, status, seconds, checks passed and failed."""
+    header = ("notebook", "status", "seconds", "checks passed", "checks failed")
+    rows = [header] + [(r.notebook, r.status, f"{r.seconds:.1f}", str(r.checks_passed), str(r.checks_failed))
+                       for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    failures = [f"FAILED {r.notebook}: {r.error}" for r in results if r.status == "failed"]
+    return "\n".join(lines + failures)
+
+
+def main(args: argparse.Namespace) -> int:
+    selected = select_notebooks(args.only, notebooks_dir())
+    parameters = {"target": args.target, **parse_parameters(args.parameter), "interactive": False}
+    run_dir = Path(args.output_dir) / datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started_here = False
+    if args.target == "local":
+        info, already = control.start_detached(port=0)
+        started_here = not already
+        os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
+        print(f"local cloud at {info.endpoint_url}" + (" (started for this run)" if started_here else ""))
+    results: list[NotebookResult] = []
+    try:
+        for index, source in enumerate(selected, 1):
+            print(f"[{index}/{len(selected)}] {source.stem} …", flush=True)
+            result = run_notebook(source, run_dir / source.name, parameters)
+            results.append(result)
+            print(f"    {result.status} in {result.seconds:.1f} s", flush=True)
+            if result.status == "failed":
+                results += [NotebookResult(p.stem, "not run") for p in selected[index:]]
+                break
+    finally:
+        if started_here and not args.keep:
+            control.stop()
+        elif started_here:
+            print(f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: `mysfits local stop` ends it")
+    (run_dir / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    print(format_summary(results))
+    print(f"executed notebooks: {run_dir}")
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+if __name__ == "__main__":
+    from .cli import main as cli_main
+
+    sys.exit(cli_main(["run", *sys.argv[1:]]))
