@@ -21,9 +21,9 @@ def validate_bucket_name(name: str) -> str:
     if not 3 <= len(name) <= 63:
         raise InvalidBucketName(f"{name!r} is {len(name)} characters long: use 3 to 63 characters")
     if not _ALLOWED.match(name):
-        bad = sorted({c for c in name if not re.match(r"[a-z0-9.-]", c)})
+        bad = ", ".join(repr(c) for c in dict.fromkeys(c for c in name if not _ALLOWED.match(c)))
         raise InvalidBucketName(
-            f"{name!r} contains {''.join(bad)!r}: use only lowercase letters, digits, hyphens (-) and periods (.)"
+            f"{name!r} contains {bad}: use only lowercase letters, digits, hyphens (-) and periods (.)"
         )
     if ".." in name:
         raise InvalidBucketName(f"{name!r} has two adjacent periods: separate labels with a single period")

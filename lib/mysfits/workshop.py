@@ -94,18 +94,23 @@ class Workshop:
         )
 
 
-def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "mysfits") -> Workshop:
-    """Open a `Workshop` on the embedded local cloud (`"local"`) or a real account (`"aws"`)."""
+def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "mysfits",
+            endpoint_url: str | None = None) -> Workshop:
+    """Open a `Workshop` on the embedded local cloud (`"local"`) or a real account (`"aws"`).
+
+    `endpoint_url` picks a particular local cloud (tests run several); by default the
+    running one is found through `$MYSFITS_ENDPOINT_URL` or the state file.
+    """
     validate_prefix(prefix)
     if target == "local":
-        info = local_client.find_running()
+        info = local_client.find_running(endpoint_url)
         if info is None:
             raise LocalCloudNotRunning(
                 "no local cloud is running: start one with `mysfits local start --detach` "
                 "(or run the notebooks with `mysfits run`, which starts one)"
             )
         session = boto3.Session(region_name=region, **_LOCAL_CREDENTIALS)
-        endpoint_url: str | None = info.endpoint_url
+        endpoint_url = info.endpoint_url
     elif target == "aws":
         session = boto3.Session(region_name=region)
         if session.get_credentials() is None:

@@ -75,9 +75,9 @@ def answers(endpoint_url: str, timeout: float = 1.0) -> dict[str, Any] | None:
     return body if body.get("service") == "mysfits-local-cloud" else None
 
 
-def find_running() -> LocalCloudInfo | None:
-    """The local cloud to use: `$MYSFITS_ENDPOINT_URL` if set, else the state file's, if it answers."""
-    override = os.environ.get("MYSFITS_ENDPOINT_URL")
+def find_running(endpoint_url: str | None = None) -> LocalCloudInfo | None:
+    """The local cloud at `endpoint_url`, else `$MYSFITS_ENDPOINT_URL`, else the state file's, if it answers."""
+    override = endpoint_url or os.environ.get("MYSFITS_ENDPOINT_URL")
     if override:
         health = answers(override)
         if health is None:

@@ -23,7 +23,6 @@ _LIST_PARAMS = {"list-type", "prefix", "delimiter", "max-keys", "continuation-to
 _READ_PARAMS = {"versionId", "partNumber"} | {f"response-{h}" for h in
                 ("content-type", "content-language", "expires", "cache-control", "content-disposition",
                  "content-encoding")}
-_OWNERSHIP_ENFORCED = {"OwnershipControls": {"Rule": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}
 
 
 def is_signed(environ: dict[str, Any], query: dict[str, list[str]]) -> bool:
@@ -69,7 +68,8 @@ class S3ApiFixes:
         bucket = s3_access.find_bucket(bucket_name)
         if status == 200 and not existed and bucket is not None:
             bucket.public_access_block = s3_access.all_blocked()
-            bucket.ownership_rule = _OWNERSHIP_ENFORCED["OwnershipControls"]
+            if not bucket.ownership_rule:  # an explicit x-amz-object-ownership header wins
+                bucket.ownership_rule = "BucketOwnerEnforced"
         return chunks
 
     def _policy_refusal(self, environ: dict[str, Any], bucket_name: str) -> tuple[int, str, str] | None:

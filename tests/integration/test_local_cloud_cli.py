@@ -1,0 +1,84 @@
+"""The `mysfits local` commands: status, endpoints, idempotent start, busy port, clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+from .conftest import mysfits_cli
+
+
+def test_status_reports_endpoint_and_pid(local_cloud: dict[str, object]) -> None:
+    assert str(local_cloud["endpoint_url"]).startswith("http://127.0.0.1:")
+    assert psutil.pid_exists(int(local_cloud["pid"]))  # type: ignore[call-overload]
+    assert requests.get(f"{local_cloud['endpoint_url']}/_mysfits/health", timeout=5).json()["moto_version"] == "5.2.5"
+
+
+def test_second_start_says_so_and_succeeds(local_cloud: dict[str, object]) -> None:
+    again = mysfits_cli(local_cloud["home"], "local", "start", "--detach")  # type: ignore[arg-type]
+    assert again.returncode == 0
+    assert "already running" in again.stdout and str(local_cloud["pid"]) in again.stdout
+
+
+def test_endpoints_is_a_json_array(local_cloud: dict[str, object]) -> None:
+    listed = json.loads(mysfits_cli(local_cloud["home"], "local", "endpoints").stdout)  # type: ignore[arg-type]
+    assert isinstance(listed, list)
+    assert all(set(e) == {"kind", "name", "aws_url", "local_url"} for e in listed)
+
+
+def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        for detach in (["--detach"], []):
+            started = time.monotonic()
+            result = mysfits_cli(tmp_path, "local", "start", "--port", str(port), *detach, timeout=20)
+            assert time.monotonic() - started < 10
+            assert result.returncode != 0
+            assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
+
+
+def test_stop_leaves_no_process_and_status_says_so(tmp_path: Path) -> None:
+    assert mysfits_cli(tmp_path, "local", "start", "--detach", "--port", "0").returncode == 0
+    pid = json.loads(mysfits_cli(tmp_path, "local", "status").stdout)["pid"]
+    stopped = mysfits_cli(tmp_path, "local", "stop")
+    assert stopped.returncode == 0 and f"pid {pid}" in stopped.stdout
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    after = mysfits_cli(tmp_path, "local", "status")
+    assert after.returncode == 1 and json.loads(after.stdout)["running"] is False
+    assert "no local cloud was running" in mysfits_cli(tmp_path, "local", "stop").stdout
+
+
+def test_reset_forgets_every_resource(tmp_path: Path) -> None:
+    import boto3
+
+    assert mysfits_cli(tmp_path, "local", "start", "--detach", "--port", "0").returncode == 0
+    try:
+        url = json.loads(mysfits_cli(tmp_path, "local", "status").stdout)["endpoint_url"]
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+        s3.create_bucket(Bucket="reset-me")
+        assert mysfits_cli(tmp_path, "local", "reset").returncode == 0
+        assert s3.list_buckets()["Buckets"] == []
+    finally:
+        mysfits_cli(tmp_path, "local", "stop")
+
+
+def test_connect_without_a_cloud_names_the_fix(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    import mysfits
+    from mysfits.errors import LocalCloudNotRunning
+
+    monkeypatch.setenv("MYSFITS_HOME", str(tmp_path))
+    monkeypatch.delenv("MYSFITS_ENDPOINT_URL", raising=False)
+    with pytest.raises(LocalCloudNotRunning, match="mysfits local start --detach"):
+        mysfits.connect("local")
+    assert os.environ["MYSFITS_HOME"] == str(tmp_path)
