@@ -61,6 +61,14 @@ class Workshop:
         config = _CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED))
         return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
 
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Extras the target offers beyond AWS (the local cloud runs build-context images)."""
+        if self.endpoint_url is None:
+            return frozenset()
+        health = local_client.answers(self.endpoint_url) or {}
+        return frozenset(health.get("capabilities", []))
+
     def endpoints(self) -> list[dict[str, str]]:
         """The local cloud's data-plane endpoints (AWS needs no mapping: empty)."""
         if self.endpoint_url is None:

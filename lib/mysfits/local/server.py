@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from importlib.metadata import version
 from typing import Any
 
@@ -18,6 +21,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import client
 from .endpoints import LOOPBACK, EndpointRegistry
+
+
+# What this cloud can do that AWS cannot: run images pushed as a build context (no Docker needed).
+CAPABILITIES = ("build-context-images",)
 
 
 class PortBusy(OSError):
@@ -30,12 +37,10 @@ class LocalCloud:
     def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = ""):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-        from .dataplane import s3_website
+        from .dataplane.plane import DataPlane
         from .gateway import Gateway
 
         self.registry = EndpointRegistry()
-        self._s3_website = s3_website
-        self._refresh_lock = threading.Lock()
         self._started = time.time()
         self.log_file = log_file
         moto = DomainDispatcherApplication(create_backend_app)
@@ -51,33 +56,37 @@ class LocalCloud:
             ) from error
         self.port = self._server.server_port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
+        self._work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
+        self.data_plane = DataPlane(self.registry, self.endpoint_url, self._work_dir)
         self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
 
     def start(self) -> "LocalCloud":
         self._thread.start()
+        self.data_plane.start()
         return self
 
     def health(self) -> dict[str, Any]:
         return {"service": "mysfits-local-cloud", "pid": os.getpid(), "port": self.port,
                 "endpoint_url": self.endpoint_url, "log_file": self.log_file,
-                "moto_version": version("moto"), "uptime_seconds": round(time.time() - self._started, 1)}
+                "moto_version": version("moto"), "uptime_seconds": round(time.time() - self._started, 1),
+                "capabilities": list(CAPABILITIES)}
 
     def refresh(self) -> None:
         """Bring the data plane in line with the control plane's state."""
-        with self._refresh_lock:
-            self._s3_website.reconcile(self.registry)
+        self.data_plane.refresh()
 
     def reset(self) -> None:
         """Forget every resource, as a brand-new account would look."""
         from moto.moto_api._internal.models import moto_api_backend
 
-        self.registry.close_all()
+        self.data_plane.reset()
         moto_api_backend.reset()
 
     def stop(self) -> None:
-        self.registry.close_all()
+        self.data_plane.stop()
         self._server.shutdown()
         self._server.server_close()
+        shutil.rmtree(self._work_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,123 @@
+"""A service's build context as a reproducible tarball, and what its Dockerfile asks for.
+
+Without a Docker engine the local cloud runs an image as a local process: it reads the
+Dockerfile's final stage (WORKDIR, COPY, ENV, USER, EXPOSE, CMD) and lays the copied files
+out the same way. RUN steps (dependency installs) are skipped: the workshop's environment
+already has the service's pinned requirements (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shlex
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+CONTEXT_MEDIA_TYPE = "application/vnd.mysfits.build-context.v1.tar+gzip"
+CONFIG_MEDIA_TYPE = "application/vnd.mysfits.build-context.config.v1+json"
+DEFAULT_DOCKERFILE = "service/Dockerfile"
+
+
+class DockerfileError(ValueError):
+    """The Dockerfile uses something the local runner cannot reproduce; the message says what."""
+
+
+@dataclass
+class Recipe:
+    """What the final stage of a Dockerfile sets up."""
+
+    base: str = ""
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    user: str = ""
+    expose: list[int] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"base": self.base, "workdir": self.workdir, "env": self.env, "copies": self.copies,
+                "user": self.user, "expose": self.expose, "cmd": self.cmd}
+
+
+def _logical_lines(text: str) -> list[str]:
+    lines, current = [], ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _resolve(workdir: str, path: str) -> str:
+    return str(PurePosixPath(workdir) / path) if not path.startswith("/") else path
+
+
+def parse_dockerfile(text: str) -> Recipe:
+    """Read the final stage of a Dockerfile into a `Recipe`."""
+    recipe = Recipe()
+    for line in _logical_lines(text):
+        instruction, _, rest = line.partition(" ")
+        instruction, rest = instruction.upper(), rest.strip()
+        if instruction == "FROM":
+            recipe = Recipe(base=rest.split()[0])  # a new stage starts afresh
+        elif instruction == "WORKDIR":
+            recipe.workdir = _resolve(recipe.workdir, rest)
+        elif instruction == "ENV":
+            recipe.env.update(_env_pairs(rest))
+        elif instruction == "COPY":
+            words = [w for w in shlex.split(rest) if not w.startswith("--chown") and not w.startswith("--chmod")]
+            if any(w.startswith("--from") for w in words):
+                continue  # copies out of a builder stage carry installed dependencies only
+            *sources, dest = words
+            recipe.copies += [(src, _resolve(recipe.workdir, dest)) for src in sources]
+        elif instruction == "USER":
+            recipe.user = rest
+        elif instruction == "EXPOSE":
+            recipe.expose += [int(p.split("/")[0]) for p in rest.split()]
+        elif instruction in {"CMD", "ENTRYPOINT"}:
+            recipe.cmd = json.loads(rest) if rest.startswith("[") else ["/bin/sh", "-c", rest]
+        elif instruction == "ADD":
+            raise DockerfileError("ADD is not supported by the local runner: use COPY")
+    if not recipe.cmd:
+        raise DockerfileError("the Dockerfile has no CMD: the local runner cannot tell what to start")
+    return recipe
+
+
+def _env_pairs(rest: str) -> dict[str, str]:
+    words = shlex.split(rest)
+    if words and "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}
+    return dict(word.split("=", 1) for word in words)
+
+
+def context_tarball(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> bytes:
+    """A gzip tar of the Dockerfile and every file it COPYs, byte-identical for identical inputs."""
+    recipe = parse_dockerfile((root / dockerfile).read_text())
+    members = {dockerfile}
+    for source, _ in recipe.copies:
+        path = root / source
+        if path.is_dir():
+            members |= {p.relative_to(root).as_posix() for p in path.rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts}
+        elif path.is_file():
+            members.add(source)
+        else:
+            raise DockerfileError(f"the Dockerfile copies {source!r}, which does not exist under {root}")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, tarfile.open(fileobj=zipped, mode="w") as tar:
+        for name in sorted(members):
+            data = (root / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,162 @@
+"""Module 2, part 2: the ECR repository and the service's image.
+
+With a Docker engine the image is built and pushed as usual. Without one, a target that
+can run build contexts (the local cloud says so) receives the build context as an OCI
+artifact through ECR's own upload API; any other target gets a clear error.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from . import paths
+from .buildcontext import CONFIG_MEDIA_TYPE, CONTEXT_MEDIA_TYPE, DEFAULT_DOCKERFILE, context_tarball, parse_dockerfile
+from .checks import Check
+from .errors import WorkshopError, error_code
+from .workshop import Workshop
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+class NoDockerEngine(WorkshopError):
+    """No Docker engine to build with, and the target cannot run a build context."""
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str
+    uri: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """A pushed image: the tag the task definition uses, and how it was built."""
+
+    repository: str
+    tag: str
+    digest: str
+    uri: str
+    built_with: str
+
+
+def ensure_repository(ws: Workshop) -> Repository:
+    """Create the ECR repository (scan on push, tagged) if it is missing."""
+    ecr, name = ws.client("ecr"), ws.names.ecr_repository
+    try:
+        found = ecr.create_repository(repositoryName=name, imageScanningConfiguration={"scanOnPush": True},
+                                      tags=ws.tag_list())["repository"]
+    except ClientError as error:
+        if error_code(error) != "RepositoryAlreadyExistsException":
+            raise
+        found = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+    return Repository(name, found["repositoryUri"], found["repositoryArn"])
+
+
+def _docker_client():  # returns docker.DockerClient | None
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+        return client
+    except Exception:  # no socket, no daemon, no permission: all mean "no engine here"
+        return None
+
+
+def source_tag() -> str:
+    """A tag naming the build context's content, so a code change makes a new tag (and rollout)."""
+    return "src-" + hashlib.sha256(context_tarball(paths.repo_root())).hexdigest()[:12]
+
+
+def publish_image(ws: Workshop, repository: Repository) -> Image:
+    """Build and push the service image (or its build context); idempotent for unchanged sources."""
+    tag = source_tag()
+    docker = _docker_client()
+    if docker is not None:
+        return _docker_push(ws, docker, repository, tag)
+    if "build-context-images" not in ws.capabilities:
+        raise NoDockerEngine(
+            "no Docker engine is reachable to build the service image: start Docker (or run on a machine "
+            "with Docker), or let the CI/CD pipeline build it remotely with CodeBuild")
+    return _push_build_context(ws, repository, tag)
+
+
+def _docker_push(ws: Workshop, docker, repository: Repository, tag: str) -> Image:  # type: ignore[no-untyped-def]
+    root = paths.repo_root()
+    image, _ = docker.images.build(path=str(root), dockerfile=DEFAULT_DOCKERFILE, tag=f"{repository.uri}:{tag}", rm=True)
+    token = ws.client("ecr").get_authorization_token()["authorizationData"][0]
+    user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
+    auth = {"username": user, "password": password}
+    for name in (tag, "latest"):
+        image.tag(repository.uri, tag=name)
+        for line in docker.images.push(repository.uri, tag=name, auth_config=auth, stream=True, decode=True):
+            if "error" in line:
+                raise WorkshopError(f"docker push failed: {line['error']}")
+    digest = ws.client("ecr").describe_images(repositoryName=repository.name, imageIds=[{"imageTag": tag}])
+    return Image(repository.name, tag, digest["imageDetails"][0]["imageDigest"], f"{repository.uri}:{tag}", "docker")
+
+
+def _upload_blob(ws: Workshop, repository: Repository, data: bytes) -> str:
+    ecr = ws.client("ecr")
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    available = ecr.batch_check_layer_availability(repositoryName=repository.name, layerDigests=[digest])
+    if available["layers"]:
+        return digest
+    upload = ecr.initiate_layer_upload(repositoryName=repository.name)
+    part = int(upload.get("partSize") or len(data)) or len(data)
+    for start in range(0, len(data), part):
+        chunk = data[start:start + part]
+        ecr.upload_layer_part(repositoryName=repository.name, uploadId=upload["uploadId"], partFirstByte=start,
+                              partLastByte=start + len(chunk) - 1, layerPartBlob=chunk)
+    ecr.complete_layer_upload(repositoryName=repository.name, uploadId=upload["uploadId"], layerDigests=[digest])
+    return digest
+
+
+def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image:
+    root = paths.repo_root()
+    context = context_tarball(root)
+    config = json.dumps(parse_dockerfile((root / DEFAULT_DOCKERFILE).read_text()).as_json(), sort_keys=True).encode()
+    layer_digest, config_digest = _upload_blob(ws, repository, context), _upload_blob(ws, repository, config)
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": config_digest, "size": len(config)},
+        "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
+    }, sort_keys=True)
+    ecr = ws.client("ecr")
+    for name in (tag, "latest"):
+        try:
+            ecr.put_image(repositoryName=repository.name, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
+                          imageTag=name)
+        except ClientError as error:
+            if error_code(error) != "ImageAlreadyExistsException":
+                raise
+    digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)")
+
+
+def check_image(ws: Workshop, image: Image) -> Check:
+    """The tag is in the repository."""
+    try:
+        details = ws.client("ecr").describe_images(repositoryName=image.repository,
+                                                   imageIds=[{"imageTag": image.tag}])["imageDetails"]
+    except ClientError as error:
+        return Check(f"image {image.tag} in {image.repository}", False, f"{error_code(error)}")
+    tags = details[0].get("imageTags", []) if details else []
+    return Check(f"image {image.tag} in {image.repository}", image.tag in tags, f"tags {tags}, built with {image.built_with}")
+
+
+def delete_repository(ws: Workshop) -> bool:
+    """Delete the repository with every image; False if it was already gone."""
+    try:
+        ws.client("ecr").delete_repository(repositoryName=ws.names.ecr_repository, force=True)
+    except ClientError as error:
+        if error_code(error) == "RepositoryNotFoundException":
+            return False
+        raise
+    return True

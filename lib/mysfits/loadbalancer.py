@@ -1,0 +1,107 @@
+"""Module 2, part 3: the Network Load Balancer, its target group and its TCP listener."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from .checks import Check
+from .errors import error_code
+from .network import CoreNetwork
+from .waiting import wait_until
+from .workshop import Workshop
+
+SERVICE_PORT = 8080
+LISTENER_PORT = 80
+NLB_HOURLY_USD = 0.0225  # plus capacity units for traffic; us-east-1 on-demand
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """The NLB in front of the service: ARNs, its AWS URL and where it is reachable from here."""
+
+    arn: str
+    dns_name: str
+    target_group_arn: str
+    listener_arn: str
+    aws_url: str
+    url: str
+
+
+def _find_load_balancer(ws: Workshop) -> dict | None:
+    try:
+        return ws.client("elbv2").describe_load_balancers(Names=[ws.names.load_balancer])["LoadBalancers"][0]
+    except ClientError as error:
+        if error_code(error) == "LoadBalancerNotFound":
+            return None
+        raise
+
+
+def _find_target_group(ws: Workshop) -> dict | None:
+    try:
+        return ws.client("elbv2").describe_target_groups(Names=[ws.names.target_group])["TargetGroups"][0]
+    except ClientError as error:
+        if error_code(error) == "TargetGroupNotFound":
+            return None
+        raise
+
+
+def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
+    """Create (or find) the internet-facing NLB, the IP target group and the TCP 80 listener."""
+    elbv2 = ws.client("elbv2")
+    balancer = _find_load_balancer(ws) or elbv2.create_load_balancer(
+        Name=ws.names.load_balancer, Type="network", Scheme="internet-facing",
+        Subnets=list(network.public_subnets), Tags=ws.tag_list())["LoadBalancers"][0]
+    group = _find_target_group(ws) or elbv2.create_target_group(
+        Name=ws.names.target_group, Protocol="TCP", Port=SERVICE_PORT, VpcId=network.vpc_id, TargetType="ip",
+        HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=10,
+        HealthyThresholdCount=2, UnhealthyThresholdCount=2, Tags=ws.tag_list())["TargetGroups"][0]
+    # Short draining: a rolling deploy replaces tasks in seconds rather than five minutes.
+    elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "10"}])
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    listener = next((l for l in listeners if l["Port"] == LISTENER_PORT), None) or elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="TCP", Port=LISTENER_PORT,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}], Tags=ws.tag_list(),
+    )["Listeners"][0]
+    aws_url = f"http://{balancer['DNSName']}"
+    return LoadBalancer(balancer["LoadBalancerArn"], balancer["DNSName"], group["TargetGroupArn"],
+                        listener["ListenerArn"], aws_url, ws.url(aws_url))
+
+
+def target_health(ws: Workshop, balancer: LoadBalancer) -> list[dict]:
+    """What the target group's health checks currently report for each target."""
+    return ws.client("elbv2").describe_target_health(TargetGroupArn=balancer.target_group_arn)["TargetHealthDescriptions"]
+
+
+def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600) -> list[dict]:
+    """Wait until exactly `count` targets are registered and healthy."""
+    def ready() -> list[dict] | None:
+        healthy = [t for t in target_health(ws, balancer) if t["TargetHealth"]["State"] == "healthy"]
+        return healthy if len(healthy) == count and len(target_health(ws, balancer)) == count else None
+
+    return wait_until(ready, what=f"{count} healthy targets", timeout=timeout, interval=2,
+                      hint="Look at the service's events and logs: a task that cannot answer GET / never gets healthy.")
+
+
+def check_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int) -> Check:
+    states = [t["TargetHealth"]["State"] for t in target_health(ws, balancer)]
+    return Check(f"{count} healthy targets behind the load balancer", states.count("healthy") == count == len(states),
+                 f"target states: {states}")
+
+
+def delete_load_balancer(ws: Workshop) -> list[str]:
+    """Delete the listener's load balancer, wait until it is gone, then the target group; return what went."""
+    elbv2, deleted = ws.client("elbv2"), []
+    balancer = _find_load_balancer(ws)
+    if balancer is not None:
+        elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
+        elbv2.get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[balancer["LoadBalancerArn"]],
+                                                        WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+        deleted.append(balancer["LoadBalancerName"])
+    group = _find_target_group(ws)
+    if group is not None:
+        elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+        deleted.append(group["TargetGroupName"])
+    return deleted

@@ -1,0 +1,146 @@
+"""Module 2, part 1: the core network stack (VPC, subnets, NAT, endpoint, roles) from CloudFormation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from botocore.exceptions import ClientError
+
+from .checks import Check
+from .errors import ResourceNotFound, WorkshopError
+from .waiting import wait_until
+from .workshop import Workshop
+
+# On-demand us-east-1 prices, for the cost notes (NAT gateways dominate the workshop's bill).
+NAT_GATEWAY_HOURLY_USD = 0.045
+PUBLIC_IPV4_HOURLY_USD = 0.005
+_IN_PROGRESS = "_IN_PROGRESS"
+
+
+class StackFailed(WorkshopError):
+    """A stack operation ended in a failed state; the message carries CloudFormation's reasons."""
+
+
+@dataclass(frozen=True)
+class CoreNetwork:
+    """The core stack's outputs that later steps need."""
+
+    stack_name: str
+    vpc_id: str
+    vpc_cidr: str
+    public_subnets: tuple[str, str]
+    private_subnets: tuple[str, str]
+    service_security_group: str
+    task_execution_role_arn: str
+    task_role_arn: str
+    nat_gateways: int
+
+    @property
+    def hourly_cost_usd(self) -> float:
+        """What the stack's NAT gateways and their public addresses cost per hour on AWS."""
+        return round(self.nat_gateways * (NAT_GATEWAY_HOURLY_USD + PUBLIC_IPV4_HOURLY_USD), 3)
+
+
+def template_body() -> str:
+    return resources.files("mysfits").joinpath("templates/core.yml").read_text()
+
+
+def _stack(ws: Workshop, name: str) -> dict | None:
+    try:
+        stacks = ws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return stacks[0] if stacks else None
+
+
+def _settle(ws: Workshop, name: str, what: str, timeout: float = 1800) -> dict | None:
+    """Wait until the stack leaves every *_IN_PROGRESS state; return it (None once deleted)."""
+    def settled() -> dict | bool | None:
+        stack = _stack(ws, name)
+        if stack is None:
+            return {"StackStatus": "DELETE_COMPLETE"}
+        return None if stack["StackStatus"].endswith(_IN_PROGRESS) else stack
+
+    stack = wait_until(settled, what=what, timeout=timeout, interval=2,
+                       hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}")
+    return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
+
+
+def _failure_reasons(ws: Workshop, name: str) -> str:
+    events = ws.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
+    reasons = [f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}" for e in events
+               if e["ResourceStatus"].endswith("FAILED") and e.get("ResourceStatusReason")]
+    return "; ".join(reasons[:5]) or "no reason recorded"
+
+
+def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
+    """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
+    if nat_gateways not in (1, 2):
+        raise ValueError(f"nat_gateways must be 1 (cheaper) or 2 (one per zone, highly available), not {nat_gateways}")
+    cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
+    parameters = [{"ParameterKey": "Prefix", "ParameterValue": ws.prefix},
+                  {"ParameterKey": "NatGateways", "ParameterValue": str(nat_gateways)}]
+    request = {"StackName": name, "TemplateBody": template_body(), "Parameters": parameters,
+               "Capabilities": ["CAPABILITY_IAM"], "Tags": ws.tag_list()}
+    stack = _stack(ws, name)
+    if stack is not None and stack["StackStatus"].endswith(_IN_PROGRESS):
+        stack = _settle(ws, name, f"stack {name} to finish its current operation")
+    if stack is not None and stack["StackStatus"] in {"ROLLBACK_COMPLETE", "DELETE_FAILED"}:
+        raise StackFailed(f"stack {name} is {stack['StackStatus']} and cannot be updated: delete it "
+                          f"(99_cleanup.ipynb or `mysfits cleanup`) and run this step again")
+    if stack is None:
+        cloudformation.create_stack(**request, OnFailure="ROLLBACK")
+    else:
+        try:
+            cloudformation.update_stack(**request)
+        except ClientError as error:
+            if "No updates are to be performed" not in str(error):
+                raise
+    stack = _settle(ws, name, f"stack {name}")
+    if stack is None or not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
+        raise StackFailed(f"stack {name} failed: {_failure_reasons(ws, name)}")
+    return core_network(ws)
+
+
+def core_network(ws: Workshop) -> CoreNetwork:
+    """Find the core stack's outputs (the stack must exist: run notebook 02 first)."""
+    stack = _stack(ws, ws.names.core_stack)
+    if stack is None:
+        raise ResourceNotFound(f"no stack {ws.names.core_stack}: run notebook 02 (the core network step) first")
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return CoreNetwork(
+        stack_name=ws.names.core_stack, vpc_id=out["VpcId"], vpc_cidr=out["VpcCidr"],
+        public_subnets=(out["PublicSubnetOne"], out["PublicSubnetTwo"]),
+        private_subnets=(out["PrivateSubnetOne"], out["PrivateSubnetTwo"]),
+        service_security_group=out["ServiceSecurityGroup"], task_execution_role_arn=out["TaskExecutionRoleArn"],
+        task_role_arn=out["TaskRoleArn"], nat_gateways=int(out["NatGatewayCount"]),
+    )
+
+
+def check_core_network(ws: Workshop, network: CoreNetwork) -> Check:
+    """The VPC, its four subnets in two zones and the NAT gateways exist as the outputs say."""
+    ec2 = ws.client("ec2")
+    subnets = ec2.describe_subnets(SubnetIds=[*network.public_subnets, *network.private_subnets])["Subnets"]
+    zones = {s["AvailabilityZone"] for s in subnets}
+    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]},
+                                              {"Name": "state", "Values": ["available", "pending"]}])["NatGateways"]
+    ok = len(subnets) == 4 and len(zones) == 2 and all(s["VpcId"] == network.vpc_id for s in subnets) \
+        and len(nats) == network.nat_gateways
+    evidence = f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; {len(nats)} NAT gateway(s)"
+    return Check("core network matches the stack outputs", ok, evidence)
+
+
+def delete_core_stack(ws: Workshop) -> bool:
+    """Delete the core stack and wait; False if there was none. Raises StackFailed if it cannot go."""
+    name = ws.names.core_stack
+    if _stack(ws, name) is None:
+        return False
+    ws.client("cloudformation").delete_stack(StackName=name)
+    stack = _settle(ws, name, f"stack {name} to be deleted")
+    if stack is not None:
+        raise StackFailed(f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}")
+    return True
+
