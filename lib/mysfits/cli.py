@@ -77,6 +77,21 @@ def _run(args: argparse.Namespace) -> int:
     return runner.main(args)
 
 
+def _cleanup(args: argparse.Namespace) -> int:
+    from . import cleanup
+    from .workshop import connect
+
+    ws = connect(target=args.target, region=args.region, prefix=args.prefix)
+    found = cleanup.inventory(ws)
+    print(cleanup.as_table(found).to_string(index=False) if found else f"nothing of prefix {args.prefix!r} found")
+    if args.dry_run or not found:
+        return 0
+    cleanup.delete_everything(ws)
+    check = cleanup.check_nothing_left(ws)
+    print(check)
+    return 0 if check.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mysfits", description="Mythical Mysfits workshop tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep", action="store_true", help="leave a local cloud started for the run running")
     run.add_argument("--output-dir", default="runs", help="where executed notebooks go (default %(default)s)")
     run.set_defaults(func=_run)
+
+    clean = commands.add_parser("cleanup", help="delete everything the workshop made for a prefix")
+    clean.add_argument("--target", choices=["local", "aws"], default="local")
+    clean.add_argument("--region", default="us-east-1")
+    clean.add_argument("--prefix", default="mysfits")
+    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    clean.set_defaults(func=_cleanup)
     return parser
 
 

@@ -98,7 +98,12 @@ def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
 
 
 def _describe(ws: Workshop) -> dict[str, Any] | None:
-    services = ws.client("ecs").describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"]
+    try:
+        services = ws.client("ecs").describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"]
+    except ClientError as error:
+        if error_code(error) == "ClusterNotFoundException":
+            return None
+        raise
     active = [s for s in services if s["status"] == "ACTIVE"]
     return active[0] if active else None
 

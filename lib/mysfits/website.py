@@ -16,13 +16,14 @@ from . import paths
 from .awsurls import website_url
 from .bucketnames import InvalidBucketName, validate_bucket_name
 from .checks import Check
-from .errors import BucketNameTaken, error_code, http_status
+from .errors import BucketNameTaken, ResourceNotFound, error_code, http_status
 from .workshop import Workshop
 
 __all__ = [
     "ALL_BLOCKED", "POLICIES_ALLOWED", "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
     "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
     "check_website", "delete_site_bucket", "ensure_public_read", "ensure_site_bucket", "ensure_website",
+    "find_site_bucket", "find_website",
     "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
 ]
 
@@ -83,6 +84,28 @@ def ensure_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
     s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     return SiteBucket(name, ws.region)
+
+
+def find_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
+    """The site bucket module 1 made (later modules publish new site versions into it)."""
+    name = name or ws.names.site_bucket
+    if not _bucket_exists(ws, name):
+        raise ResourceNotFound(f"no site bucket {name}: run notebook 01 first")
+    return SiteBucket(name, ws.region)
+
+
+def find_website(ws: Workshop, bucket: SiteBucket | str) -> Website:
+    """The bucket's website endpoint, as configured by module 1."""
+    name = _bucket_name(bucket)
+    try:
+        config = ws.client("s3").get_bucket_website(Bucket=name)
+    except ClientError as error:
+        if error_code(error) == "NoSuchWebsiteConfiguration":
+            raise ResourceNotFound(f"bucket {name} has no website hosting: run notebook 01 first") from error
+        raise
+    aws_url = website_url(name, ws.region)
+    return Website(name, aws_url, ws.url(aws_url), config["IndexDocument"]["Suffix"],
+                   config.get("ErrorDocument", {}).get("Key", ""))
 
 
 def _taken(name: str) -> BucketNameTaken:
@@ -243,8 +266,7 @@ def ensure_website(ws: Workshop, bucket: SiteBucket | str, index: str = "index.h
     ws.client("s3").put_bucket_website(
         Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": index}, "ErrorDocument": {"Key": error}}
     )
-    aws_url = website_url(name, ws.region)
-    return Website(name, aws_url, ws.url(aws_url), index, error)
+    return find_website(ws, name)
 
 
 def check_website(ws: Workshop, site: Website, path: str = "/", expect: int = 200, contains: str | None = None) -> Check:
