@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable, Iterable
 
 from .endpoints import EndpointRegistry
@@ -34,18 +35,20 @@ class Gateway:
     """WSGI app: `/_mysfits/*` control routes, S3 fixes, everything else straight to moto."""
 
     def __init__(self, moto: WsgiApp, registry: EndpointRegistry, health: Callable[[], dict[str, Any]],
-                 refresh: Callable[[], None], reset: Callable[[], None]):
+                 refresh: Callable[[], None], reset: Callable[[], None], ready: threading.Event):
         self._moto = moto
         self._registry = registry
         self._health = health
         self._refresh = refresh
         self._reset = reset
+        self._ready = ready
         self._s3 = S3ApiFixes(on_website_change=refresh)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path.startswith(CONTROL_PREFIX + "/"):
             return self._control(path[len(CONTROL_PREFIX):], environ, start_response)
+        self._ready.wait()  # the fidelity fixes must be in place before moto answers anything
         if is_s3_request(environ):
             return self._s3(environ, start_response, self._moto)
         return self._moto(environ, start_response)

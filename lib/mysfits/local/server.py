@@ -37,14 +37,15 @@ class LocalCloud:
     def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = ""):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-        from .dataplane.plane import DataPlane
         from .gateway import Gateway
 
         self.registry = EndpointRegistry()
         self._started = time.time()
         self.log_file = log_file
+        self.ready = threading.Event()
+        self.data_plane: Any = None
         moto = DomainDispatcherApplication(create_backend_app)
-        self.app = Gateway(moto, self.registry, self.health, self.refresh, self.reset)
+        self.app = Gateway(moto, self.registry, self.health, self.refresh, self.reset, self.ready)
         try:
             self._server: BaseWSGIServer = make_server(
                 LOOPBACK, port, self.app, threaded=True, request_handler=MotoRequestHandler
@@ -57,33 +58,44 @@ class LocalCloud:
         self.port = self._server.server_port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self._work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
-        self.data_plane = DataPlane(self.registry, self.endpoint_url, self._work_dir)
         self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
 
     def start(self) -> "LocalCloud":
+        """Answer at once; the fixes and the data plane load in the background (requests wait for them)."""
         self._thread.start()
-        self.data_plane.start()
+        threading.Thread(target=self._start_data_plane, name="data-plane-start", daemon=True).start()
         return self
+
+    def _start_data_plane(self) -> None:
+        from .dataplane.plane import DataPlane
+
+        self.data_plane = DataPlane(self.registry, self.endpoint_url, self._work_dir)
+        self.data_plane.start()
+        self.ready.set()
 
     def health(self) -> dict[str, Any]:
         return {"service": "mysfits-local-cloud", "pid": os.getpid(), "port": self.port,
                 "endpoint_url": self.endpoint_url, "log_file": self.log_file,
                 "moto_version": version("moto"), "uptime_seconds": round(time.time() - self._started, 1),
-                "capabilities": list(CAPABILITIES)}
+                "capabilities": list(CAPABILITIES), "ready": self.ready.is_set()}
 
     def refresh(self) -> None:
         """Bring the data plane in line with the control plane's state."""
+        self.ready.wait()
         self.data_plane.refresh()
 
     def reset(self) -> None:
         """Forget every resource, as a brand-new account would look."""
         from moto.moto_api._internal.models import moto_api_backend
 
+        self.ready.wait()
         self.data_plane.reset()
         moto_api_backend.reset()
 
     def stop(self) -> None:
-        self.data_plane.stop()
+        self.ready.wait(30)
+        if self.data_plane is not None:
+            self.data_plane.stop()
         self._server.shutdown()
         self._server.server_close()
         shutil.rmtree(self._work_dir, ignore_errors=True)
