@@ -55,7 +55,7 @@ def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
         Subnets=list(network.public_subnets), Tags=ws.tag_list())["LoadBalancers"][0]
     group = _find_target_group(ws) or elbv2.create_target_group(
         Name=ws.names.target_group, Protocol="TCP", Port=SERVICE_PORT, VpcId=network.vpc_id, TargetType="ip",
-        HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
+        HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4,
         HealthyThresholdCount=2, UnhealthyThresholdCount=2, Tags=ws.tag_list())["TargetGroups"][0]
     # Short draining: a rolling deploy replaces tasks in seconds rather than five minutes.
     elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=[

@@ -73,6 +73,9 @@ def _failure_reasons(ws: Workshop, name: str) -> str:
     events = ws.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
     reasons = [f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}" for e in events
                if e["ResourceStatus"].endswith("FAILED") and e.get("ResourceStatusReason")]
+    stack = _stack(ws, name)
+    if stack is not None and stack.get("StackStatusReason"):
+        reasons.insert(0, stack["StackStatusReason"])
     return "; ".join(reasons[:5]) or "no reason recorded"
 
 

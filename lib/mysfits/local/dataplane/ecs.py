@@ -82,6 +82,7 @@ class RunningTask:
 
 @dataclass
 class ServiceRuntime:
+    service: Service
     deployments: list[Deployment] = field(default_factory=list)
     network_configuration: dict[str, Any] | None = None
     last_completed: str | None = None
@@ -252,7 +253,9 @@ class EcsScheduler:
     # -- services ---------------------------------------------------------------------------
 
     def _reconcile(self, region: str, backend: EC2ContainerServiceBackend, service: Service) -> None:
-        runtime = self._services.setdefault(service.arn, ServiceRuntime())
+        runtime = self._services.get(service.arn)
+        if runtime is None or runtime.service is not service:  # a service re-created under the same name
+            runtime = self._services[service.arn] = ServiceRuntime(service)
         mine = [r for r in self._tasks.values() if r.service_arn == service.arn and not r.stopping]
         if service.status != "ACTIVE":
             for running in mine:

@@ -1,0 +1,71 @@
+"""Runtime settings, read from environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATA_FILE = "data/mysfits.json"
+DEFAULT_CACHE_SECONDS = 2.0
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app factory needs to build the service."""
+
+    # Relative paths resolve against the working directory (WORKDIR in the image).
+    data_file: str = DEFAULT_DATA_FILE
+    # Unset or empty selects the read-only file backend.
+    table: str | None = None
+    list_cache_seconds: float = DEFAULT_CACHE_SECONDS
+    cors_allow_origins: tuple[str, ...] = ("*",)
+    # Not read from the environment: lets tests force DynamoDB pagination.
+    page_size: int | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (defaults to ``os.environ``)."""
+        env = os.environ if env is None else env
+        return cls(
+            data_file=env.get("MYSFITS_DATA_FILE") or DEFAULT_DATA_FILE,
+            table=(env.get("MYSFITS_TABLE") or "").strip() or None,
+            list_cache_seconds=_parse_seconds(env.get("MYSFITS_LIST_CACHE_SECONDS")),
+            cors_allow_origins=_parse_origins(env.get("CORS_ALLOW_ORIGINS")),
+        )
+
+
+def _parse_seconds(raw: str | None) -> float:
+    if raw is None or not raw.strip():
+        return DEFAULT_CACHE_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"MYSFITS_LIST_CACHE_SECONDS must be a number, got {raw!r}") from None
+    if value != value:  # NaN would make every freshness comparison false
+        raise ConfigError("MYSFITS_LIST_CACHE_SECONDS must be a number, got NaN")
+    return max(value, 0.0)
+
+
+def _parse_origins(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ("*",)
+    origins = tuple(part.strip() for part in raw.split(",") if part.strip())
+    return origins or ("*",)
+
+
+def read_port(raw: str | None) -> int:
+    """Parse the ``PORT`` variable (default 8080)."""
+    if raw is None or not raw.strip():
+        return 8080
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"PORT must be an integer, got {raw!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+    return port
