@@ -6,7 +6,6 @@ import html
 from typing import Any, Callable
 
 import ipywidgets as widgets
-from IPython.display import display
 
 
 class ValidatedText:
@@ -74,12 +73,13 @@ def panel(title: str, actions: dict[str, Callable[[], Any]], inputs: list[Valida
 
 
 def _run(action: Callable[[], Any], label: str, output: widgets.Output) -> None:
-    with output:
-        output.clear_output()
-        try:
-            result = action()
-        except Exception as problem:  # shown to the learner, who can fix the input and retry
-            display(widgets.HTML(f'<span style="color:#cf222e">{html.escape(label)} failed: '
-                                 f"{html.escape(str(problem))}</span>"))
-            return
-        display(result if result is not None else f"{label}: done")
+    # Appending to the Output widget (rather than capturing with `with output:`) also works
+    # when a callback fires outside the cell that made the panel.
+    output.outputs = ()
+    try:
+        result = action()
+    except Exception as problem:  # shown to the learner, who can fix the input and retry
+        output.append_display_data(widgets.HTML(f'<span style="color:#cf222e">{html.escape(label)} failed: '
+                                                f"{html.escape(str(problem))}</span>"))
+        return
+    output.append_display_data(result if result is not None else f"{label}: done")
