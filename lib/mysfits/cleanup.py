@@ -9,7 +9,7 @@ import pandas as pd
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from . import fargate, images, loadbalancer, network, website
+from . import database, fargate, images, loadbalancer, network, website
 from .checks import Check
 from .workshop import Workshop
 
@@ -109,14 +109,19 @@ def _singletons(ws: Workshop) -> Iterator[Leftover]:
 
 def _network(ws: Workshop) -> Iterator[Leftover]:
     ec2, tag_filter = ws.client("ec2"), [{"Name": f"tag:{TAG_KEY}", "Values": [ws.prefix]}]
+    # Tags are checked here too: not every API (nor the local cloud) honours a tag filter.
     for vpc in ec2.describe_vpcs(Filters=tag_filter)["Vpcs"]:
-        yield Leftover("vpc", vpc["VpcId"])
-    nats = ec2.describe_nat_gateways(Filter=tag_filter)["NatGateways"]
+        if _tagged(vpc.get("Tags", []), ws.prefix):
+            yield Leftover("vpc", vpc["VpcId"])
+    nats = [n for n in ec2.describe_nat_gateways(Filter=tag_filter)["NatGateways"] if _tagged(n.get("Tags", []), ws.prefix)]
     for nat in nats:
         if nat["State"] not in {"deleted", "deleting", "failed"}:
             yield Leftover("nat gateway", nat["NatGatewayId"], network.NAT_GATEWAY_HOURLY_USD)
-    for address in ec2.describe_addresses(Filters=tag_filter)["Addresses"]:
-        yield Leftover("elastic ip", address.get("PublicIp", address.get("AllocationId", "")), network.PUBLIC_IPV4_HOURLY_USD)
+    # An address is the workshop's when tagged, or when one of its NAT gateways used it (even a deleted one).
+    nat_allocations = {a["AllocationId"] for nat in nats for a in nat.get("NatGatewayAddresses", []) if "AllocationId" in a}
+    for address in ec2.describe_addresses()["Addresses"]:
+        if address.get("AllocationId") in nat_allocations or _tagged(address.get("Tags", []), ws.prefix):
+            yield Leftover("elastic ip", address.get("PublicIp", address["AllocationId"]), network.PUBLIC_IPV4_HOURLY_USD)
     for page in ws.client("iam").get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             if role["RoleName"].startswith(f"{ws.names.core_stack}-"):
@@ -153,6 +158,7 @@ STEPS: list[tuple[str, Callable[[Workshop], object]]] = [
     ("task definitions", fargate.deregister_task_definitions),
     ("log group", fargate.delete_log_group),
     ("ECR repository", images.delete_repository),
+    ("DynamoDB table", database.delete_table),
     ("core stack", network.delete_core_stack),
 ]
 
