@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from fastapi.testclient import TestClient
 from mysfits_service.dynamo_store import DynamoStore
 from mysfits_service.models import Mysfit, MysfitList
+from .expectations import FILTER_COUNTS
 
 TABLE = "MysfitsTable"
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
@@ -47,14 +48,7 @@ def test_list_reads_the_table(dynamo_client: TestClient, records: list[dict[str,
 
 @pytest.mark.parametrize(
     ("name", "value", "count"),
-    [
-        ("GoodEvil", "Good", 4),
-        ("GoodEvil", "Neutral", 4),
-        ("GoodEvil", "Evil", 4),
-        ("LawChaos", "Lawful", 3),
-        ("LawChaos", "Neutral", 5),
-        ("LawChaos", "Chaotic", 4),
-    ],
+    FILTER_COUNTS,
 )
 def test_filters_query_the_indexes(
     make_dynamo_client: Any, name: str, value: str, count: int

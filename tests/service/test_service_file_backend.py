@@ -12,19 +12,9 @@ from fastapi.testclient import TestClient
 from mysfits_service.app import create_app
 from mysfits_service.config import ConfigError, Settings, read_port
 from mysfits_service.models import MysfitList
+from .expectations import DATA_FIELDS, FILTER_COUNTS
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "mysfits.json"
-DATA_FIELDS = {
-    "mysfitId",
-    "name",
-    "species",
-    "age",
-    "goodEvil",
-    "lawChaos",
-    "description",
-    "thumbImageUri",
-    "profileImageUri",
-}
 
 
 def assert_error(response: Any, status: int, code: str) -> str:
@@ -57,14 +47,7 @@ def test_list_returns_every_mysfit_with_data_file_fields(
 
 @pytest.mark.parametrize(
     ("name", "value", "count"),
-    [
-        ("GoodEvil", "Good", 4),
-        ("GoodEvil", "Neutral", 4),
-        ("GoodEvil", "Evil", 4),
-        ("LawChaos", "Lawful", 3),
-        ("LawChaos", "Neutral", 5),
-        ("LawChaos", "Chaotic", 4),
-    ],
+    FILTER_COUNTS,
 )
 def test_filter_counts(file_client: TestClient, name: str, value: str, count: int) -> None:
     response = file_client.get("/mysfits", params={"filter": name, "value": value})

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
+from .expectations import DATA_FIELDS
 
 EXPECTED = {
     ("/", "get"): {"200"},
@@ -41,17 +42,7 @@ def test_response_models(file_client: TestClient) -> None:
     schemas = doc["components"]["schemas"]
     assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
     mysfit = schemas["Mysfit"]
-    assert set(mysfit["required"]) == {
-        "mysfitId",
-        "name",
-        "species",
-        "age",
-        "goodEvil",
-        "lawChaos",
-        "description",
-        "thumbImageUri",
-        "profileImageUri",
-    }
+    assert set(mysfit["required"]) == DATA_FIELDS
     assert mysfit["properties"]["likes"]["type"] == "integer"
     assert mysfit["properties"]["adopted"]["type"] == "boolean"
     error = doc["paths"]["/mysfits/{mysfitId}/adopt"]["post"]["responses"]["409"]
