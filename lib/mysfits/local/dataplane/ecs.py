@@ -100,6 +100,7 @@ class EcsScheduler:
         self._tasks: dict[str, RunningTask] = {}
         self._services: dict[str, ServiceRuntime] = {}
         self._lock = threading.RLock()
+        _follow_updates(self)
 
     def tick(self) -> None:
         with self._lock:
@@ -236,7 +237,7 @@ class EcsScheduler:
         task.stop_code = getattr(task, "stop_code", None) or code
         task.stopped_at = task.execution_stopped_at = _now()
         task.containers[0].last_status = "STOPPED"
-        task.containers[0].exit_code = exit_code
+        task.containers[0].exitCode = exit_code  # the attribute moto serialises (it never reads `exit_code`)
         if not running.ever_healthy and code in {"EssentialContainerExited", "TaskFailedToStart"}:
             self._count_failure(running)
 
@@ -300,6 +301,18 @@ class EcsScheduler:
                 self._trip_breaker(service, runtime, primary, configuration, desired)
         self._publish(service, runtime)
 
+    def service_updated(self, backend: EC2ContainerServiceBackend, service: Service) -> None:
+        """UpdateService changed the task definition (or forced a deployment): list the new
+        PRIMARY deployment at once, as AWS does in the UpdateService answer, instead of at the
+        next tick (until then DescribeServices showed the old deployment COMPLETED under the new
+        task definition, and a steady-state wait returned before the rollout began)."""
+        with self._lock:
+            runtime = self._services.get(service.arn)
+            if runtime is None or runtime.service is not service or service.status != "ACTIVE":
+                return  # not scheduled yet: the next tick starts from the service as it is
+            self._follow_deployment(service, runtime, backend.describe_task_definition(service.task_definition).arn)
+            self._publish(service, runtime)
+
     def _follow_deployment(self, service: Service, runtime: ServiceRuntime, definition_arn: str) -> None:
         """Start a new deployment when the task definition changes or a new one is forced."""
         moto_id = service.deployments[0]["id"] if service.deployments else None
@@ -354,6 +367,26 @@ class EcsScheduler:
         for task in running:
             if task.process is not None:
                 task.process.stop(grace=3.0)
+
+
+_current: list[EcsScheduler] = []  # the scheduler UpdateService reports to (one per local cloud)
+
+
+def _follow_updates(scheduler: EcsScheduler) -> None:
+    """Have moto's UpdateService tell `scheduler` (patching moto once)."""
+    first_time = not _current
+    _current[:] = [scheduler]
+    if not first_time:
+        return
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
+        service = original(self, service_properties)
+        if _current:
+            _current[0].service_updated(self, service)
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
 
 
 def _task_ip(task: Task) -> str:

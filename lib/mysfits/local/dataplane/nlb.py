@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
+import struct
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.elbv2.models import FakeListener, elbv2_backends
@@ -20,7 +22,6 @@ from ..client import LOOPBACK_HOST
 from .targets import Address, HealthBook, TargetDirectory
 
 KIND = "nlb"
-_CHUNK = 64 * 1024
 IDLE_TIMEOUT_SECONDS = 350  # NLB's TCP idle timeout
 
 
@@ -72,7 +73,8 @@ class LoadBalancerProxies:
 
     def _serve(self, balancer: Any, listener: FakeListener) -> None:
         async def start() -> asyncio.AbstractServer:
-            return await asyncio.start_server(lambda r, w: self._relay(r, w, listener), LOOPBACK_HOST, 0)
+            return await self._loop.create_server(lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
+                                                  LOOPBACK_HOST, 0)
 
         server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
         port = server.sockets[0].getsockname()[1]
@@ -101,25 +103,11 @@ class LoadBalancerProxies:
         local = [self._directory.local(t) for t in chosen]
         return [address for address in local if address is not None]
 
-    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter,
-                     listener: FakeListener) -> None:
-        relay = asyncio.current_task()
-        if relay is not None:
-            self._relays.add(relay)
-            relay.add_done_callback(self._relays.discard)
-        candidates = self._candidates(listener)
-        start = next(self._turns)
-        for offset in range(len(candidates)):
-            host, port = candidates[(start + offset) % len(candidates)]
-            try:
-                target_reader, target_writer = await asyncio.open_connection(host, port)
-            except OSError:
-                continue
-            await asyncio.gather(_pipe(client_reader, target_writer), _pipe(target_reader, client_writer))
-            target_writer.close()
-            client_writer.close()
-            return
-        client_writer.close()  # no target: the connection is reset, as on AWS
+    def _connect(self, relay: "_Relay", listener: FakeListener) -> None:
+        """Connect a new client's relay to a target (round robin over the candidates)."""
+        task = self._loop.create_task(relay.connect(self._candidates(listener), next(self._turns)))
+        self._relays.add(task)
+        task.add_done_callback(self._relays.discard)
 
     def close(self) -> None:
         for arn in list(self._servers):
@@ -129,19 +117,127 @@ class LoadBalancerProxies:
         self._thread.join(timeout=5)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy one direction until end of stream, then half-close; a reset closes the other side too."""
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(None) as idle:
-            while True:
-                idle.reschedule(loop.time() + IDLE_TIMEOUT_SECONDS)
-                data = await reader.read(_CHUNK)
-                if not data:
-                    break
-                writer.write(data)
-                await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
-    except (ConnectionError, OSError, asyncio.TimeoutError):
-        writer.close()
+class _Side(asyncio.Protocol):
+    """One socket of a relayed connection: what it receives is written to the other side at once.
+
+    No per-read coroutine, future or copy: the transport hands each chunk to `data_received`,
+    which passes it to the peer transport (which sends it straight away when the socket can
+    take it); flow control pauses reading on one side while the other side's buffer is full.
+    """
+
+    def __init__(self, relay: "_Relay"):
+        self.relay = relay
+        self.transport: asyncio.Transport | None = None
+        self.peer: _Side | None = None
+        self.eof = False
+        self.early: list[bytes] = []  # what arrived before the other side was connected
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.relay.made(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.relay.last_active = self.relay.loop.time()
+        peer = self.peer.transport if self.peer is not None else None
+        if peer is None:
+            self.early.append(data)
+        else:
+            peer.write(data)
+
+    def eof_received(self) -> bool:
+        """Half-close: pass the FIN on, keep the other direction flowing; close once both are done."""
+        self.eof = True
+        peer = self.peer
+        if peer is not None and peer.transport is not None:
+            if peer.transport.can_write_eof():
+                peer.transport.write_eof()
+            if peer.eof:
+                self.relay.close()
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.relay.close(reset=exc is not None)
+
+    def pause_writing(self) -> None:  # our send buffer is full: stop reading what would fill it more
+        if self.peer is not None and self.peer.transport is not None and not self.peer.eof:
+            self.peer.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.peer is not None and self.peer.transport is not None and not self.peer.eof:
+            self.peer.transport.resume_reading()
+
+
+class _Relay:
+    """A client connection and the target connection the listener chose for it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_client: Callable[["_Relay"], None]):
+        self.loop = loop
+        self.client, self.target = _Side(self), _Side(self)
+        self.client.peer, self.target.peer = self.target, self.client
+        self.last_active = loop.time()
+        self.closed = False
+        self._on_client = on_client
+        self._idle = loop.call_later(IDLE_TIMEOUT_SECONDS, self._check_idle)
+
+    def made(self, side: _Side) -> None:
+        if side is self.client:
+            side.transport.pause_reading()  # type: ignore[union-attr]  # until a target is connected
+            self._on_client(self)
+
+    async def connect(self, candidates: list[Address], turn: int) -> None:
+        for offset in range(len(candidates)):
+            host, port = candidates[(turn + offset) % len(candidates)]
+            if self.closed:
+                return
+            try:
+                await self.loop.create_connection(lambda: self.target, host, port)
+            except OSError:
+                continue  # refused: try the next target (a listed gap: AWS would reset the flow)
+            if self.closed:
+                self.target.transport.close()  # type: ignore[union-attr]
+                return
+            if self.client.early:
+                self.target.transport.write(b"".join(self.client.early))  # type: ignore[union-attr]
+                self.client.early.clear()
+            if self.client.eof:
+                self.client.eof_received()
+            else:
+                self.client.transport.resume_reading()  # type: ignore[union-attr]
+            return
+        self.close(reset=True)  # no target: the connection is reset, as on AWS
+
+    def _check_idle(self) -> None:
+        """NLB's TCP idle timeout: a flow that carried nothing for 350 s is reset."""
+        if self.closed:
+            return
+        remaining = self.last_active + IDLE_TIMEOUT_SECONDS - self.loop.time()
+        if remaining > 0:
+            self._idle = self.loop.call_later(remaining, self._check_idle)
+        else:
+            self.close(reset=True)
+
+    def close(self, reset: bool = False) -> None:
+        """Close both sides (flushing what is buffered), or reset them when one side failed."""
+        if self.closed:
+            return
+        self.closed = True
+        self._idle.cancel()
+        for side in (self.client, self.target):
+            transport = side.transport
+            if transport is None or transport.is_closing():
+                continue
+            if reset:
+                _reset(transport)
+            else:
+                transport.close()
+
+
+def _reset(transport: asyncio.Transport) -> None:
+    """Close with a TCP RST rather than a FIN (SO_LINGER with a zero timeout)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()

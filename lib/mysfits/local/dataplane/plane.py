@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ..endpoints import EndpointRegistry
-from ..fidelity import cloudformation, ecr, ecs, elbv2
+from ..fidelity import cloudformation, dynamodb, ecr, ecs, elbv2
 from . import s3_website
 from .ecs import EcsScheduler
 from .images import ImageCache
@@ -26,6 +26,7 @@ class DataPlane:
         self.directory = TargetDirectory()
         self.health = HealthBook(self.directory)
         cloudformation.install()
+        dynamodb.install()
         ecr.install()
         ecs.install()
         elbv2.install(self.health)

@@ -57,6 +57,13 @@ def open_stream(destination: LogDestination, create_group: bool) -> None:
     backend.ensure_log_stream(destination.group, destination.stream)
 
 
+def container_exit_code(returncode: int | None) -> int | None:
+    """A process's return code as a container's exit code reads: 128 + N when signal N killed it."""
+    if returncode is None or returncode >= 0:
+        return returncode
+    return 128 - returncode  # Popen reports death by signal N as -N; Docker (and so ECS) as 128 + N
+
+
 class TaskProcess:
     """Runs an image's command with the task's environment; ships each output line to CloudWatch Logs."""
 
@@ -94,7 +101,7 @@ class TaskProcess:
 
     @property
     def exit_code(self) -> int | None:
-        return self._process.poll()
+        return container_exit_code(self._process.poll())
 
     def stop(self, grace: float = 5.0) -> int:
         """SIGTERM, then SIGKILL after `grace` seconds, as ECS does (with a shorter grace)."""
@@ -106,4 +113,4 @@ class TaskProcess:
                 self._process.kill()
                 self._process.wait()
         self._shipper.join(timeout=2)
-        return int(self._process.returncode)
+        return int(container_exit_code(self._process.returncode))  # type: ignore[arg-type]

@@ -1,0 +1,446 @@
+"""The ECS service scheduler and the NLB data plane, driven through the library like notebook 02.
+
+The real Mysfits service is deployed once for the module (core stack, build-context image,
+cluster, log group, NLB, task definition, service); every test then checks one AWS-shaped
+behaviour through boto3 and real HTTP to the load balancer's loopback endpoint: the API,
+names, tasks and target health, logs, StopTask, a crashed task, a rolling update, the
+deployment circuit breaker with rollback, and finally cleanup leaving no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, TypeVar
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+import requests
+
+import mysfits
+from mysfits import cleanup, fargate, images, loadbalancer, network
+from mysfits.fargate import CONTAINER_NAME, Service
+from mysfits.images import Image
+from mysfits.loadbalancer import SERVICE_PORT, LoadBalancer
+from mysfits.network import CoreNetwork
+from mysfits.workshop import Workshop
+
+from .conftest import mysfits_cli
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+
+DESIRED = 2
+UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
+CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+ESSENTIAL_EXITED = "Essential container in task exited"
+_SERVING = re.compile(r"serving on 0\.0\.0\.0:(\d+)")
+_ACCESS_LINE = re.compile(r"mysfits_service\.access GET /mysfits(\?\S*)? 200 ")
+
+
+@dataclass
+class Deployed:
+    """What the module deployed, plus every task process seen (for the no-leftovers check)."""
+
+    ws: Workshop
+    cloud_pid: int
+    home: Any
+    core: CoreNetwork
+    image: Image
+    balancer: LoadBalancer
+    service: Service
+    processes: dict[int, psutil.Process] = field(default_factory=dict)
+
+    @property
+    def ecs(self) -> Any:
+        return self.ws.client("ecs")
+
+
+@pytest.fixture(scope="module")
+def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
+    """Deploy the real service once, as notebook 02 does; delete everything afterwards."""
+    # The `ws` fixture's recipe (a prefix of its own), at module scope so one deployment serves every test.
+    ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
+    try:
+        core = network.ensure_core_stack(ws)
+        image = images.publish_image(ws, images.ensure_repository(ws))
+        fargate.ensure_cluster(ws)
+        fargate.ensure_log_group(ws)
+        balancer = loadbalancer.ensure_load_balancer(ws, core)
+        task_definition = fargate.ensure_task_definition(ws, core, image)
+        service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=DESIRED)
+        fargate.wait_for_steady_state(ws, service, timeout=60)
+        loadbalancer.wait_for_healthy_targets(ws, balancer, DESIRED, timeout=60)
+        yield Deployed(ws, int(local_cloud["pid"]), local_cloud["home"], core, image,  # type: ignore[call-overload]
+                       balancer, service)
+    finally:
+        cleanup.delete_everything(ws)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def poll(condition: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
+    """Return the first truthy value of `condition`, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def task_ip(task: dict[str, Any]) -> str:
+    details = [d for a in task.get("attachments", []) if a["type"] == "ElasticNetworkInterface"
+               for d in a["details"] if d["name"] == "privateIPv4Address"]
+    assert len(details) == 1, task.get("attachments")
+    return str(details[0]["value"])
+
+
+def task_id(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def tasks(dep: Deployed, desired_status: str = "RUNNING") -> list[dict[str, Any]]:
+    """The service's tasks with this desired status (ListTasks + DescribeTasks)."""
+    arns = dep.ecs.list_tasks(cluster=dep.ws.names.cluster, serviceName=dep.ws.names.service,
+                              desiredStatus=desired_status)["taskArns"]
+    return dep.ecs.describe_tasks(cluster=dep.ws.names.cluster, tasks=arns)["tasks"] if arns else []
+
+
+def describe_task(dep: Deployed, arn: str) -> dict[str, Any]:
+    return dep.ecs.describe_tasks(cluster=dep.ws.names.cluster, tasks=[arn])["tasks"][0]
+
+
+def describe_service(dep: Deployed) -> dict[str, Any]:
+    return dep.ecs.describe_services(cluster=dep.ws.names.cluster, services=[dep.ws.names.service])["services"][0]
+
+
+def healthy_target_ids(dep: Deployed) -> set[str]:
+    health = loadbalancer.target_health(dep.ws, dep.balancer)
+    return {t["Target"]["Id"] for t in health if t["TargetHealth"]["State"] == "healthy"}
+
+
+def steady(dep: Deployed) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The service and its running tasks once it is steady: one COMPLETED deployment, every task RUNNING and healthy."""
+    service = describe_service(dep)
+    deployments = service["deployments"]
+    if len(deployments) != 1 or deployments[0]["rolloutState"] != "COMPLETED" or service["runningCount"] != DESIRED:
+        return None
+    running = tasks(dep)
+    if len(running) != DESIRED or any(t["lastStatus"] != "RUNNING" for t in running):
+        return None
+    return (service, running) if healthy_target_ids(dep) == {task_ip(t) for t in running} else None
+
+
+def wait_steady(dep: Deployed, timeout: float = 20) -> list[dict[str, Any]]:
+    return poll(lambda: steady(dep), timeout, "the service to be steady with 2 healthy targets")[1]
+
+
+def task_processes(dep: Deployed, running: list[dict[str, Any]]) -> dict[str, psutil.Process]:
+    """Each running task's local process: the task's log says its port, the process's PORT says which it is.
+
+    Every process seen is remembered for the final no-leftovers check.
+    """
+    logs = dep.ws.client("logs")
+    ports: dict[int, str] = {}
+    for task in running:
+        events = logs.get_log_events(logGroupName=dep.ws.names.log_group, startFromHead=True,
+                                     logStreamName=f"service/{CONTAINER_NAME}/{task_id(task['taskArn'])}")["events"]
+        found = [int(m.group(1)) for e in events for m in [_SERVING.search(e["message"])] if m]
+        assert found, f"no 'serving on' line in the log of task {task_id(task['taskArn'])}"
+        ports[found[-1]] = task["taskArn"]
+    by_task: dict[str, psutil.Process] = {}
+    for child in psutil.Process(dep.cloud_pid).children():
+        try:
+            if "mysfits_service" not in " ".join(child.cmdline()):
+                continue
+            port = int(child.environ().get("PORT", "0"))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if port in ports:
+            by_task[ports[port]] = child
+            dep.processes[child.pid] = child
+    assert set(by_task) == {t["taskArn"] for t in running}, (ports, by_task)
+    return by_task
+
+
+def alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+class Traffic(threading.Thread):
+    """GET /mysfits through the load balancer in a loop, a new connection per request, 2 s timeout."""
+
+    def __init__(self, base_url: str, duration: float | None = None):
+        super().__init__(name="traffic", daemon=True)
+        self._url = f"{base_url}/mysfits"
+        self._deadline = None if duration is None else time.monotonic() + duration
+        self._halt = threading.Event()
+        self.ok = 0
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        while not self._halt.is_set() and (self._deadline is None or time.monotonic() < self._deadline):
+            try:
+                response = requests.get(self._url, timeout=2, headers={"Connection": "close"})
+                if response.status_code == 200 and len(response.json()["mysfits"]) == 12:
+                    self.ok += 1
+                else:
+                    self.failures.append(f"HTTP {response.status_code}: {response.text[:80]}")
+            except (requests.RequestException, ValueError, KeyError) as error:
+                self.failures.append(f"{type(error).__name__}: {error}")
+
+    def finish(self) -> "Traffic":
+        self._halt.set()
+        self.join(timeout=10)
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.ok + len(self.failures)
+
+    @property
+    def success_rate(self) -> float:
+        return self.ok / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.ok}/{self.total} succeeded; first failures: {self.failures[:3]}"
+
+
+# -- the API through the load balancer -------------------------------------------------------
+
+
+def test_api_answers_through_the_load_balancer(deployed: Deployed) -> None:
+    api = deployed.balancer.url
+    listed = requests.get(f"{api}/mysfits", timeout=5)
+    assert listed.status_code == 200 and len(listed.json()["mysfits"]) == 12
+
+    evil = requests.get(f"{api}/mysfits", params={"filter": "GoodEvil", "value": "Evil"}, timeout=5)
+    assert evil.status_code == 200
+    assert [m["goodEvil"] for m in evil.json()["mysfits"]] == ["Evil"] * 4
+
+    bad_filter = requests.get(f"{api}/mysfits", params={"filter": "Colour", "value": "Red"}, timeout=5)
+    assert bad_filter.status_code == 400 and bad_filter.json()["error"]["code"] == "bad_request"
+
+    unknown = requests.get(f"{api}/mysfits/{UNKNOWN_ID}", timeout=5)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_load_balancer_names_and_endpoint_look_like_aws(deployed: Deployed) -> None:
+    ws, name = deployed.ws, deployed.ws.names.load_balancer
+    described = ws.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
+    assert re.fullmatch(rf"arn:aws:elasticloadbalancing:us-east-1:{ws.account_id}:loadbalancer/net/{name}/[0-9a-f]{{16}}",
+                        described["LoadBalancerArn"])
+    assert re.fullmatch(rf"{name}-[0-9a-f]{{16}}\.elb\.us-east-1\.amazonaws\.com", described["DNSName"])
+    assert (described["Type"], described["Scheme"]) == ("network", "internet-facing")
+
+    listed = json.loads(mysfits_cli(deployed.home, "local", "endpoints").stdout)
+    mine = [e for e in listed if e["kind"] == "nlb" and e["name"] == name]
+    assert mine == [{"kind": "nlb", "name": name, "aws_url": f"http://{described['DNSName']}",
+                     "local_url": deployed.balancer.url}]
+    assert deployed.balancer.aws_url == f"http://{described['DNSName']}"
+    assert ws.url(f"http://{described['DNSName']}/mysfits?x=1") == f"{deployed.balancer.url}/mysfits?x=1"
+
+
+def test_tasks_run_with_private_ips_that_are_the_healthy_targets(deployed: Deployed) -> None:
+    running = wait_steady(deployed)
+    arns = deployed.ecs.list_tasks(cluster=deployed.ws.names.cluster, serviceName=deployed.ws.names.service)["taskArns"]
+    assert sorted(arns) == sorted(t["taskArn"] for t in running) and len(arns) == DESIRED
+    for task in running:
+        assert (task["lastStatus"], task["desiredStatus"], task["launchType"]) == ("RUNNING", "RUNNING", "FARGATE")
+        assert task["group"] == f"service:{deployed.ws.names.service}"
+        assert task["taskDefinitionArn"] == deployed.service.task_definition
+        assert re.fullmatch(r"10\.\d+\.\d+\.\d+", task_ip(task))
+    health = loadbalancer.target_health(deployed.ws, deployed.balancer)
+    assert sorted((t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in health) == \
+        sorted((task_ip(t), SERVICE_PORT, "healthy") for t in running)
+
+
+def test_task_output_lands_in_cloudwatch_logs(deployed: Deployed) -> None:
+    running = wait_steady(deployed)
+    for _ in range(4):
+        assert requests.get(f"{deployed.balancer.url}/mysfits", timeout=5).status_code == 200
+    logs, group = deployed.ws.client("logs"), deployed.ws.names.log_group
+    streams = {s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]}
+    wanted = {f"service/{CONTAINER_NAME}/{task_id(t['taskArn'])}" for t in running}
+    assert wanted <= streams
+
+    def access_lines() -> list[str] | None:
+        lines = [e["message"] for stream in wanted
+                 for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
+                 if _ACCESS_LINE.search(e["message"])]
+        return lines if len(lines) >= 4 else None
+
+    lines = poll(access_lines, 5, "four access-log lines for GET /mysfits")
+    assert all(re.search(r" \d+\.\dms$", line) for line in lines)
+
+
+# -- tasks stopping and crashing -------------------------------------------------------------
+
+
+def test_stop_task_is_answered_like_aws_and_the_service_replaces_it(deployed: Deployed) -> None:
+    ecs, cluster = deployed.ecs, deployed.ws.names.cluster
+    running = wait_steady(deployed)
+    task_processes(deployed, running)
+    victim = running[0]["taskArn"]
+    traffic = Traffic(deployed.balancer.url, duration=10)
+    traffic.start()
+    stopped_at = time.monotonic()
+    answer = ecs.stop_task(cluster=cluster, task=victim)["task"]
+    assert answer["taskArn"] == victim and answer["desiredStatus"] == "STOPPED"
+    assert (answer["stopCode"], answer["stoppedReason"]) == ("UserInitiated", "Task stopped by user")
+    assert answer["lastStatus"] != "STOPPED"  # StopTask answers before the task has stopped
+    assert victim in [t["taskArn"] for t in tasks(deployed, "STOPPED")]
+    assert victim not in [t["taskArn"] for t in tasks(deployed)]
+
+    def two_running() -> list[dict[str, Any]] | None:
+        now = tasks(deployed)
+        return now if len(now) == DESIRED and all(t["lastStatus"] == "RUNNING" for t in now) else None
+
+    replaced = poll(two_running, 15, "two RUNNING tasks again")
+    recovery = time.monotonic() - stopped_at
+    assert recovery < 15 and victim not in [t["taskArn"] for t in replaced]
+
+    final = poll(lambda: (t := describe_task(deployed, victim))["lastStatus"] == "STOPPED" and t, 15,
+                 "the stopped task to reach lastStatus STOPPED")
+    assert (final["desiredStatus"], final["stopCode"], final["stoppedReason"]) == \
+        ("STOPPED", "UserInitiated", "Task stopped by user")
+    assert final["stoppingAt"] <= final["stoppedAt"]
+    traffic.join(timeout=15)
+    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    print(f"\nStopTask: back to {DESIRED} RUNNING in {recovery:.1f} s; traffic meanwhile {traffic}")
+
+
+def test_a_crashed_task_is_replaced(deployed: Deployed) -> None:
+    running = wait_steady(deployed)
+    victim = running[0]["taskArn"]
+    process = task_processes(deployed, running)[victim]
+    process.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    stopped = poll(lambda: (t := describe_task(deployed, victim))["lastStatus"] == "STOPPED" and t, 10,
+                   "the killed task to be STOPPED")
+    assert (stopped["desiredStatus"], stopped["stoppedReason"], stopped["stopCode"]) == \
+        ("STOPPED", ESSENTIAL_EXITED, "EssentialContainerExited")
+    container = stopped["containers"][0]
+    assert (container["name"], container["lastStatus"], container["exitCode"]) == (CONTAINER_NAME, "STOPPED", 137)
+
+    replaced = poll(lambda: (now := tasks(deployed)) and len(now) == DESIRED and victim not in
+                    [t["taskArn"] for t in now] and all(t["lastStatus"] == "RUNNING" for t in now) and now,
+                    15, "a replacement task")
+    print(f"\ncrash: replaced and RUNNING after {time.monotonic() - killed_at:.1f} s")
+    assert len(replaced) == DESIRED
+    wait_steady(deployed)
+
+
+# -- deployments ------------------------------------------------------------------------------
+
+
+def test_rolling_update_keeps_serving(deployed: Deployed) -> None:
+    dep = deployed
+    wait_steady(dep)
+    before = describe_service(dep)["taskDefinition"]
+    revision = fargate.ensure_task_definition(dep.ws, dep.core, dep.image, environment={"EXTRA": "1"})
+    assert revision != before
+    traffic = Traffic(dep.balancer.url)
+    traffic.start()
+    started = time.monotonic()
+    fargate.ensure_service(dep.ws, dep.core, dep.balancer, revision, desired_count=DESIRED)
+    seen: list[tuple[str, ...]] = []
+
+    def completed() -> dict[str, Any] | None:
+        service = describe_service(dep)
+        seen.append(tuple(f"{d['status']}:{d['rolloutState']}" for d in service["deployments"]))
+        done = steady(dep)
+        return done[0] if done and done[0]["deployments"][0]["taskDefinition"] == revision else None
+
+    service = poll(completed, 30, "the rolling update to complete", interval=0.25)
+    rollout = time.monotonic() - started
+    time.sleep(1.5)  # the replaced tasks finish stopping while traffic still flows
+    traffic.finish()
+    assert ("PRIMARY:IN_PROGRESS", "ACTIVE:COMPLETED") in seen
+    (deployment,) = service["deployments"]
+    assert (deployment["status"], deployment["rolloutState"], deployment["taskDefinition"]) == \
+        ("PRIMARY", "COMPLETED", revision)
+    assert deployment["rolloutStateReason"] == f"ECS deployment {deployment['id']} completed."
+    running = tasks(dep)
+    assert [t["taskDefinitionArn"] for t in running] == [revision] * DESIRED
+    assert all(p.environ().get("EXTRA") == "1" for p in task_processes(dep, running).values())
+    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    print(f"\nrolling update: COMPLETED in {rollout:.1f} s; traffic meanwhile {traffic}")
+
+
+def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deployed) -> None:
+    dep = deployed
+    wait_steady(dep)
+    good = describe_service(dep)["taskDefinition"]
+    broken = fargate.ensure_task_definition(dep.ws, dep.core, dep.image,
+                                            environment={"EXTRA": "1", "MYSFITS_LIST_CACHE_SECONDS": "not-a-number"})
+    assert broken != good
+    traffic = Traffic(dep.balancer.url)
+    traffic.start()
+    fargate.ensure_service(dep.ws, dep.core, dep.balancer, broken, desired_count=DESIRED)
+    failed: list[dict[str, Any]] = []
+
+    def rolled_back() -> dict[str, Any] | None:
+        service = describe_service(dep)
+        failed.extend(d for d in service["deployments"] if d["taskDefinition"] == broken and d["rolloutState"] == "FAILED")
+        done = failed and steady(dep)
+        return done[0] if done and done[0]["deployments"][0]["taskDefinition"] == good else None
+
+    service = poll(rolled_back, 40, "the circuit breaker to fail the deployment and roll back", interval=0.05)
+    traffic.finish()
+    assert failed[0]["rolloutStateReason"] == CIRCUIT_BREAKER_REASON
+    assert failed[0]["failedTasks"] >= 3
+    (deployment,) = service["deployments"]
+    assert (deployment["taskDefinition"], deployment["rolloutState"], service["runningCount"]) == (good, "COMPLETED", 2)
+    assert [t["taskDefinitionArn"] for t in tasks(dep)] == [good] * DESIRED
+    broken_tasks = [t for t in tasks(dep, "STOPPED") if t["taskDefinitionArn"] == broken]
+    assert {t["lastStatus"] for t in broken_tasks} == {"STOPPED"}
+    # Each start-up failure counts; a task still starting when the breaker trips is stopped by the
+    # scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
+    crashed = [t for t in broken_tasks if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
+    assert len(crashed) >= 3, [(t["stoppedReason"], t["containers"][0].get("exitCode")) for t in broken_tasks]
+    broken_tasks = crashed
+    messages = [e["message"] for e in service["events"]]
+    assert any("deployment failed: tasks failed to start" in m for m in messages), messages[:5]
+    startup_log = dep.ws.client("logs").get_log_events(
+        logGroupName=dep.ws.names.log_group, startFromHead=True,
+        logStreamName=f"service/{CONTAINER_NAME}/{task_id(broken_tasks[0]['taskArn'])}")["events"]
+    assert any("MYSFITS_LIST_CACHE_SECONDS must be a number" in e["message"] for e in startup_log)
+    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    assert requests.get(f"{dep.balancer.url}/mysfits", timeout=5).status_code == 200
+
+
+# -- cleanup -----------------------------------------------------------------------------------
+
+
+def test_cleanup_leaves_no_task_process_and_no_listener(deployed: Deployed) -> None:
+    dep = deployed
+    task_processes(dep, tasks(dep))
+    remembered = list(dep.processes.values())
+    assert len(remembered) >= DESIRED
+    port = urlsplit(dep.balancer.url).port
+    cleanup.delete_everything(dep.ws)
+    assert cleanup.check_nothing_left(dep.ws).ok
+    poll(lambda: not any(alive(p) for p in remembered), 15, "every task process to exit")
+    assert [c for c in psutil.Process(dep.cloud_pid).children() if c.pid in dep.processes and alive(c)] == []
+    assert not [e for e in dep.ws.endpoints() if e["kind"] == "nlb" and e["name"] == dep.ws.names.load_balancer]
+    listening = {c.laddr.port for c in psutil.Process(dep.cloud_pid).net_connections("tcp")
+                 if c.status == psutil.CONN_LISTEN}
+    assert port not in listening
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
