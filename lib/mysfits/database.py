@@ -331,3 +331,11 @@ def delete_table(ws: Workshop) -> bool:
             raise
     dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAIT)
     return True
+
+
+def service_environment(ws: Workshop) -> dict[str, str]:
+    """The service's data-tier settings: the table once module 3 has made it, else none (the data file).
+
+    Module 2 deploys with this, so running notebook 02 again after 03 keeps the database.
+    """
+    return {"MYSFITS_TABLE": ws.names.table} if _describe(ws) is not None else {}
