@@ -154,14 +154,18 @@ def test_every_documented_operation_is_fuzzed(deployment: Deployment) -> None:
     assert documented == set(OPERATIONS)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-@pytest.mark.parametrize("operation_id", OPERATIONS)
+# GET / takes no input, so no request to it can be invalid: it is fuzzed with valid requests only.
+FUZZ_CASES = [pytest.param(op, mode, id=f"{op}-{label}")
+              for op in OPERATIONS
+              for mode, label in [(GenerationMode.POSITIVE, "valid"), (GenerationMode.NEGATIVE, "invalid")]
+              if not (op == "healthCheck" and mode is GenerationMode.NEGATIVE)]
+
+
+@pytest.mark.parametrize(("operation_id", "mode"), FUZZ_CASES)
 def test_generated_requests_are_answered_as_documented(api_schema: BaseSchema, operation_id: str,
                                                        mode: GenerationMode) -> None:
     """No 5xx, a documented status, the documented content type, a body matching its schema."""
     operation = api_schema.find_operation_by_id(operation_id)
-    if mode is GenerationMode.NEGATIVE and operation_id == "healthCheck":
-        pytest.skip("GET / takes no input, so no request can be invalid")
 
     cases = operation.as_strategy(generation_mode=mode)
     if mode is GenerationMode.POSITIVE and "{mysfitId}" in operation.path:
