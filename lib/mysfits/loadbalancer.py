@@ -29,22 +29,22 @@ class LoadBalancer:
     url: str
 
 
-def _find_load_balancer(ws: Workshop) -> dict | None:
+def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | None:
+    """The named load balancer or target group, or None when ELB answers `missing`."""
     try:
-        return ws.client("elbv2").describe_load_balancers(Names=[ws.names.load_balancer])["LoadBalancers"][0]
+        return getattr(ws.client("elbv2"), call)(Names=[name])[key][0]
     except ClientError as error:
-        if error_code(error) == "LoadBalancerNotFound":
+        if error_code(error) == missing:
             return None
         raise
+
+
+def _find_load_balancer(ws: Workshop) -> dict | None:
+    return _find(ws, "describe_load_balancers", "LoadBalancers", ws.names.load_balancer, "LoadBalancerNotFound")
 
 
 def _find_target_group(ws: Workshop) -> dict | None:
-    try:
-        return ws.client("elbv2").describe_target_groups(Names=[ws.names.target_group])["TargetGroups"][0]
-    except ClientError as error:
-        if error_code(error) == "TargetGroupNotFound":
-            return None
-        raise
+    return _find(ws, "describe_target_groups", "TargetGroups", ws.names.target_group, "TargetGroupNotFound")
 
 
 def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
