@@ -76,17 +76,10 @@ def _ecs(ws: Workshop) -> Iterator[Leftover]:
 
 
 def _load_balancing(ws: Workshop) -> Iterator[Leftover]:
-    elbv2 = ws.client("elbv2")
-    for call, key, kind, name, cost in [
-        ("describe_load_balancers", "LoadBalancers", "load balancer", ws.names.load_balancer, loadbalancer.NLB_HOURLY_USD),
-        ("describe_target_groups", "TargetGroups", "target group", ws.names.target_group, 0.0),
-    ]:
-        try:
-            if getattr(elbv2, call)(Names=[name])[key]:
-                yield Leftover(kind, name, cost)
-        except ClientError as error:
-            if not _missing(error):
-                raise
+    if loadbalancer.find_load_balancer(ws) is not None:
+        yield Leftover("load balancer", ws.names.load_balancer, loadbalancer.NLB_HOURLY_USD)
+    if loadbalancer.find_target_group(ws) is not None:
+        yield Leftover("target group", ws.names.target_group)
 
 
 def _singletons(ws: Workshop) -> Iterator[Leftover]:

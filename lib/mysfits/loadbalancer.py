@@ -39,21 +39,23 @@ def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | 
         raise
 
 
-def _find_load_balancer(ws: Workshop) -> dict | None:
+def find_load_balancer(ws: Workshop) -> dict | None:
+    """The workshop's load balancer, or None."""
     return _find(ws, "describe_load_balancers", "LoadBalancers", ws.names.load_balancer, "LoadBalancerNotFound")
 
 
-def _find_target_group(ws: Workshop) -> dict | None:
+def find_target_group(ws: Workshop) -> dict | None:
+    """The workshop's target group, or None."""
     return _find(ws, "describe_target_groups", "TargetGroups", ws.names.target_group, "TargetGroupNotFound")
 
 
 def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
     """Create (or find) the internet-facing NLB, the IP target group and the TCP 80 listener."""
     elbv2 = ws.client("elbv2")
-    balancer = _find_load_balancer(ws) or elbv2.create_load_balancer(
+    balancer = find_load_balancer(ws) or elbv2.create_load_balancer(
         Name=ws.names.load_balancer, Type="network", Scheme="internet-facing",
         Subnets=list(network.public_subnets), Tags=ws.tag_list())["LoadBalancers"][0]
-    group = _find_target_group(ws) or elbv2.create_target_group(
+    group = find_target_group(ws) or elbv2.create_target_group(
         Name=ws.names.target_group, Protocol="TCP", Port=SERVICE_PORT, VpcId=network.vpc_id, TargetType="ip",
         HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4,
         HealthyThresholdCount=2, UnhealthyThresholdCount=2, Tags=ws.tag_list())["TargetGroups"][0]
@@ -94,13 +96,13 @@ def check_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int) -> C
 def delete_load_balancer(ws: Workshop) -> list[str]:
     """Delete the listener's load balancer, wait until it is gone, then the target group; return what went."""
     elbv2, deleted = ws.client("elbv2"), []
-    balancer = _find_load_balancer(ws)
+    balancer = find_load_balancer(ws)
     if balancer is not None:
         elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
         elbv2.get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[balancer["LoadBalancerArn"]],
                                                         WaiterConfig={"Delay": 2, "MaxAttempts": 150})
         deleted.append(balancer["LoadBalancerName"])
-    group = _find_target_group(ws)
+    group = find_target_group(ws)
     if group is not None:
         elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
         deleted.append(group["TargetGroupName"])
