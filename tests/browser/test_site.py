@@ -57,9 +57,14 @@ def test_static_mode_shows_every_mysfit(page, make_site, mysfits, browser_log):
     expect(evangeline).to_contain_text("Evil · Lawful")
     expect(evangeline.locator("img")).to_have_attribute("alt", "Evangeline the Chimera")
 
-    # every picture really loaded (the SVG files exist and parse)
+    # every picture really loaded (the SVG files exist and parse); pictures
+    # arrive after the list is ready, so wait until each one has settled
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)].every(i => i.complete)",
+        arg=f"{CARDS} img",
+    )
     broken = page.locator(f"{CARDS} img").evaluate_all(
-        "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+        "imgs => imgs.filter(i => i.naturalWidth === 0).map(i => i.src)"
     )
     assert broken == []
     expect(page.locator("header")).to_contain_text("Mythical Mysfits")
