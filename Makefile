@@ -36,6 +36,8 @@ lab: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/local_cloud_startup.py
 	$(BIN)/python benchmarks/notebook_runtime.py
+	$(BIN)/python benchmarks/api_throughput.py
+	$(BIN)/python benchmarks/api_throughput.py --table
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop
