@@ -2,7 +2,8 @@
 
 Baseline, measured in the same run: papermill executing a one-cell notebook (kernel start,
 execution, shutdown). Prints each notebook's seconds and its ratio to the baseline.
-Run: .venv/bin/python benchmarks/notebook_runtime.py [--only 01]
+The whole series (every module notebook, then cleanup) is held to 60 s on the local target.
+Run: .venv/bin/python benchmarks/notebook_runtime.py [--only 01,02]  (default: the whole series)
 """
 
 from __future__ import annotations
@@ -31,9 +32,16 @@ def baseline_seconds(directory: Path) -> float:
     return time.perf_counter() - started
 
 
+def series(only: str) -> list[Path]:
+    """The notebooks `--only` names, or every module notebook followed by the cleanup."""
+    if only:
+        return select_notebooks(only, notebooks_dir())
+    return select_notebooks("", notebooks_dir()) + select_notebooks("99", notebooks_dir())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="01")
+    parser.add_argument("--only", default="", help="notebook numbers, e.g. 01,02 (default: all, then 99)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-nb-"))
     os.environ["MYSFITS_HOME"] = str(work)
@@ -43,12 +51,15 @@ def main() -> None:
     try:
         base = baseline_seconds(work)
         print(f"baseline (empty notebook): {base:.2f} s")
-        for source in select_notebooks(args.only, notebooks_dir()):
+        total = 0.0
+        for source in series(args.only):
             started = time.perf_counter()
             result = run_notebook(source, work / source.name, {"target": "local", "interactive": False})
             seconds = time.perf_counter() - started
+            total += seconds
             print(f"{source.stem}: {result.status} in {seconds:.2f} s = {seconds / base:.1f}x the empty notebook "
                   f"({result.checks_passed} checks passed)")
+        print(f"total: {total:.2f} s = {total / base:.1f}x the empty notebook   (target: whole series < 60 s)")
     finally:
         control.stop()
 
