@@ -1,0 +1,118 @@
+"""Re-run safety of the whole series through the real CLI, on a local cloud of its own.
+
+`mysfits run` twice leaves the resources of one run; the cleanup notebook then leaves nothing
+in the AWS API and no task or load balancer process; the series runs again afterwards.
+Resources are counted with plain API calls here, not with the cleanup module under test.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+
+import mysfits
+from mysfits.workshop import Workshop
+
+from .conftest import mysfits_cli
+
+SERIES = "01,02,03"
+PREFIX = "mysfits"  # the notebooks' default
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    home = tmp_path_factory.mktemp("series-home")
+    started = mysfits_cli(home, "local", "start", "--detach", "--port", "0")
+    assert started.returncode == 0, started.stderr
+    status = json.loads(mysfits_cli(home, "local", "status").stdout)
+    yield {"home": home, **status}
+    mysfits_cli(home, "local", "stop")
+
+
+def run(cloud: dict[str, object], only: str) -> None:
+    home = Path(str(cloud["home"]))
+    result = mysfits_cli(home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def workshop(cloud: dict[str, object]) -> Workshop:
+    return mysfits.connect("local", prefix=PREFIX, endpoint_url=str(cloud["endpoint_url"]))
+
+
+def resource_counts(ws: Workshop) -> dict[str, int]:
+    """How many of each kind of resource the prefix has, straight from each service's API."""
+    mine = f"{ws.prefix}-"
+    ecs, elbv2 = ws.client("ecs"), ws.client("elbv2")
+    clusters = [c for c in ecs.describe_clusters(clusters=[ws.names.cluster])["clusters"] if c["status"] == "ACTIVE"]
+    services = ecs.list_services(cluster=ws.names.cluster)["serviceArns"] if clusters else []
+    running = ecs.list_tasks(cluster=ws.names.cluster, desiredStatus="RUNNING")["taskArns"] if clusters else []
+    balancers = [b for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"].startswith(mine)]
+    groups = [g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith(mine)]
+    listeners = [l for b in balancers for l in elbv2.describe_listeners(LoadBalancerArn=b["LoadBalancerArn"])["Listeners"]]
+    tables = [t for t in ws.client("dynamodb").list_tables()["TableNames"] if t.startswith(mine)]
+    repositories = [r for r in ws.client("ecr").describe_repositories()["repositories"]
+                    if r["repositoryName"].startswith(f"{ws.prefix}/")]
+    stacks = [s for s in ws.client("cloudformation").describe_stacks()["Stacks"] if s["StackName"].startswith(mine)]
+    vpcs = [v for v in ws.client("ec2").describe_vpcs()["Vpcs"]
+            if {"Key": "workshop-prefix", "Value": ws.prefix} in v.get("Tags", [])]
+    return {
+        "buckets": sum(b["Name"].startswith(mine) for b in ws.client("s3").list_buckets()["Buckets"]),
+        "stacks": len(stacks),
+        "vpcs": len(vpcs),
+        "clusters": len(clusters),
+        "services": len(services),
+        "running tasks": len(running),
+        "task definitions": len(ecs.list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")["taskDefinitionArns"]),
+        "load balancers": len(balancers),
+        "target groups": len(groups),
+        "listeners": len(listeners),
+        "repositories": len(repositories),
+        "tables": len(tables),
+        "items": sum(ws.client("dynamodb").scan(TableName=t, Select="COUNT")["Count"] for t in tables),
+        "log groups": len(ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]),
+        "roles": sum(r["RoleName"].startswith(mine) for r in ws.client("iam").list_roles()["Roles"]),
+    }
+
+
+def data_plane(cloud: dict[str, object]) -> tuple[list[psutil.Process], list[int]]:
+    """The task processes the local cloud runs, and the ports its endpoints listen on."""
+    children = psutil.Process(int(str(cloud["pid"]))).children(recursive=True)
+    tasks = [p for p in children if "mysfits_service" in " ".join(p.cmdline())]
+    endpoints = json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout)
+    return tasks, [int(urlsplit(e["local_url"]).port or 80) for e in endpoints]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
+    ws = workshop(cloud)
+    run(cloud, SERIES)
+    once = resource_counts(ws)
+    assert once["stacks"] == once["clusters"] == once["services"] == once["load balancers"] == 1
+    assert once["running tasks"] == 2 and once["items"] == 12 and once["buckets"] == 1
+
+    run(cloud, SERIES)
+    assert resource_counts(ws) == once
+
+    tasks, ports = data_plane(cloud)
+    assert len(tasks) == 2 and len(ports) == 2  # two task processes; the website and the NLB
+    run(cloud, "99")
+    left = resource_counts(ws)
+    assert left == {kind: 0 for kind in left}, left
+    gone, alive = psutil.wait_procs(tasks, timeout=10)
+    assert alive == [], f"task processes still running: {[p.pid for p in alive]}"
+    assert [p for p in ports if listening(p)] == []
+    assert json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout) == []
+
+    run(cloud, SERIES)
+    assert resource_counts(ws) == once
