@@ -11,11 +11,13 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from . import paths
-from .buildcontext import CONFIG_MEDIA_TYPE, CONTEXT_MEDIA_TYPE, DEFAULT_DOCKERFILE, context_tarball, parse_dockerfile
+from .buildcontext import (CONFIG_MEDIA_TYPE, CONTEXT_MEDIA_TYPE, DEFAULT_DOCKERFILE, Recipe, context_tarball,
+                           parse_dockerfile)
 from .checks import Check
 from .errors import WorkshopError, error_code
 from .workshop import Workshop
@@ -102,41 +104,47 @@ def _docker_push(ws: Workshop, docker, repository: Repository, tag: str) -> Imag
     return Image(repository.name, tag, digest["imageDetails"][0]["imageDigest"], f"{repository.uri}:{tag}", "docker")
 
 
-def _upload_blob(ws: Workshop, repository: Repository, data: bytes) -> str:
-    ecr = ws.client("ecr")
+def _upload_blob(ecr: Any, repository: str, data: bytes) -> str:
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    available = ecr.batch_check_layer_availability(repositoryName=repository.name, layerDigests=[digest])
+    available = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=[digest])
     if available["layers"]:
         return digest
-    upload = ecr.initiate_layer_upload(repositoryName=repository.name)
+    upload = ecr.initiate_layer_upload(repositoryName=repository)
     part = int(upload.get("partSize") or len(data)) or len(data)
     for start in range(0, len(data), part):
         chunk = data[start:start + part]
-        ecr.upload_layer_part(repositoryName=repository.name, uploadId=upload["uploadId"], partFirstByte=start,
+        ecr.upload_layer_part(repositoryName=repository, uploadId=upload["uploadId"], partFirstByte=start,
                               partLastByte=start + len(chunk) - 1, layerPartBlob=chunk)
-    ecr.complete_layer_upload(repositoryName=repository.name, uploadId=upload["uploadId"], layerDigests=[digest])
+    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload["uploadId"], layerDigests=[digest])
     return digest
 
 
-def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image:
-    root = paths.repo_root()
-    context = context_tarball(root)
-    config = json.dumps(parse_dockerfile((root / DEFAULT_DOCKERFILE).read_text()).as_json(), sort_keys=True).encode()
-    layer_digest, config_digest = _upload_blob(ws, repository, context), _upload_blob(ws, repository, config)
+def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str]) -> str:
+    """Store a build context as an OCI artifact under `tags` through ECR's upload API; return its digest.
+
+    Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`.
+    """
+    config = json.dumps(recipe.as_json(), sort_keys=True).encode()
+    layer_digest, config_digest = _upload_blob(ecr, repository, context), _upload_blob(ecr, repository, config)
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": config_digest, "size": len(config)},
         "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
     }, sort_keys=True)
-    ecr = ws.client("ecr")
-    for name in (tag, "latest"):
+    for name in tags:
         try:
-            ecr.put_image(repositoryName=repository.name, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
+            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
                           imageTag=name)
         except ClientError as error:
             if error_code(error) != "ImageAlreadyExistsException":
                 raise
-    digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+
+
+def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image:
+    root = paths.repo_root()
+    recipe = parse_dockerfile((root / DEFAULT_DOCKERFILE).read_text())
+    digest = push_build_context(ws.client("ecr"), repository.name, context_tarball(root), recipe, [tag, "latest"])
     return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)")
 
 

@@ -7,8 +7,9 @@ import threading
 from pathlib import Path
 
 from ..endpoints import EndpointRegistry
-from ..fidelity import cloudformation, dynamodb, ecr, ecs, elbv2
+from ..fidelity import cloudformation, codebuild, dynamodb, ecr, ecs, elbv2
 from . import s3_website
+from .codebuild import BuildRunner
 from .ecs import EcsScheduler
 from .images import ImageCache
 from .nlb import LoadBalancerProxies
@@ -19,19 +20,21 @@ log = logging.getLogger("mysfits.local.dataplane")
 
 
 class DataPlane:
-    """Runs what the control plane only records: websites, ECS tasks, NLB listeners."""
+    """Runs what the control plane only records: websites, ECS tasks, NLB listeners, builds."""
 
     def __init__(self, registry: EndpointRegistry, endpoint_url: str, work_dir: Path):
         self.registry = registry
         self.directory = TargetDirectory()
         self.health = HealthBook(self.directory)
         cloudformation.install()
+        codebuild.install()
         dynamodb.install()
         ecr.install()
         ecs.install()
         elbv2.install(self.health)
         self.scheduler = EcsScheduler(ImageCache(work_dir / "images"), self.directory, self.health, endpoint_url)
         self.proxies = LoadBalancerProxies(registry, self.directory, self.health)
+        self.builds = BuildRunner(endpoint_url, work_dir / "builds")
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="data-plane", daemon=True)
@@ -57,12 +60,14 @@ class DataPlane:
     def reset(self) -> None:
         """Stop every task and endpoint (before the control plane forgets everything)."""
         with self._lock:
+            self.builds.close()
             self.scheduler.close()
             self.registry.close_all()
 
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=5)
+        self.builds.close()
         self.scheduler.close()
         self.proxies.close()
         self.health.close()

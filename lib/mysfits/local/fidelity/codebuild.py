@@ -1,0 +1,213 @@
+"""CodeBuild builds that really happen.
+
+AWS behaviours restored (moto 5.2.5 differs on each):
+- StartBuild queues a build that the data plane runs (moto invents a result: every build
+  "succeeds" the first time anyone reads it, with random durations);
+- StartBuild honours the overrides a pipeline uses: `sourceTypeOverride`,
+  `sourceLocationOverride`, `buildspecOverride`, `environmentVariablesOverride`,
+  `artifactsOverride`, `timeoutInMinutesOverride` (moto keeps only the artifacts override);
+- BatchGetBuilds answers what the build is doing now, with `buildsNotFound` for unknown ids,
+  and build numbers count up per project; StopBuild stops the running commands;
+- a project whose source or artifacts type is CODEPIPELINE or NO_SOURCE needs no location
+  (moto refuses such projects).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any, Callable
+
+from moto.codebuild import responses as codebuild_responses
+from moto.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
+from moto.codebuild.models import CodeBuildBackend
+from moto.codebuild.responses import CodeBuildResponse
+from moto.core.responses import ActionResult
+from moto.core.utils import iso_8601_datetime_with_milliseconds
+
+Listener = Callable[[dict[str, Any], dict[str, Any]], None]
+
+_lock = threading.RLock()
+_builds: dict[str, dict[str, Any]] = {}  # build id -> the build as BatchGetBuilds shows it
+_stop_requests: set[str] = set()
+_listeners: list[Listener] = []
+_pipeline_sources: dict[str, tuple[str, str]] = {}  # input artifact location -> (revision, pipeline name)
+_installed: list[bool] = []
+
+LOG_GROUP_PREFIX = "/aws/codebuild/"
+
+
+def on_build_started(listener: Listener) -> None:
+    """Call `listener(build, project)` for every build StartBuild queues (the data plane runs it)."""
+    with _lock:
+        _listeners[:] = [listener]
+
+
+def note_pipeline_source(location: str, revision: str, pipeline: str) -> None:
+    """The local CodePipeline says which source revision an input artifact (`bucket/key`) holds.
+
+    On AWS, CodePipeline hands CodeBuild the revision with the artifact; a build started with that
+    artifact then sees it as CODEBUILD_RESOLVED_SOURCE_VERSION and `codepipeline/<name>` as initiator.
+    """
+    with _lock:
+        _pipeline_sources[location] = (revision, pipeline)
+
+
+def pipeline_source(location: str) -> tuple[str, str] | None:
+    """(revision, pipeline name) noted for an input artifact location, if a pipeline started it."""
+    with _lock:
+        return _pipeline_sources.get(location)
+
+
+def update(build_id: str, **fields: Any) -> None:
+    """Change what BatchGetBuilds reports for a build."""
+    with _lock:
+        _builds[build_id].update(fields)
+
+
+def request_stop(build_id: str) -> None:
+    """Ask the runner to end a build (StopBuild, or the local cloud shutting down)."""
+    with _lock:
+        if build_id in _builds and not _builds[build_id]["buildComplete"]:
+            _stop_requests.add(build_id)
+
+
+def stop_requested(build_id: str) -> bool:
+    with _lock:
+        return build_id in _stop_requests
+
+
+def forget_all() -> None:
+    """Drop every build (the local cloud was reset)."""
+    with _lock:
+        _builds.clear()
+        _stop_requests.clear()
+        _pipeline_sources.clear()
+
+
+def snapshot(build_id: str) -> dict[str, Any]:
+    """A copy of the build's current record."""
+    with _lock:
+        build = _builds[build_id]
+        return {**build, "phases": [dict(p) for p in build["phases"]]}
+
+
+def _source(project: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    source = dict(project["source"])
+    if params.get("sourceTypeOverride"):
+        source = {"type": params["sourceTypeOverride"]}
+    if params.get("sourceLocationOverride"):
+        source["location"] = params["sourceLocationOverride"]
+    if params.get("buildspecOverride"):
+        source["buildspec"] = params["buildspecOverride"]
+    return source
+
+
+def _environment(project: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    environment = dict(project["environment"])
+    variables = {v["name"]: v for v in environment.get("environmentVariables", [])}
+    variables.update({v["name"]: {"type": "PLAINTEXT", **v} for v in params.get("environmentVariablesOverride") or []})
+    environment["environmentVariables"] = list(variables.values())
+    if params.get("privilegedModeOverride") is not None:
+        environment["privilegedMode"] = params["privilegedModeOverride"]
+    return environment
+
+
+def _logs(project: dict[str, Any], region: str, account: str, name: str, stream: str) -> dict[str, Any]:
+    configured = (project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
+    group = configured.get("groupName") or f"{LOG_GROUP_PREFIX}{name}"
+    if configured.get("streamName"):
+        stream = f"{configured['streamName']}/{stream}"
+    return {
+        "groupName": group, "streamName": stream,
+        "deepLink": (f"https://console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/"
+                     f"log-group/{group}/log-events/{stream}"),
+        "cloudWatchLogsArn": f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}",
+        "cloudWatchLogs": {"status": configured.get("status", "ENABLED")},
+    }
+
+
+def _start_build(self: CodeBuildResponse) -> ActionResult:
+    name = self._get_param("projectName") or ""
+    backend: CodeBuildBackend = self.codebuild_backend
+    project_model = backend.codebuild_projects.get(name)
+    if project_model is None:
+        raise ResourceNotFoundException(
+            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}")
+    project = project_model.project_metadata
+    params = {key: self._get_param(key) for key in (
+        "sourceVersion", "sourceTypeOverride", "sourceLocationOverride", "buildspecOverride",
+        "environmentVariablesOverride", "artifactsOverride", "timeoutInMinutesOverride", "privilegedModeOverride")}
+    source = _source(project, params)
+    if source["type"] not in {"NO_SOURCE", "CODEPIPELINE"} and not source.get("location"):
+        raise InvalidInputException("Invalid source: source location is required")
+    build_uuid = str(uuid.uuid4())
+    build_id, now = f"{name}:{build_uuid}", iso_8601_datetime_with_milliseconds()
+    with _lock:
+        number = 1 + sum(1 for b in _builds.values() if b["projectName"] == name)
+        build = {
+            "id": build_id, "arn": f"arn:aws:codebuild:{self.region}:{self.current_account}:build/{build_id}",
+            "buildNumber": number, "startTime": now, "currentPhase": "QUEUED", "buildStatus": "IN_PROGRESS",
+            "sourceVersion": params["sourceVersion"] or project.get("sourceVersion"),
+            "projectName": name, "source": source,
+            "phases": [{"phaseType": "SUBMITTED", "phaseStatus": "SUCCEEDED", "startTime": now, "endTime": now,
+                        "durationInSeconds": 0}, {"phaseType": "QUEUED", "startTime": now}],
+            "artifacts": params["artifactsOverride"] or project["artifacts"],
+            "environment": _environment(project, params), "serviceRole": project["serviceRole"],
+            "logs": _logs(project, self.region, self.current_account, name, build_uuid),
+            "timeoutInMinutes": params["timeoutInMinutesOverride"] or project.get("timeoutInMinutes") or 60,
+            "queuedTimeoutInMinutes": project.get("queuedTimeoutInMinutes") or 480,
+            "buildComplete": False, "initiator": "mysfits-local",
+        }
+        _builds[build_id] = build
+        backend.build_history.setdefault(name, []).append(build_id)
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(snapshot(build_id), dict(project))
+    return ActionResult({"build": snapshot(build_id)})
+
+
+def _batch_get_builds(self: CodeBuildResponse) -> ActionResult:
+    ids = self._get_param("ids") or []
+    if any(":" not in i for i in ids):
+        raise InvalidInputException("Invalid build ID provided")
+    with _lock:
+        found = [snapshot(i) for i in ids if i in _builds]
+    return ActionResult({"builds": found, "buildsNotFound": [i for i in ids if i not in {b["id"] for b in found}]})
+
+
+def _stop_build(self: CodeBuildResponse) -> ActionResult:
+    build_id = self._get_param("id") or ""
+    with _lock:
+        if build_id not in _builds:
+            raise ResourceNotFoundException(f"Build {build_id} does not exist")
+        request_stop(build_id)
+        return ActionResult({"build": snapshot(build_id)})
+
+
+def _validate_source(source: dict[str, Any]) -> None:
+    if source.get("type") in {"CODEPIPELINE", "NO_SOURCE"}:
+        return
+    _original_validate_source(source)
+
+
+def _validate_artifacts(artifacts: dict[str, Any]) -> None:
+    if artifacts.get("type") == "CODEPIPELINE":
+        return
+    _original_validate_artifacts(artifacts)
+
+
+_original_validate_source = codebuild_responses._validate_required_params_source
+_original_validate_artifacts = codebuild_responses._validate_required_params_artifacts
+
+
+def install() -> None:
+    """Patch moto's CodeBuild once."""
+    if _installed:
+        return
+    codebuild_responses._validate_required_params_source = _validate_source
+    codebuild_responses._validate_required_params_artifacts = _validate_artifacts
+    CodeBuildResponse.start_build = _start_build  # type: ignore[method-assign]
+    CodeBuildResponse.batch_get_builds = _batch_get_builds  # type: ignore[method-assign]
+    CodeBuildResponse.stop_build = _stop_build  # type: ignore[method-assign]
+    _installed.append(True)
