@@ -9,7 +9,7 @@ import pandas as pd
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
-from . import database, fargate, images, loadbalancer, network, website
+from . import database, fargate, images, loadbalancer, network, pipeline, website
 from .checks import Check
 from .workshop import Workshop
 
@@ -88,6 +88,13 @@ def _singletons(ws: Workshop) -> Iterator[Leftover]:
          lambda: ws.client("ecr").describe_repositories(repositoryNames=[ws.names.ecr_repository])),
         ("dynamodb table", ws.names.table, lambda: ws.client("dynamodb").describe_table(TableName=ws.names.table)),
     ]
+    probes += [
+        ("codepipeline pipeline", ws.names.pipeline, lambda: ws.client("codepipeline").get_pipeline(name=ws.names.pipeline)),
+        ("iam role", ws.names.build_role, lambda: ws.client("iam").get_role(RoleName=ws.names.build_role)),
+        ("iam role", ws.names.pipeline_role, lambda: ws.client("iam").get_role(RoleName=ws.names.pipeline_role)),
+    ]
+    if ws.client("codebuild").batch_get_projects(names=[ws.names.build_project])["projects"]:
+        yield Leftover("codebuild project", ws.names.build_project)
     for kind, name, probe in probes:
         try:
             probe()
@@ -96,7 +103,9 @@ def _singletons(ws: Workshop) -> Iterator[Leftover]:
                 continue
             raise
         yield Leftover(kind, name)
-    groups = ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]
+    logs = ws.client("logs")
+    groups = logs.describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]
+    groups += logs.describe_log_groups(logGroupNamePrefix=f"/aws/codebuild/{ws.names.build_project}")["logGroups"]
     yield from (Leftover("log group", g["logGroupName"]) for g in groups)
 
 
@@ -144,6 +153,8 @@ def _delete_site(ws: Workshop) -> object:
 
 # Dependency order: what uses something goes before it; the core stack (and its NAT gateways) goes last.
 STEPS: list[tuple[str, Callable[[Workshop], object]]] = [
+    ("pipeline", pipeline.delete_pipeline),
+    ("build project", pipeline.delete_build_project),
     ("buckets", _delete_site),
     ("ECS service", fargate.delete_service),
     ("load balancer and target group", loadbalancer.delete_load_balancer),
@@ -152,6 +163,7 @@ STEPS: list[tuple[str, Callable[[Workshop], object]]] = [
     ("log group", fargate.delete_log_group),
     ("ECR repository", images.delete_repository),
     ("DynamoDB table", database.delete_table),
+    ("pipeline roles", pipeline.delete_roles),
     ("core stack", network.delete_core_stack),
 ]
 

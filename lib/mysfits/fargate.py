@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from .checks import Check
 from .errors import error_code
+from . import images
 from .images import Image
 from .loadbalancer import SERVICE_PORT, LoadBalancer
 from .network import CoreNetwork
@@ -91,8 +92,13 @@ def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
         if error_code(error) not in {"ClientException", "InvalidParameterException"}:
             raise
         current = None
-    if current is not None and current.get("status") == "ACTIVE" and _same_definition(current, spec):
-        return str(current["taskDefinitionArn"])
+    if current is not None and current.get("status") == "ACTIVE":
+        running = current["containerDefinitions"][0].get("image", "")
+        if images.same_content(ws, running, image):
+            # The pipeline may have deployed the same build under its own tag: keep that revision.
+            spec["containerDefinitions"][0]["image"] = running
+        if _same_definition(current, spec):
+            return str(current["taskDefinitionArn"])
     registered = ecs.register_task_definition(**spec, tags=ws.tag_list("key", "value"))
     return str(registered["taskDefinition"]["taskDefinitionArn"])
 

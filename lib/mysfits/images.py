@@ -148,6 +148,23 @@ def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image
     return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)")
 
 
+def same_content(ws: Workshop, uri: str, image: Image) -> bool:
+    """Whether `uri` names an image of the same repository with `image`'s digest (e.g. the pipeline's build)."""
+    repository_uri, _, tag = uri.rpartition(":")
+    if uri == image.uri:
+        return True
+    if not tag or repository_uri != image.uri.rpartition(":")[0]:
+        return False
+    try:
+        details = ws.client("ecr").describe_images(repositoryName=image.repository,
+                                                   imageIds=[{"imageTag": tag}])["imageDetails"]
+    except ClientError as error:
+        if error_code(error) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
+            return False
+        raise
+    return bool(details) and details[0]["imageDigest"] == image.digest
+
+
 def check_image(ws: Workshop, image: Image) -> Check:
     """The tag is in the repository."""
     try:

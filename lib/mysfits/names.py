@@ -71,3 +71,27 @@ class ResourceNames:
     @property
     def table(self) -> str:
         return f"{self.prefix}-mysfits"
+
+    @property
+    def source_bucket(self) -> str:
+        return f"{self.prefix}-source-{self.account_id}-{self.region}"
+
+    @property
+    def artifact_bucket(self) -> str:
+        return f"{self.prefix}-artifacts-{self.account_id}-{self.region}"
+
+    @property
+    def build_project(self) -> str:
+        return f"{self.prefix}-service-build"
+
+    @property
+    def pipeline(self) -> str:
+        return f"{self.prefix}-service-pipeline"
+
+    @property
+    def build_role(self) -> str:
+        return f"{self.prefix}-codebuild"
+
+    @property
+    def pipeline_role(self) -> str:
+        return f"{self.prefix}-codepipeline"

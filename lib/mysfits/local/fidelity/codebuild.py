@@ -9,7 +9,8 @@ AWS behaviours restored (moto 5.2.5 differs on each):
 - BatchGetBuilds answers what the build is doing now, with `buildsNotFound` for unknown ids,
   and build numbers count up per project; StopBuild stops the running commands;
 - a project whose source or artifacts type is CODEPIPELINE or NO_SOURCE needs no location
-  (moto refuses such projects).
+  (moto refuses such projects);
+- UpdateProject changes a project in place (moto 5.2.5 does not implement it).
 """
 
 from __future__ import annotations
@@ -185,6 +186,27 @@ def _stop_build(self: CodeBuildResponse) -> ActionResult:
         return ActionResult({"build": snapshot(build_id)})
 
 
+_UPDATABLE = ("description", "source", "artifacts", "environment", "timeoutInMinutes", "queuedTimeoutInMinutes",
+              "logsConfig", "tags", "sourceVersion", "cache", "vpcConfig")
+
+
+def _update_project(self: CodeBuildResponse) -> ActionResult:
+    name = self._get_param("name") or ""
+    project_model = self.codebuild_backend.codebuild_projects.get(name)
+    if project_model is None:
+        raise ResourceNotFoundException(
+            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}")
+    project = project_model.project_metadata
+    for key in _UPDATABLE:
+        value = self._get_param(key)
+        if value is not None:
+            project[key] = value
+    if self._get_param("serviceRole"):
+        project["serviceRole"] = project_model.service_role = self._get_param("serviceRole")
+    project["lastModified"] = iso_8601_datetime_with_milliseconds()
+    return ActionResult({"project": project})
+
+
 def _validate_source(source: dict[str, Any]) -> None:
     if source.get("type") in {"CODEPIPELINE", "NO_SOURCE"}:
         return
@@ -210,4 +232,5 @@ def install() -> None:
     CodeBuildResponse.start_build = _start_build  # type: ignore[method-assign]
     CodeBuildResponse.batch_get_builds = _batch_get_builds  # type: ignore[method-assign]
     CodeBuildResponse.stop_build = _stop_build  # type: ignore[method-assign]
+    CodeBuildResponse.update_project = _update_project  # type: ignore[attr-defined]
     _installed.append(True)

@@ -1,0 +1,378 @@
+"""Module 2, part 3: continuous delivery of the service.
+
+A push is an upload of the service's source (a zip) to a versioned S3 bucket. CodePipeline
+notices the new version, CodeBuild runs `service/buildspec.yml` to build and push the image,
+and the ECS deploy action rolls the service to it. S3 is the source rather than a Git host so
+that the same code works on a fresh AWS account and on the local cloud with no extra tools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from . import paths
+from .buildcontext import context_tarball
+from .checks import Check
+from .errors import error_code
+from .images import Repository
+from .network import CoreNetwork
+from .waiting import wait_until
+from .workshop import Workshop
+
+SOURCE_KEY = "service-source.zip"
+BUILDSPEC = "service/buildspec.yml"
+BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+IMAGE_DEFINITIONS = "imagedefinitions.json"
+SOURCE_DIGEST_KEY = "source-sha256"  # object metadata: lets a push skip unchanged sources
+# On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per minute.
+PIPELINE_USD_PER_ACTION_MINUTE = 0.002
+BUILD_USD_PER_MINUTE = 0.005
+# Messages AWS gives while a just-created role is not yet usable everywhere (IAM is eventually consistent).
+_ROLE_NOT_READY = ("not authorized to perform", "cannot be assumed", "is not authorized to perform AssumeRole")
+
+
+@dataclass(frozen=True)
+class Roles:
+    build: str
+    pipeline: str
+
+
+@dataclass(frozen=True)
+class Push:
+    """One upload of the source: its S3 version, and whether it changed anything."""
+
+    version_id: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Release:
+    """A pipeline execution for one source version, as it ended."""
+
+    execution_id: str
+    status: str
+    source_version: str
+    stages: dict[str, str]
+
+    @property
+    def image_tag(self) -> str:
+        """The tag the buildspec gives the image: the first 7 characters of the source version."""
+        return self.source_version[:7]
+
+
+# -- buckets and roles ----------------------------------------------------------------------------
+
+
+def _ensure_bucket(ws: Workshop, name: str, versioned: bool) -> None:
+    s3 = ws.client("s3")
+    try:
+        arguments: dict[str, Any] = {"Bucket": name}
+        if ws.region != "us-east-1":
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
+        s3.create_bucket(**arguments)
+    except ClientError as error:
+        if error_code(error) != "BucketAlreadyOwnedByYou":
+            raise
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
+    if versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def ensure_buckets(ws: Workshop) -> tuple[str, str]:
+    """The source bucket (versioned: the S3 source action requires it) and the artifact store."""
+    _ensure_bucket(ws, ws.names.source_bucket, versioned=True)
+    _ensure_bucket(ws, ws.names.artifact_bucket, versioned=False)
+    return ws.names.source_bucket, ws.names.artifact_bucket
+
+
+def _arn(ws: Workshop, service: str, resource: str, region: bool = True) -> str:
+    return f"arn:aws:{service}:{ws.region if region else ''}:{ws.account_id}:{resource}"
+
+
+def build_policy(ws: Workshop, repository: Repository) -> dict[str, Any]:
+    """What CodeBuild may do: write its own logs, read and write pipeline artifacts, push to one repository."""
+    log_group = _arn(ws, "logs", f"log-group:/aws/codebuild/{ws.names.build_project}")
+    artifacts = f"arn:aws:s3:::{ws.names.artifact_bucket}/*"
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [log_group, f"{log_group}:*"]},
+        {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+         "Resource": artifacts},
+        {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "PushImage", "Effect": "Allow", "Resource": repository.arn, "Action": [
+            "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+            "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]},
+    ]}
+
+
+def pipeline_policy(ws: Workshop, core: CoreNetwork) -> dict[str, Any]:
+    """What CodePipeline may do: read the source, keep artifacts, run one build, deploy one service."""
+    service = _arn(ws, "ecs", f"service/{ws.names.cluster}/{ws.names.service}")
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Source", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning"],
+         "Resource": [f"arn:aws:s3:::{ws.names.source_bucket}", f"arn:aws:s3:::{ws.names.source_bucket}/*"]},
+        {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+         "Resource": f"arn:aws:s3:::{ws.names.artifact_bucket}/*"},
+        {"Sid": "Build", "Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+         "Resource": _arn(ws, "codebuild", f"project/{ws.names.build_project}")},
+        {"Sid": "Deploy", "Effect": "Allow", "Action": ["ecs:DescribeServices", "ecs:UpdateService"], "Resource": service},
+        # These ECS actions do not support resource-level permissions.
+        {"Sid": "TaskDefinitions", "Effect": "Allow", "Resource": "*", "Action": [
+            "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks",
+            "ecs:TagResource"]},
+        {"Sid": "PassTaskRoles", "Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": [core.task_role_arn, core.task_execution_role_arn],
+         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+    ]}
+
+
+def _ensure_role(ws: Workshop, name: str, principal: str, policy: dict[str, Any]) -> str:
+    iam = ws.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": ws.account_id}}}]}
+    try:
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=ws.tag_list(),
+                              Description=f"Mythical Mysfits workshop ({ws.prefix}): {principal}")["Role"]["Arn"]
+    except ClientError as error:
+        if error_code(error) != "EntityAlreadyExists":
+            raise
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy))
+    return str(arn)
+
+
+def ensure_roles(ws: Workshop, repository: Repository, core: CoreNetwork) -> Roles:
+    """One role for CodeBuild and one for CodePipeline, each with only what its job needs."""
+    return Roles(
+        build=_ensure_role(ws, ws.names.build_role, "codebuild.amazonaws.com", build_policy(ws, repository)),
+        pipeline=_ensure_role(ws, ws.names.pipeline_role, "codepipeline.amazonaws.com", pipeline_policy(ws, core)))
+
+
+def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
+    """Retry `call` while AWS still says the new role cannot be used (it can take seconds to spread)."""
+    def attempt() -> Any:
+        try:
+            return call() or True
+        except ClientError as error:
+            if any(text in str(error) for text in _ROLE_NOT_READY):
+                return None
+            raise
+    return wait_until(attempt, what=what, timeout=120, interval=5,
+                      hint="IAM roles take a little while to become usable; run the cell again if it keeps failing")
+
+
+# -- build project and pipeline -------------------------------------------------------------------
+
+
+def build_project_spec(ws: Workshop, repository: Repository, roles: Roles) -> dict[str, Any]:
+    """The CodeBuild project: the service's buildspec on a standard Linux image with Docker."""
+    return {
+        "name": ws.names.build_project, "description": "Builds the Mysfits service image and pushes it to ECR",
+        "source": {"type": "CODEPIPELINE", "buildspec": BUILDSPEC},
+        "artifacts": {"type": "CODEPIPELINE"},
+        "environment": {"type": "LINUX_CONTAINER", "image": BUILD_IMAGE, "computeType": "BUILD_GENERAL1_SMALL",
+                        "privilegedMode": True,  # docker build needs it
+                        "environmentVariables": [
+                            {"name": "REPOSITORY_URI", "value": repository.uri, "type": "PLAINTEXT"},
+                            {"name": "AWS_ACCOUNT_ID", "value": ws.account_id, "type": "PLAINTEXT"}]},
+        "serviceRole": roles.build, "timeoutInMinutes": 20,
+        "logsConfig": {"cloudWatchLogs": {"status": "ENABLED"}},
+        "tags": ws.tag_list("key", "value"),
+    }
+
+
+def ensure_build_project(ws: Workshop, repository: Repository, roles: Roles) -> str:
+    """Create the project, or bring an existing one in line with the spec; return its name."""
+    codebuild, spec = ws.client("codebuild"), build_project_spec(ws, repository, roles)
+    if codebuild.batch_get_projects(names=[spec["name"]])["projects"]:
+        codebuild.update_project(**spec)
+    else:
+        _once_role_is_usable(lambda: codebuild.create_project(**spec), what="CodeBuild project created")
+    return ws.names.build_project
+
+
+def pipeline_spec(ws: Workshop, roles: Roles) -> dict[str, Any]:
+    """Source (S3) → Build (CodeBuild) → Deploy (ECS rolling update)."""
+    def action(category: str, provider: str, configuration: dict[str, str], inputs: list[str],
+               outputs: list[str]) -> dict[str, Any]:
+        return {"name": category, "actionTypeId": {"category": category, "owner": "AWS", "provider": provider,
+                                                   "version": "1"},
+                "configuration": configuration, "runOrder": 1,
+                "inputArtifacts": [{"name": n} for n in inputs], "outputArtifacts": [{"name": n} for n in outputs]}
+
+    return {
+        "name": ws.names.pipeline, "roleArn": roles.pipeline, "pipelineType": "V2", "executionMode": "SUPERSEDED",
+        "artifactStore": {"type": "S3", "location": ws.names.artifact_bucket},
+        "stages": [
+            {"name": "Source", "actions": [action("Source", "S3", {
+                "S3Bucket": ws.names.source_bucket, "S3ObjectKey": SOURCE_KEY, "PollForSourceChanges": "true"},
+                [], ["SourceCode"])]},
+            {"name": "Build", "actions": [action("Build", "CodeBuild", {"ProjectName": ws.names.build_project},
+                                                 ["SourceCode"], ["ImageDefinitions"])]},
+            {"name": "Deploy", "actions": [action("Deploy", "ECS", {
+                "ClusterName": ws.names.cluster, "ServiceName": ws.names.service, "FileName": IMAGE_DEFINITIONS},
+                ["ImageDefinitions"], [])]},
+        ],
+    }
+
+
+def _comparable(pipeline: dict[str, Any]) -> str:
+    keep = ("roleArn", "artifactStore", "stages", "pipelineType", "executionMode")
+    return json.dumps({k: pipeline.get(k) for k in keep}, sort_keys=True)
+
+
+def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
+    """Create the pipeline (AWS runs it once at creation), or update it when its definition changed."""
+    codepipeline, spec = ws.client("codepipeline"), pipeline_spec(ws, roles)
+    try:
+        current = codepipeline.get_pipeline(name=spec["name"])["pipeline"]
+    except ClientError as error:
+        if error_code(error) != "PipelineNotFoundException":
+            raise
+        _once_role_is_usable(lambda: codepipeline.create_pipeline(pipeline=spec, tags=ws.tag_list("key", "value")),
+                             what="pipeline created")
+        return ws.names.pipeline
+    if _comparable(current) != _comparable(spec):
+        codepipeline.update_pipeline(pipeline=spec)
+    return ws.names.pipeline
+
+
+# -- pushing and releasing ------------------------------------------------------------------------
+
+
+def source_archive() -> bytes:
+    """The service's build context (what its Dockerfile copies, buildspec included) as a reproducible zip."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(context_tarball(paths.repo_root())), mode="r:gz") as tar, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        names = {member.name: tar.extractfile(member) for member in tar.getmembers() if member.isfile()}
+        if BUILDSPEC not in names:
+            names[BUILDSPEC] = (paths.repo_root() / BUILDSPEC).open("rb")
+        for name in sorted(names):
+            handle = names[name]
+            assert handle is not None
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def push_source(ws: Workshop, archive: bytes | None = None) -> Push:
+    """Upload the source as a new version, unless the latest version already holds exactly these bytes."""
+    s3, data = ws.client("s3"), archive if archive is not None else source_archive()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        head = s3.head_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY)
+        if head.get("Metadata", {}).get(SOURCE_DIGEST_KEY) == digest:
+            return Push(str(head["VersionId"]), changed=False)
+    except ClientError as error:
+        if error_code(error) not in {"404", "NoSuchKey", "NotFound"}:
+            raise
+    put = s3.put_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY, Body=data,
+                        Metadata={SOURCE_DIGEST_KEY: digest}, ContentType="application/zip")
+    return Push(str(put["VersionId"]), changed=True)
+
+
+def _release_of(ws: Workshop, version_id: str) -> dict[str, Any] | None:
+    pages = ws.client("codepipeline").get_paginator("list_pipeline_executions").paginate(pipelineName=ws.names.pipeline)
+    for page in pages:
+        for summary in page["pipelineExecutionSummaries"]:
+            if any(r.get("revisionId") == version_id for r in summary.get("sourceRevisions", [])):
+                return summary
+    return None
+
+
+def stage_states(ws: Workshop) -> dict[str, str]:
+    """Each stage of the pipeline and the status of its latest execution."""
+    state = ws.client("codepipeline").get_pipeline_state(name=ws.names.pipeline)
+    return {s["stageName"]: s.get("latestExecution", {}).get("status", "not run") for s in state["stageStates"]}
+
+
+def wait_for_release(ws: Workshop, push: Push, timeout: float = 1800) -> Release:
+    """Wait until the pipeline has run for `push` (noticing it can take a minute on AWS) and finished."""
+    def finished() -> dict[str, Any] | None:
+        summary = _release_of(ws, push.version_id)
+        return summary if summary is not None and summary["status"] not in {"InProgress", "Stopping"} else None
+
+    summary = wait_until(finished, what=f"pipeline {ws.names.pipeline} released source version {push.version_id}",
+                         timeout=timeout, interval=2,
+                         hint="see the pipeline's stages with pipeline.stage_states(ws), the build log in CloudWatch "
+                              f"Logs group /aws/codebuild/{ws.names.build_project}")
+    return Release(summary["pipelineExecutionId"], summary["status"], push.version_id, stage_states(ws))
+
+
+def check_release(ws: Workshop, release: Release) -> Check:
+    """The execution for the pushed version succeeded in every stage."""
+    return Check(f"pipeline released source version {release.source_version[:12]}", release.status == "Succeeded",
+                 f"execution {release.execution_id}: {release.status}; stages {release.stages}")
+
+
+def check_service_runs_release(ws: Workshop, release: Release) -> Check:
+    """The service's current task definition runs the image the pipeline built for this release."""
+    ecs = ws.client("ecs")
+    service = ecs.describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"][0]
+    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    image = definition["containerDefinitions"][0]["image"]
+    primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
+    ok = image.endswith(f":{release.image_tag}") and primary.get("rolloutState") == "COMPLETED" \
+        and service["runningCount"] == service["desiredCount"]
+    return Check("the service runs the released image", ok,
+                 f"{definition['family']}:{definition['revision']} runs {image}; rollout "
+                 f"{primary.get('rolloutState')}; {service['runningCount']}/{service['desiredCount']} tasks running")
+
+
+# -- deleting ---------------------------------------------------------------------------------------
+
+
+def delete_pipeline(ws: Workshop) -> bool:
+    """Delete the pipeline (its running executions stop); False if it was already gone."""
+    try:
+        ws.client("codepipeline").get_pipeline(name=ws.names.pipeline)
+    except ClientError as error:
+        if error_code(error) == "PipelineNotFoundException":
+            return False
+        raise
+    ws.client("codepipeline").delete_pipeline(name=ws.names.pipeline)
+    return True
+
+
+def delete_build_project(ws: Workshop) -> bool:
+    """Delete the CodeBuild project and its log group; False if the project was already gone."""
+    codebuild = ws.client("codebuild")
+    existed = bool(codebuild.batch_get_projects(names=[ws.names.build_project])["projects"])
+    if existed:
+        codebuild.delete_project(name=ws.names.build_project)
+    try:
+        ws.client("logs").delete_log_group(logGroupName=f"/aws/codebuild/{ws.names.build_project}")
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+    return existed
+
+
+def delete_roles(ws: Workshop) -> list[str]:
+    """Delete the build and pipeline roles (inline policies first); the names deleted."""
+    iam, deleted = ws.client("iam"), []
+    for name in (ws.names.build_role, ws.names.pipeline_role):
+        try:
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy)
+            iam.delete_role(RoleName=name)
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                raise
+            continue
+        deleted.append(name)
+    return deleted
