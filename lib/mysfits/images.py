@@ -155,14 +155,17 @@ def same_content(ws: Workshop, uri: str, image: Image) -> bool:
         return True
     if not tag or repository_uri != image.uri.rpartition(":")[0]:
         return False
-    try:
-        details = ws.client("ecr").describe_images(repositoryName=image.repository,
-                                                   imageIds=[{"imageTag": tag}])["imageDetails"]
-    except ClientError as error:
-        if error_code(error) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
-            return False
-        raise
-    return bool(details) and details[0]["imageDigest"] == image.digest
+    digests = []
+    for wanted in (tag, image.tag):  # both as the registry reports them (it may compute digests its own way)
+        try:
+            details = ws.client("ecr").describe_images(repositoryName=image.repository,
+                                                       imageIds=[{"imageTag": wanted}])["imageDetails"]
+        except ClientError as error:
+            if error_code(error) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
+                return False
+            raise
+        digests.append(details[0]["imageDigest"] if details else None)
+    return digests[0] is not None and digests[0] == digests[1]
 
 
 def check_image(ws: Workshop, image: Image) -> Check:

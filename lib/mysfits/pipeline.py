@@ -169,8 +169,9 @@ def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
             if any(text in str(error) for text in _ROLE_NOT_READY):
                 return None
             raise
-    return wait_until(attempt, what=what, timeout=120, interval=5,
-                      hint="IAM roles take a little while to become usable; run the cell again if it keeps failing")
+    return attempt() or wait_until(
+        attempt, what=what, timeout=120, interval=5,
+        hint="IAM roles take a little while to become usable; run the cell again if it keeps failing")
 
 
 # -- build project and pipeline -------------------------------------------------------------------

@@ -77,6 +77,13 @@ def resource_counts(ws: Workshop) -> dict[str, int]:
         "items": sum(ws.client("dynamodb").scan(TableName=t, Select="COUNT")["Count"] for t in tables),
         "log groups": len(ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]),
         "roles": sum(r["RoleName"].startswith(mine) for r in ws.client("iam").list_roles()["Roles"]),
+        "pipelines": sum(p["name"].startswith(mine) for p in ws.client("codepipeline").list_pipelines()["pipelines"]),
+        "pipeline executions": sum(
+            len(ws.client("codepipeline").list_pipeline_executions(pipelineName=p["name"])["pipelineExecutionSummaries"])
+            for p in ws.client("codepipeline").list_pipelines()["pipelines"] if p["name"].startswith(mine)),
+        "build projects": sum(p.startswith(mine) for p in ws.client("codebuild").list_projects()["projects"]),
+        "build log groups": len(ws.client("logs").describe_log_groups(
+            logGroupNamePrefix=f"/aws/codebuild/{mine}")["logGroups"]),
     }
 
 
@@ -99,7 +106,8 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     run(cloud, SERIES)
     once = resource_counts(ws)
     assert once["stacks"] == once["clusters"] == once["services"] == once["load balancers"] == 1
-    assert once["running tasks"] == 2 and once["items"] == 12 and once["buckets"] == 1
+    assert once["running tasks"] == 2 and once["items"] == 12
+    assert once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1  # site, source, artifacts
 
     run(cloud, SERIES)
     assert resource_counts(ws) == once

@@ -1,0 +1,127 @@
+"""Module 2's CI/CD through the library, as notebook 02 drives it, on the local cloud.
+
+The real service is deployed once; the pipeline then builds it with the service's own buildspec
+in the local CodeBuild and rolls the ECS service through the ECS deploy action. Every push of a
+changed source releases again; an unchanged push does nothing; a broken build deploys nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
+
+import mysfits
+from mysfits import cleanup, fargate, images, loadbalancer, network, pipeline, serviceapi
+from mysfits.loadbalancer import LoadBalancer
+from mysfits.workshop import Workshop
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Deployed:
+    ws: Workshop
+    balancer: LoadBalancer
+    roles: pipeline.Roles
+    repository: images.Repository
+
+
+@pytest.fixture(scope="module")
+def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
+    """The service as notebook 02 leaves it before its pipeline section; everything deleted afterwards."""
+    ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
+    try:
+        core = network.ensure_core_stack(ws)
+        repository = images.ensure_repository(ws)
+        image = images.publish_image(ws, repository)
+        fargate.ensure_cluster(ws)
+        fargate.ensure_log_group(ws)
+        balancer = loadbalancer.ensure_load_balancer(ws, core)
+        service = fargate.ensure_service(ws, core, balancer, fargate.ensure_task_definition(ws, core, image))
+        fargate.wait_for_steady_state(ws, service, timeout=60)
+        pipeline.ensure_buckets(ws)
+        roles = pipeline.ensure_roles(ws, repository, core)
+        pipeline.ensure_build_project(ws, repository, roles)
+        yield Deployed(ws, balancer, roles, repository)
+    finally:
+        cleanup.delete_everything(ws)
+        assert cleanup.check_nothing_left(ws).ok, cleanup.inventory(ws)
+
+
+def with_extra_file(name: str, text: str) -> bytes:
+    """The service's source with one file added or replaced: a change that needs a new release."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(pipeline.source_archive())) as original, zipfile.ZipFile(buffer, "w") as changed:
+        for item in original.infolist():
+            if item.filename != name:
+                changed.writestr(item, original.read(item))
+        changed.writestr(name, text)
+    return buffer.getvalue()
+
+
+def executions(ws: Workshop) -> list[dict[str, Any]]:
+    return ws.client("codepipeline").list_pipeline_executions(pipelineName=ws.names.pipeline)["pipelineExecutionSummaries"]
+
+
+def revisions(ws: Workshop) -> list[str]:
+    return ws.client("ecs").list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")["taskDefinitionArns"]
+
+
+def test_first_push_is_released_by_the_pipeline(deployed: Deployed) -> None:
+    ws = deployed.ws
+    push = pipeline.push_source(ws)
+    assert push.changed
+    pipeline.ensure_pipeline(ws, deployed.roles)
+    release = pipeline.wait_for_release(ws, push, timeout=180)
+    assert pipeline.check_release(ws, release).ok, release
+    assert release.stages == {"Source": "Succeeded", "Build": "Succeeded", "Deploy": "Succeeded"}
+    assert pipeline.check_service_runs_release(ws, release).ok, pipeline.check_service_runs_release(ws, release)
+    assert serviceapi.check_list(deployed.balancer.url, expect_count=12).ok
+    build_log = ws.client("logs").filter_log_events(logGroupName=f"/aws/codebuild/{ws.names.build_project}")["events"]
+    assert any("Successfully built" in e["message"] for e in build_log)
+
+
+def test_running_the_steps_again_changes_nothing(deployed: Deployed) -> None:
+    ws = deployed.ws
+    before_executions, before_revisions = len(executions(ws)), revisions(ws)
+    pipeline.ensure_buckets(ws)
+    roles = pipeline.ensure_roles(ws, deployed.repository, network.core_network(ws))
+    pipeline.ensure_build_project(ws, deployed.repository, roles)
+    pipeline.ensure_pipeline(ws, roles)
+    push = pipeline.push_source(ws)
+    assert not push.changed
+    # notebook 02's own image step, run again, keeps the revision the pipeline deployed (same content)
+    image = images.publish_image(ws, deployed.repository)
+    assert fargate.ensure_task_definition(ws, network.core_network(ws), image) == before_revisions[-1]
+    time.sleep(2)  # several polling rounds of the local pipeline
+    assert len(executions(ws)) == before_executions and revisions(ws) == before_revisions
+
+
+def test_every_changed_push_releases_again(deployed: Deployed) -> None:
+    ws = deployed.ws
+    before = revisions(ws)
+    push = pipeline.push_source(ws, with_extra_file("service/RELEASE-NOTES.txt", "a change\n"))
+    assert push.changed
+    release = pipeline.wait_for_release(ws, push, timeout=180)
+    assert pipeline.check_release(ws, release).ok, release
+    assert pipeline.check_service_runs_release(ws, release).ok
+    assert len(revisions(ws)) == len(before) + 1
+    assert serviceapi.check_list(deployed.balancer.url, expect_count=12).ok
+
+
+def test_a_broken_build_deploys_nothing(deployed: Deployed) -> None:
+    ws = deployed.ws
+    before = revisions(ws)
+    broken = with_extra_file("service/buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n")
+    release = pipeline.wait_for_release(ws, pipeline.push_source(ws, broken), timeout=180)
+    check = pipeline.check_release(ws, release)
+    assert not check.ok and release.stages["Build"] == "Failed", release
+    assert revisions(ws) == before
+    assert not pipeline.check_service_runs_release(ws, release).ok
+    assert serviceapi.check_list(deployed.balancer.url, expect_count=12).ok
