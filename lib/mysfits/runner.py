@@ -17,7 +17,7 @@ import nbformat
 from . import paths
 from .checks import summarise
 from .errors import WorkshopError
-from .local import client, control
+from .local import control
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -28,14 +29,21 @@ def mysfits_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.Compl
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    home = tmp_path_factory.mktemp("cloud-home")
+@contextmanager
+def running_cloud(home: Path) -> Iterator[dict[str, object]]:
+    """A local cloud kept in `home`, started through the CLI and stopped afterwards; its status."""
     started = mysfits_cli(home, "local", "start", "--detach", "--port", "0")
     assert started.returncode == 0, started.stderr
-    status = json.loads(mysfits_cli(home, "local", "status").stdout)
-    yield {"home": home, **status}
-    mysfits_cli(home, "local", "stop")
+    try:
+        yield {"home": home, **json.loads(mysfits_cli(home, "local", "status").stdout)}
+    finally:
+        mysfits_cli(home, "local", "stop")
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    with running_cloud(tmp_path_factory.mktemp("cloud-home")) as cloud:
+        yield cloud
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ to CloudWatch Logs; the service's own buildspec builds and pushes its image to t
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,23 +21,12 @@ from mysfits import images
 from mysfits.buildcontext import CONTEXT_MEDIA_TYPE, context_tarball
 from mysfits.workshop import Workshop
 
+from .helpers import unzipped, zipped
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 DONE = {"SUCCEEDED", "FAILED", "FAULT", "STOPPED", "TIMED_OUT"}
-
-
-def zipped(files: dict[str, str | bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def unzipped(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.fixture

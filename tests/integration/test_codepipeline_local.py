@@ -9,14 +9,11 @@ build shows SUPERSEDED mode and both kinds of StopPipelineExecution.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator
 
 import pytest
 from botocore.exceptions import ClientError
@@ -27,9 +24,10 @@ from mysfits.fargate import CONTAINER_NAME
 from mysfits.images import Image
 from mysfits.workshop import Workshop
 
+from .helpers import poll, unzipped, zipped
+
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 
 UNKNOWN_EXECUTION = "00000000-0000-0000-0000-000000000000"
 FINISHED = {"Cancelled", "Stopped", "Succeeded", "Superseded", "Failed"}
@@ -145,24 +143,15 @@ def _delete_own(made: Setup) -> None:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def poll(condition: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Return the first truthy value of `condition`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
+def build_project(setup: Setup, suffix: str) -> str:
+    """A CodeBuild project for a pipeline's Build stage (deleted with the module's resources)."""
+    project = f"{setup.ws.prefix}-cp-{suffix}"
+    setup.ws.client("codebuild").create_project(
+        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"}, serviceRole=setup.role_arn)
+    setup.projects.append(project)
+    return project
 
 
 def image_definitions(uri: str) -> dict[str, str]:
@@ -336,12 +325,7 @@ def test_bad_image_definitions_fail_the_deploy_action(setup: Setup, files: dict[
 
 
 def test_a_build_stage_turns_the_source_into_image_definitions(setup: Setup) -> None:
-    project = f"{setup.ws.prefix}-cp-echo"
-    setup.ws.client("codebuild").create_project(
-        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
-                     "computeType": "BUILD_GENERAL1_SMALL"}, serviceRole=setup.role_arn)
-    setup.projects.append(project)
+    project = build_project(setup, "echo")
     version = upload(setup, "build/source.zip", {"buildspec.yml": ECHO_BUILDSPEC})
     before = service(setup)["taskDefinition"]
     variables = json.dumps([{"name": "IMAGE_URI", "value": setup.tagged_uri, "type": "PLAINTEXT"},
@@ -367,9 +351,9 @@ def test_a_build_stage_turns_the_source_into_image_definitions(setup: Setup) -> 
                                                         Prefix=f"{name[:20]}/ImageDefin/")["Contents"]]
     assert re.fullmatch(rf"{re.escape(name[:20])}/ImageDefin/[A-Za-z0-9]{{7}}", key)
     body = setup.s3.get_object(Bucket=setup.artifact_bucket, Key=key)["Body"].read()
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        assert json.loads(archive.read("imagedefinitions.json")) == [{"name": CONTAINER_NAME, "imageUri": setup.tagged_uri}]
-        assert archive.read("revision.txt").decode() == version  # CODEBUILD_RESOLVED_SOURCE_VERSION
+    archive = unzipped(body)
+    assert json.loads(archive["imagedefinitions.json"]) == [{"name": CONTAINER_NAME, "imageUri": setup.tagged_uri}]
+    assert archive["revision.txt"].decode() == version  # CODEBUILD_RESOLVED_SOURCE_VERSION
 
     after = service(setup)["taskDefinition"]
     assert revision_number(after) == revision_number(before) + 1
@@ -380,12 +364,7 @@ def test_a_build_stage_turns_the_source_into_image_definitions(setup: Setup) -> 
 
 
 def test_superseded_mode_and_stopping(setup: Setup) -> None:
-    project = f"{setup.ws.prefix}-cp-sleep"
-    setup.ws.client("codebuild").create_project(
-        name=project, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
-                     "computeType": "BUILD_GENERAL1_SMALL"}, serviceRole=setup.role_arn)
-    setup.projects.append(project)
+    project = build_project(setup, "sleep")
     upload(setup, "slow/source.zip", {"buildspec.yml": SLEEP_BUILDSPEC})
     sleep_variable = json.dumps([{"name": "SLEEP_SECONDS", "value": "#{variables.SLEEP}"}])
     name = create_pipeline(setup, "slow", [

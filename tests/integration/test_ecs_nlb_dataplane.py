@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import psutil
@@ -33,10 +33,10 @@ from mysfits.network import CoreNetwork
 from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli
+from .helpers import poll
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 
 DESIRED = 2
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
@@ -86,18 +86,6 @@ def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def poll(condition: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Return the first truthy value of `condition`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def task_ip(task: dict[str, Any]) -> str:

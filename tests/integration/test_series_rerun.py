@@ -19,7 +19,7 @@ import pytest
 import mysfits
 from mysfits.workshop import Workshop
 
-from .conftest import mysfits_cli
+from .conftest import mysfits_cli, running_cloud
 
 SERIES = "01,02,03"
 PREFIX = "mysfits"  # the notebooks' default
@@ -27,12 +27,8 @@ PREFIX = "mysfits"  # the notebooks' default
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    home = tmp_path_factory.mktemp("series-home")
-    started = mysfits_cli(home, "local", "start", "--detach", "--port", "0")
-    assert started.returncode == 0, started.stderr
-    status = json.loads(mysfits_cli(home, "local", "status").stdout)
-    yield {"home": home, **status}
-    mysfits_cli(home, "local", "stop")
+    with running_cloud(tmp_path_factory.mktemp("series-home")) as started:
+        yield started
 
 
 def run(cloud: dict[str, object], only: str) -> None:
