@@ -23,6 +23,7 @@ from moto.elbv2.models import elbv2_backends
 from moto.moto_api._internal import mock_random
 
 from ..client import LOOPBACK_HOST
+from ..fidelity import ecs as ecs_fidelity
 from .images import ImageCache, ImageUnavailable
 from .targets import Address, HealthBook, TargetDirectory
 from .tasks import LogGroupMissing, TaskProcess, log_destination, open_stream
@@ -100,7 +101,7 @@ class EcsScheduler:
         self._tasks: dict[str, RunningTask] = {}
         self._services: dict[str, ServiceRuntime] = {}
         self._lock = threading.RLock()
-        _follow_updates(self)
+        ecs_fidelity.on_service_updated(self.service_updated)
 
     def tick(self) -> None:
         with self._lock:
@@ -367,26 +368,6 @@ class EcsScheduler:
         for task in running:
             if task.process is not None:
                 task.process.stop(grace=3.0)
-
-
-_current: list[EcsScheduler] = []  # the scheduler UpdateService reports to (one per local cloud)
-
-
-def _follow_updates(scheduler: EcsScheduler) -> None:
-    """Have moto's UpdateService tell `scheduler` (patching moto once)."""
-    first_time = not _current
-    _current[:] = [scheduler]
-    if not first_time:
-        return
-    original = EC2ContainerServiceBackend.update_service
-
-    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
-        service = original(self, service_properties)
-        if _current:
-            _current[0].service_updated(self, service)
-        return service
-
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
 
 
 def _task_ip(task: Task) -> str:

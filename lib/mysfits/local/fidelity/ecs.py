@@ -9,20 +9,29 @@ AWS behaviours restored (moto 5.2.5 differs on each):
 - a task's lastStatus changes only when the task really changes (moto advances it on read);
 - CreateService and UpdateService keep `deploymentConfiguration` (moto drops it);
 - awsvpc tasks get a network interface with a private DNS name (moto 5.2.5 fails to
-  start any awsvpc task: its interfaces lack `private_dns_name`).
+  start any awsvpc task: its interfaces lack `private_dns_name`);
+- UpdateService tells the data plane's scheduler at once, so the answer already lists the new
+  PRIMARY deployment (moto only swaps the task definition).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.utils import generate_dns_from_ip
-from moto.ecs.models import EC2ContainerServiceBackend, Task
+from moto.ecs.models import EC2ContainerServiceBackend, Service, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api import state_manager
 
 _installed: list[bool] = []
+ServiceListener = Callable[[EC2ContainerServiceBackend, Service], None]
+_service_listeners: list[ServiceListener] = []
+
+
+def on_service_updated(listener: ServiceListener) -> None:
+    """Call `listener(backend, service)` after every UpdateService (one listener: the local cloud's scheduler)."""
+    _service_listeners[:] = [listener]
 
 
 def _keep_deployment_configuration(original: Any) -> Any:
@@ -75,6 +84,15 @@ def install() -> None:
         self.__dict__["_private_dns_name"] = value
 
     NetworkInterface.private_dns_name = property(private_dns_name, set_private_dns_name)  # type: ignore[attr-defined]
+    original_update = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
+        service = original_update(self, service_properties)
+        for listener in list(_service_listeners):
+            listener(self, service)
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
     EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
     for name in ("create_service", "update_service"):
