@@ -38,6 +38,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
+	$(BIN)/python benchmarks/pipeline_release.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop

@@ -253,20 +253,23 @@ def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
 # -- pushing and releasing ------------------------------------------------------------------------
 
 
-def source_archive() -> bytes:
-    """The service's build context (what its Dockerfile copies, buildspec included) as a reproducible zip."""
+def source_archive(changes: dict[str, str | bytes] | None = None) -> bytes:
+    """The service's build context (what its Dockerfile copies, buildspec included) as a reproducible zip.
+
+    `changes` adds or replaces files by their path in the archive, e.g. a release note.
+    """
+    root = paths.repo_root()
+    with tarfile.open(fileobj=io.BytesIO(context_tarball(root)), mode="r:gz") as tar:
+        files: dict[str, str | bytes] = {m.name: tar.extractfile(m).read() for m in tar.getmembers()  # type: ignore[union-attr]
+                                         if m.isfile()}
+    files.setdefault(BUILDSPEC, (root / BUILDSPEC).read_bytes())
+    files.update(changes or {})
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=io.BytesIO(context_tarball(paths.repo_root())), mode="r:gz") as tar, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        names = {member.name: tar.extractfile(member) for member in tar.getmembers() if member.isfile()}
-        if BUILDSPEC not in names:
-            names[BUILDSPEC] = (paths.repo_root() / BUILDSPEC).open("rb")
-        for name in sorted(names):
-            handle = names[name]
-            assert handle is not None
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
-            archive.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
+            archive.writestr(info, files[name], zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 

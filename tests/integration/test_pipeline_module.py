@@ -7,10 +7,8 @@ changed source releases again; an unchanged push does nothing; a broken build de
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -54,17 +52,6 @@ def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
         assert cleanup.check_nothing_left(ws).ok, cleanup.inventory(ws)
 
 
-def with_extra_file(name: str, text: str) -> bytes:
-    """The service's source with one file added or replaced: a change that needs a new release."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(pipeline.source_archive())) as original, zipfile.ZipFile(buffer, "w") as changed:
-        for item in original.infolist():
-            if item.filename != name:
-                changed.writestr(item, original.read(item))
-        changed.writestr(name, text)
-    return buffer.getvalue()
-
-
 def executions(ws: Workshop) -> list[dict[str, Any]]:
     return ws.client("codepipeline").list_pipeline_executions(pipelineName=ws.names.pipeline)["pipelineExecutionSummaries"]
 
@@ -106,7 +93,7 @@ def test_running_the_steps_again_changes_nothing(deployed: Deployed) -> None:
 def test_every_changed_push_releases_again(deployed: Deployed) -> None:
     ws = deployed.ws
     before = revisions(ws)
-    push = pipeline.push_source(ws, with_extra_file("service/RELEASE-NOTES.txt", "a change\n"))
+    push = pipeline.push_source(ws, pipeline.source_archive({"service/RELEASE-NOTES.txt": "a change\n"}))
     assert push.changed
     release = pipeline.wait_for_release(ws, push, timeout=180)
     assert pipeline.check_release(ws, release).ok, release
@@ -118,7 +105,7 @@ def test_every_changed_push_releases_again(deployed: Deployed) -> None:
 def test_a_broken_build_deploys_nothing(deployed: Deployed) -> None:
     ws = deployed.ws
     before = revisions(ws)
-    broken = with_extra_file("service/buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n")
+    broken = pipeline.source_archive({"service/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n"})
     release = pipeline.wait_for_release(ws, pipeline.push_source(ws, broken), timeout=180)
     check = pipeline.check_release(ws, release)
     assert not check.ok and release.stages["Build"] == "Failed", release
