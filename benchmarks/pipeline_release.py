@@ -17,7 +17,7 @@ import tempfile
 import time
 
 import mysfits
-from mysfits import fargate, images, loadbalancer, network, pipeline
+from mysfits import fargate, images, pipeline, servicestack
 from mysfits.local import control
 
 
@@ -30,14 +30,8 @@ def main() -> None:
     info, _ = control.start_detached(port=0)
     try:
         ws = mysfits.connect("local", prefix="bench", endpoint_url=info.endpoint_url)
-        core = network.ensure_core_stack(ws)
-        repository = images.ensure_repository(ws)
-        image = images.publish_image(ws, repository)
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        service = fargate.ensure_service(ws, core, balancer, fargate.ensure_task_definition(ws, core, image))
-        fargate.wait_for_steady_state(ws, service, timeout=120)
+        stack = servicestack.ensure_service_stack(ws, timeout=120)
+        core, repository, balancer = stack.core, stack.repository, stack.balancer
 
         manual = []
         for run in range(runs):

@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import mysfits
-from mysfits import cleanup, fargate, images, loadbalancer, network
+from mysfits import cleanup, images, servicestack
 from mysfits.fargate import CONTAINER_NAME
 from mysfits.images import Image
 from mysfits.workshop import Workshop
@@ -89,16 +89,8 @@ def setup(local_cloud: dict[str, object]) -> Iterator[Setup]:
     made = Setup(ws, None, "", f"{prefix}-cp-source", f"{prefix}-cp-artifacts",  # type: ignore[arg-type]
                  f"{prefix}-cp-unversioned", "")
     try:
-        core = network.ensure_core_stack(ws)
-        repository = images.ensure_repository(ws)
-        made.image = images.publish_image(ws, repository)
+        made.image = servicestack.ensure_service_stack(ws, desired_count=1, timeout=60).image
         made.tagged_uri = _retag(ws, made.image, "pipeline-test")
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        task_definition = fargate.ensure_task_definition(ws, core, made.image)
-        service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=1)
-        fargate.wait_for_steady_state(ws, service, timeout=60)
         for bucket in (made.source_bucket, made.artifact_bucket, made.unversioned_bucket):
             made.s3.create_bucket(Bucket=bucket)
         made.s3.put_bucket_versioning(Bucket=made.source_bucket, VersioningConfiguration={"Status": "Enabled"})

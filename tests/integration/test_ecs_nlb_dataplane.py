@@ -25,7 +25,7 @@ import pytest
 import requests
 
 import mysfits
-from mysfits import cleanup, fargate, images, loadbalancer, network
+from mysfits import cleanup, fargate, loadbalancer, servicestack
 from mysfits.fargate import CONTAINER_NAME, Service
 from mysfits.images import Image
 from mysfits.loadbalancer import SERVICE_PORT, LoadBalancer
@@ -70,17 +70,10 @@ def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
     # The `ws` fixture's recipe (a prefix of its own), at module scope so one deployment serves every test.
     ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
     try:
-        core = network.ensure_core_stack(ws)
-        image = images.publish_image(ws, images.ensure_repository(ws))
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        task_definition = fargate.ensure_task_definition(ws, core, image)
-        service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=DESIRED)
-        fargate.wait_for_steady_state(ws, service, timeout=60)
-        loadbalancer.wait_for_healthy_targets(ws, balancer, DESIRED, timeout=60)
-        yield Deployed(ws, int(local_cloud["pid"]), local_cloud["home"], core, image,  # type: ignore[call-overload]
-                       balancer, service)
+        stack = servicestack.ensure_service_stack(ws, desired_count=DESIRED, timeout=60)
+        loadbalancer.wait_for_healthy_targets(ws, stack.balancer, DESIRED, timeout=60)
+        yield Deployed(ws, int(local_cloud["pid"]), local_cloud["home"], stack.core,  # type: ignore[call-overload]
+                       stack.image, stack.balancer, stack.service)
     finally:
         cleanup.delete_everything(ws)
 

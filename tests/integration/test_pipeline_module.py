@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import pytest
 
 import mysfits
-from mysfits import cleanup, fargate, images, loadbalancer, network, pipeline, serviceapi
+from mysfits import cleanup, fargate, images, network, pipeline, serviceapi, servicestack
 from mysfits.loadbalancer import LoadBalancer
 from mysfits.workshop import Workshop
 
@@ -35,18 +35,11 @@ def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
     """The service as notebook 02 leaves it before its pipeline section; everything deleted afterwards."""
     ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
     try:
-        core = network.ensure_core_stack(ws)
-        repository = images.ensure_repository(ws)
-        image = images.publish_image(ws, repository)
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        service = fargate.ensure_service(ws, core, balancer, fargate.ensure_task_definition(ws, core, image))
-        fargate.wait_for_steady_state(ws, service, timeout=60)
+        stack = servicestack.ensure_service_stack(ws, timeout=60)
         pipeline.ensure_buckets(ws)
-        roles = pipeline.ensure_roles(ws, repository, core)
-        pipeline.ensure_build_project(ws, repository, roles)
-        yield Deployed(ws, balancer, roles, repository)
+        roles = pipeline.ensure_roles(ws, stack.repository, stack.core)
+        pipeline.ensure_build_project(ws, stack.repository, roles)
+        yield Deployed(ws, stack.balancer, roles, stack.repository)
     finally:
         cleanup.delete_everything(ws)
         assert cleanup.check_nothing_left(ws).ok, cleanup.inventory(ws)

@@ -1,0 +1,34 @@
+"""Module 2's service in one call, for scripts, tests and benchmarks (the notebook takes the steps one by one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import fargate, images, loadbalancer, network
+from .workshop import Workshop
+
+
+@dataclass(frozen=True)
+class ServiceStack:
+    """What notebook 02 sets up before its pipeline section."""
+
+    core: network.CoreNetwork
+    repository: images.Repository
+    image: images.Image
+    balancer: loadbalancer.LoadBalancer
+    service: fargate.Service
+
+
+def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 900) -> ServiceStack:
+    """Core stack, repository and image, cluster, log group, load balancer, task definition and service,
+    then wait for the service to be steady. Idempotent, like each step."""
+    core = network.ensure_core_stack(ws)
+    repository = images.ensure_repository(ws)
+    image = images.publish_image(ws, repository)
+    fargate.ensure_cluster(ws)
+    fargate.ensure_log_group(ws)
+    balancer = loadbalancer.ensure_load_balancer(ws, core)
+    service = fargate.ensure_service(ws, core, balancer, fargate.ensure_task_definition(ws, core, image),
+                                     desired_count=desired_count)
+    fargate.wait_for_steady_state(ws, service, timeout=timeout)
+    return ServiceStack(core, repository, image, balancer, service)
