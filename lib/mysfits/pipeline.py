@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from . import paths
+from . import paths, website
 from .buildcontext import context_tarball
 from .checks import Check
 from .errors import error_code
@@ -73,14 +73,7 @@ class Release:
 
 def _ensure_bucket(ws: Workshop, name: str, versioned: bool) -> None:
     s3 = ws.client("s3")
-    try:
-        arguments: dict[str, Any] = {"Bucket": name}
-        if ws.region != "us-east-1":
-            arguments["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
-        s3.create_bucket(**arguments)
-    except ClientError as error:
-        if error_code(error) != "BucketAlreadyOwnedByYou":
-            raise
+    website.create_bucket(ws, name)
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})

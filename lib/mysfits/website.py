@@ -69,21 +69,31 @@ def ensure_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
     """
     name = validate_bucket_name(name or ws.names.site_bucket)
     s3 = ws.client("s3")
-    if _bucket_exists(ws, name):
+    if not create_bucket(ws, name):
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=ALL_BLOCKED)
-    else:
-        request: dict[str, Any] = {"Bucket": name}
-        if ws.region != "us-east-1":
-            request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
-        try:
-            s3.create_bucket(**request)
-        except ClientError as error:
-            if error_code(error) != "BucketAlreadyExists":
-                raise
-            raise _taken(name) from error
-    s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     return SiteBucket(name, ws.region)
+
+
+def create_bucket(ws: Workshop, name: str) -> bool:
+    """Create bucket `name` in the workshop's region and wait until it answers; False if it was already ours.
+
+    Another account's bucket of that name raises BucketNameTaken, whose message says what to do.
+    """
+    if _bucket_exists(ws, name):
+        return False
+    s3 = ws.client("s3")
+    request: dict[str, Any] = {"Bucket": name}
+    if ws.region != "us-east-1":
+        request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
+    try:
+        s3.create_bucket(**request)
+    except ClientError as error:
+        if error_code(error) != "BucketAlreadyExists":
+            raise
+        raise _taken(name) from error
+    s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    return True
 
 
 def find_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:

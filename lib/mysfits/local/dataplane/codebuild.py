@@ -24,12 +24,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 import yaml
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.logs.models import logs_backends
 
 from ..fidelity import codebuild
+from .loopback import loopback_client
 from .tasks import LogDestination, open_stream
 
 log = logging.getLogger("mysfits.local.codebuild")
@@ -128,9 +128,7 @@ class Build:
             open_stream(self._logs, create_group=True)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
-                            aws_access_key_id=_PLACEHOLDER_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=_PLACEHOLDER_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        return loopback_client(self.endpoint_url, service, self.region)
 
     # -- reporting --------------------------------------------------------------------------
 

@@ -24,13 +24,13 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any, Callable
 
-import boto3
 from botocore.exceptions import ClientError
 from moto.codepipeline.models import CodePipeline
 
 from ..fidelity import codebuild as codebuild_fidelity
 from ..fidelity import codepipeline
 from ..fidelity.codepipeline import Execution
+from .loopback import loopback_client
 
 log = logging.getLogger("mysfits.local.pipelines")
 
@@ -42,7 +42,6 @@ SOURCE, BUILD, DEPLOY = ("Source", "AWS", "S3", "1"), ("Build", "AWS", "CodeBuil
 REVISION_SUMMARY_METADATA = "codepipeline-artifact-revision-summary"
 _VARIABLE = re.compile(r"#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_.]+)\}")
 # The local cloud ignores credentials; these are placeholders, not secrets.
-_PLACEHOLDER_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 class ActionFailed(Exception):
@@ -152,11 +151,9 @@ class Run:
             "codepipeline": {"PipelineExecutionId": execution.id},
             "variables": {v["name"]: v["resolvedValue"] for v in execution.variables},
         }
-        self._session = boto3.session.Session()
 
     def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self.runner.endpoint_url, region_name=self.region,
-                                    **_PLACEHOLDER_CREDENTIALS)
+        return loopback_client(self.runner.endpoint_url, service, self.region)
 
     @property
     def store(self) -> str:
@@ -503,7 +500,6 @@ class PipelineRunner:
         self._threads: list[threading.Thread] = []
         self._poller: threading.Thread | None = None
         self._next_poll = 0.0
-        self._s3_by_region: dict[str, Any] = {}  # the poller's clients (used by the poller thread only)
         codepipeline.on_execution_started(self.start)
 
     @property
@@ -555,10 +551,7 @@ class PipelineRunner:
 
     def _check_source(self, pipeline: CodePipeline, stage: str, action: dict[str, Any]) -> None:
         configuration, region = action.get("configuration") or {}, codepipeline.region_of(pipeline)
-        if region not in self._s3_by_region:
-            self._s3_by_region[region] = boto3.session.Session().client(
-                "s3", endpoint_url=self.endpoint_url, region_name=region, **_PLACEHOLDER_CREDENTIALS)
-        s3 = self._s3_by_region[region]
+        s3 = loopback_client(self.endpoint_url, "s3", region)
         try:
             version = s3.head_object(Bucket=configuration.get("S3Bucket", ""),
                                      Key=configuration.get("S3ObjectKey", "")).get("VersionId")
