@@ -16,14 +16,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import paths
-from .buildcontext import (CONFIG_MEDIA_TYPE, CONTEXT_MEDIA_TYPE, DEFAULT_DOCKERFILE, Recipe, context_tarball,
-                           parse_dockerfile)
+from .buildcontext import DEFAULT_DOCKERFILE, context_tarball, parse_dockerfile
 from .checks import Check
 from .errors import WorkshopError, error_code
+from .ocipush import push_build_context
 from .workshop import Workshop
-
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
 
 class NoDockerEngine(WorkshopError):
     """No Docker engine to build with, and the target cannot run a build context."""
@@ -102,43 +99,6 @@ def _docker_push(ws: Workshop, docker, repository: Repository, tag: str) -> Imag
                 raise WorkshopError(f"docker push failed: {line['error']}")
     digest = ws.client("ecr").describe_images(repositoryName=repository.name, imageIds=[{"imageTag": tag}])
     return Image(repository.name, tag, digest["imageDetails"][0]["imageDigest"], f"{repository.uri}:{tag}", "docker")
-
-
-def _upload_blob(ecr: Any, repository: str, data: bytes) -> str:
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    available = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=[digest])
-    if available["layers"]:
-        return digest
-    upload = ecr.initiate_layer_upload(repositoryName=repository)
-    part = int(upload.get("partSize") or len(data)) or len(data)
-    for start in range(0, len(data), part):
-        chunk = data[start:start + part]
-        ecr.upload_layer_part(repositoryName=repository, uploadId=upload["uploadId"], partFirstByte=start,
-                              partLastByte=start + len(chunk) - 1, layerPartBlob=chunk)
-    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload["uploadId"], layerDigests=[digest])
-    return digest
-
-
-def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str]) -> str:
-    """Store a build context as an OCI artifact under `tags` through ECR's upload API; return its digest.
-
-    Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`.
-    """
-    config = json.dumps(recipe.as_json(), sort_keys=True).encode()
-    layer_digest, config_digest = _upload_blob(ecr, repository, context), _upload_blob(ecr, repository, config)
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": config_digest, "size": len(config)},
-        "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
-    }, sort_keys=True)
-    for name in tags:
-        try:
-            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
-                          imageTag=name)
-        except ClientError as error:
-            if error_code(error) != "ImageAlreadyExistsException":
-                raise
-    return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
 
 
 def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image:

@@ -1,4 +1,4 @@
-"""CloudFormation on the local cloud deletes and updates stacks as AWS does (mysfits.local.fidelity.cloudformation)."""
+"""CloudFormation on the local cloud deletes and updates stacks as AWS does (mysfits.local.cloudformation)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any, Iterator
 import boto3
 import pytest
 from botocore.exceptions import ClientError, WaiterError
-
-from mysfits.local.fidelity import cloudformation as cfn_fidelity
 
 CORE = Path(__file__).resolve().parents[2] / "lib" / "mysfits" / "templates" / "core.yml"
 FAST = {"Delay": 0.2, "MaxAttempts": 50}
@@ -69,13 +67,11 @@ Resources:
 def clients() -> Iterator[dict[str, Any]]:
     from mysfits.local.server import LocalCloud
 
-    cfn_fidelity.install()
-    cfn_fidelity.install()  # idempotent: a second call must not patch again
     cloud = LocalCloud(0).start()
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                     region_name="us-east-1")
     try:
-        yield {"endpoint_url": cloud.endpoint_url,
+        yield {"endpoint_url": cloud.endpoint_url, "cloud": cloud,
                **{name: session.client(name, endpoint_url=cloud.endpoint_url)
                   for name in ("cloudformation", "ec2", "iam", "s3", "ssm")}}
     finally:
@@ -234,11 +230,20 @@ def test_stack_whose_export_is_imported_is_not_deleted(clients: dict[str, Any]) 
     cfn.get_waiter("stack_delete_complete").wait(StackName=core, WaiterConfig=FAST)
 
 
-def test_install_patches_once(clients: dict[str, Any]) -> None:
+def test_the_fixes_are_named_patches_that_undo_to_moto(clients: dict[str, Any]) -> None:
     from moto.cloudformation.models import CloudFormationBackend, Stack
 
+    cloud = clients["cloud"]
+    cloud.ready.wait(30)
     patched = (CloudFormationBackend.delete_stack, CloudFormationBackend.update_stack, Stack.stack_resources)
-    cfn_fidelity.install()
+    undone = cloud.patches.undo("cloudformation.")
+    try:
+        assert set(undone) == {"cloudformation.delete-in-order", "cloudformation.update-and-rollback",
+                               "cloudformation.stack-resources", "cloudformation.subnet-association"}
+        assert CloudFormationBackend.delete_stack is not patched[0]
+        assert CloudFormationBackend.delete_stack.__module__ == "moto.cloudformation.models"
+    finally:
+        cloud.patches.redo("cloudformation.")
     assert (CloudFormationBackend.delete_stack, CloudFormationBackend.update_stack, Stack.stack_resources) == patched
 
 

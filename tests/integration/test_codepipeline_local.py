@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import mysfits
-from mysfits import cleanup, images, servicestack
+from mysfits import cleanup, images, ocipush, servicestack
 from mysfits.fargate import CONTAINER_NAME
 from mysfits.images import Image
 from mysfits.workshop import Workshop
@@ -110,7 +110,7 @@ def _retag(ws: Workshop, image: Image, tag: str) -> str:
     ecr = ws.client("ecr")
     found = ecr.batch_get_image(repositoryName=image.repository, imageIds=[{"imageTag": image.tag}])["images"][0]
     ecr.put_image(repositoryName=image.repository, imageManifest=found["imageManifest"], imageTag=tag,
-                  imageManifestMediaType=found.get("imageManifestMediaType", images.OCI_MANIFEST))
+                  imageManifestMediaType=found.get("imageManifestMediaType", ocipush.OCI_MANIFEST))
     return f"{image.uri.rpartition(':')[0]}:{tag}"
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mysfits.local.fidelity.s3_policy import MalformedPolicy, anonymous_decision, is_public, parse_policy
+from mysfits.local.s3.policy import MalformedPolicy, anonymous_decision, is_public, parse_policy
 from mysfits.website import public_read_policy
 
 

@@ -6,6 +6,7 @@ Run as `python -m mysfits.local.server --port N`; `mysfits local start` does tha
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import signal
@@ -20,11 +21,19 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import client
-from .endpoints import LOOPBACK, EndpointRegistry
-
+from .core.endpoints import LOOPBACK, EndpointRegistry
+from .core.gateway import ControlHandlers, Gateway
+from .core.heartbeat import Heartbeat
+from .core.loopback import LoopbackClients
+from .core.patching import Patches
+from .core.stores import Stores
 
 # What this cloud can do that AWS cannot: run images pushed as a build context (no Docker needed).
 CAPABILITIES = ("build-context-images",)
+
+# The one registration list: each package's `register(cloud)` adds its patches, request fixes,
+# stores and reconcilers. Later packages may use what earlier ones registered in `cloud.services`.
+SERVICE_PACKAGES = ("s3", "ecr", "elbv2", "ecs", "cloudformation", "dynamodb", "codebuild", "codepipeline")
 
 
 class PortBusy(OSError):
@@ -37,18 +46,19 @@ class LocalCloud:
     def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = ""):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-        from .gateway import Gateway
-
         self.registry = EndpointRegistry()
         self._started = time.time()
         self.log_file = log_file
         self.ready = threading.Event()
-        self.data_plane: Any = None
+        self.patches = Patches()
+        self.stores = Stores()
+        self.heartbeat = Heartbeat(self.registry)
+        self.services: dict[str, Any] = {}
         moto = DomainDispatcherApplication(create_backend_app)
-        self.app = Gateway(moto, self.registry, self.health, self.refresh, self.reset, self.ready)
+        self.gateway = Gateway(moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready)
         try:
             self._server: BaseWSGIServer = make_server(
-                LOOPBACK, port, self.app, threaded=True, request_handler=MotoRequestHandler
+                LOOPBACK, port, self.gateway, threaded=True, request_handler=MotoRequestHandler
             )
         except OSError as error:
             raise PortBusy(
@@ -57,7 +67,8 @@ class LocalCloud:
             ) from error
         self.port = self._server.server_port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
-        self._work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
+        self.loopback = LoopbackClients(self.endpoint_url)
+        self.work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
         self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
 
     def start(self) -> "LocalCloud":
@@ -67,10 +78,10 @@ class LocalCloud:
         return self
 
     def _start_data_plane(self) -> None:
-        from .dataplane.plane import DataPlane
-
-        self.data_plane = DataPlane(self.registry, self.endpoint_url, self._work_dir)
-        self.data_plane.start()
+        for name in SERVICE_PACKAGES:
+            package = importlib.import_module(f"{__package__}.{name}")
+            self.services[name] = package.register(self)
+        self.heartbeat.start()
         self.ready.set()
 
     def health(self) -> dict[str, Any]:
@@ -82,23 +93,29 @@ class LocalCloud:
     def refresh(self) -> None:
         """Bring the data plane in line with the control plane's state."""
         self.ready.wait()
-        self.data_plane.refresh()
+        self.heartbeat.refresh()
+
+    def endpoints(self) -> list[dict[str, str]]:
+        """Every data-plane endpoint, after bringing them in line with the control plane."""
+        self.refresh()
+        return self.registry.listing()
 
     def reset(self) -> None:
         """Forget every resource, as a brand-new account would look."""
         from moto.moto_api._internal.models import moto_api_backend
 
         self.ready.wait()
-        self.data_plane.reset()
+        self.heartbeat.reset()
+        self.stores.reset()
         moto_api_backend.reset()
 
     def stop(self) -> None:
         self.ready.wait(30)
-        if self.data_plane is not None:
-            self.data_plane.stop()
+        self.heartbeat.stop()
         self._server.shutdown()
         self._server.server_close()
-        shutil.rmtree(self._work_dir, ignore_errors=True)
+        self.patches.undo_all()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,1 +1,0 @@
-"""Make what moto only records actually run: website endpoints, tasks, load balancers."""

@@ -1,0 +1,14 @@
+"""DynamoDB: atomic item writes and AWS's batch-write limit (moto's API otherwise, no data plane)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import patches
+
+if TYPE_CHECKING:
+    from ..server import LocalCloud
+
+
+def register(cloud: "LocalCloud") -> None:
+    patches.apply(cloud.patches)

@@ -1,0 +1,39 @@
+"""ECS: services keep their tasks running as local processes, with AWS's task and deployment states.
+
+`patches` makes moto's ECS API answer as AWS does, `scheduler` reconciles each service's tasks,
+`tasks` runs one task as a process and ships its output to CloudWatch Logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..core.heartbeat import BaseReconciler
+from . import patches
+from .scheduler import EcsScheduler
+
+if TYPE_CHECKING:
+    from ..server import LocalCloud
+
+
+@dataclass
+class ServiceScheduling(BaseReconciler):
+    """The heartbeat's view of the scheduler."""
+
+    scheduler: EcsScheduler
+    name: str = "ecs"
+
+    def tick(self) -> None:
+        self.scheduler.tick()
+
+    def close(self) -> None:
+        self.scheduler.close()
+
+
+def register(cloud: "LocalCloud") -> EcsScheduler:
+    balancing = cloud.services["elbv2"]
+    scheduler = EcsScheduler(cloud.services["ecr"], balancing.directory, balancing.health, cloud.endpoint_url)
+    patches.apply(cloud.patches, scheduler.service_updated)
+    cloud.heartbeat.register(ServiceScheduling(scheduler))
+    return scheduler
