@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.elbv2.models import FakeListener, elbv2_backends
+from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
 
 from ..core.endpoints import Endpoint, EndpointRegistry
 from ..client import LOOPBACK_HOST
@@ -44,6 +44,15 @@ def forward_target_group(listener: FakeListener) -> str | None:
         groups = action.data.get("ForwardConfig", {}).get("TargetGroups", [])
         if groups:
             return str(groups[0]["TargetGroupArn"])
+    return None
+
+
+def _target_group(arn: str) -> FakeTargetGroup | None:
+    """The target group with this ARN, in whichever region moto keeps it."""
+    for backend in elbv2_backends[DEFAULT_ACCOUNT_ID].values():
+        group = backend.target_groups.get(arn)
+        if group is not None:
+            return group
     return None
 
 
@@ -100,17 +109,12 @@ class LoadBalancerProxies:
 
     def _candidates(self, listener: FakeListener) -> list[Address]:
         group_arn = forward_target_group(listener)
-        if group_arn is None:
-            return []
-        group = next((g for b in elbv2_backends[DEFAULT_ACCOUNT_ID].values()
-                      for g in [b.target_groups.get(group_arn)] if g is not None), None)
+        group = _target_group(group_arn) if group_arn else None
         if group is None:
             return []
         targets = [(target_id, int(t.get("Port") or group.port)) for target_id, t in list(group.targets.items())]
-        healthy = [t for t in targets if self._health.healthy(group_arn, t[0])]
-        chosen = healthy or targets  # fail open, as NLB does when no target is healthy
-        local = [self._directory.local(t) for t in chosen]
-        return [address for address in local if address is not None]
+        healthy = [t for t in targets if self._health.healthy(group.arn, t[0])]
+        return self._directory.locals(healthy or targets)  # fail open, as NLB does when no target is healthy
 
     def _connect(self, relay: "_Relay", listener: FakeListener) -> None:
         """Connect a new client's relay to a target (round robin over the candidates)."""
