@@ -12,7 +12,7 @@ import itertools
 import socket
 import struct
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
@@ -90,7 +90,7 @@ class LoadBalancerProxies:
                 self._serve(balancer, listener)
 
     def _serve(self, balancer: Any, listener: FakeListener) -> None:
-        async def start() -> asyncio.AbstractServer:
+        async def start() -> asyncio.Server:
             return await self._loop.create_server(lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
                                                   LOOPBACK_HOST, 0)
 
@@ -146,8 +146,15 @@ class _Side(asyncio.Protocol):
         self.early: list[bytes] = []  # what arrived before the other side was connected
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # a TCP connection's transport
         self.relay.made(self)
+
+    @property
+    def wire(self) -> asyncio.Transport:
+        """The transport of a side that is connected (the relay only calls this after connection_made)."""
+        if self.transport is None:
+            raise RuntimeError("relay side used before its connection was made")
+        return self.transport
 
     def data_received(self, data: bytes) -> None:
         self.relay.last_active = self.relay.loop.time()
@@ -194,7 +201,7 @@ class _Relay:
 
     def made(self, side: _Side) -> None:
         if side is self.client:
-            side.transport.pause_reading()  # type: ignore[union-attr]  # until a target is connected
+            side.wire.pause_reading()  # until a target is connected
             self._on_client(self)
 
     async def connect(self, candidates: list[Address], turn: int) -> None:
@@ -207,15 +214,15 @@ class _Relay:
             except OSError:
                 continue  # refused: try the next target (a listed gap: AWS would reset the flow)
             if self.closed:
-                self.target.transport.close()  # type: ignore[union-attr]
+                self.target.wire.close()
                 return
             if self.client.early:
-                self.target.transport.write(b"".join(self.client.early))  # type: ignore[union-attr]
+                self.target.wire.write(b"".join(self.client.early))
                 self.client.early.clear()
             if self.client.eof:
                 self.client.eof_received()
             else:
-                self.client.transport.resume_reading()  # type: ignore[union-attr]
+                self.client.wire.resume_reading()
             return
         self.close(reset=True)  # no target: the connection is reset, as on AWS
 

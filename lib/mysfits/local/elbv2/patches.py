@@ -78,7 +78,7 @@ def _apply_network_names(patches: Patches) -> None:
 
 
 def _draining(group: FakeTargetGroup, target: dict[str, Any], since: float | None) -> FakeHealthStatus | None:
-    delay = float(group.attributes.get("deregistration_delay.timeout_seconds", 300))
+    delay = float(str(group.attributes.get("deregistration_delay.timeout_seconds", 300)))
     if since is None or time.monotonic() - since >= delay:
         return None
     return FakeHealthStatus(target["Id"], target.get("Port", group.port), group.health_check_port,
