@@ -1,4 +1,4 @@
-"""UpdateStack refuses resources that refer to each other in a circle, as AWS does, changing nothing."""
+"""A circular UpdateStack is refused as AWS refuses it, and nothing changes."""
 
 from __future__ import annotations
 
