@@ -6,9 +6,15 @@ from typing import Any
 
 import pytest
 
-from mysfits.local.cloudformation.ordering import (CircularDependency, circular, dependencies,
-                                                   dependents_first, find, references,
-                                                   require_acyclic)
+from mysfits.local.cloudformation.ordering import (
+    CircularDependency,
+    circular,
+    dependencies,
+    dependents_first,
+    find,
+    references,
+    require_acyclic,
+)
 
 # A small network stack: every way a resource can refer to another, plus a parameter and a
 # pseudo parameter that are not resources.

@@ -23,7 +23,7 @@ class CloudFormation:
     deletes: ResourceDeletes
 
 
-def register(cloud: "LocalCloud") -> CloudFormation:
+def register(cloud: LocalCloud) -> CloudFormation:
     service = CloudFormation(builtin_deletes())
     patches.apply(cloud.patches, service.deletes)
     return service

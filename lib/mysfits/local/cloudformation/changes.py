@@ -15,11 +15,16 @@ refuses) gets whatever moto's create does with the name; no UpdateReplacePolicy.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from moto.cloudformation.parsing import (ResourceMap, clean_json, parse_and_update_resource,
-                                         resource_class_from_type)
+from moto.cloudformation.parsing import (
+    ResourceMap,
+    clean_json,
+    parse_and_update_resource,
+    resource_class_from_type,
+)
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
@@ -70,7 +71,7 @@ def _moto_delete(resource_map: ResourceMap, model: Any, definition: dict[str, An
     if isinstance(model, Stack) and model.status == "DELETE_FAILED":
         # AWS fails the nested stack's resource in its parent; moto carries on as if it went.
         raise RuntimeError(f"Embedded stack {model.stack_id} was not successfully deleted: "
-                           f"{model.status_reason}")
+                           f"{getattr(model, 'status_reason', None)}")
 
 
 class BucketNotEmpty(AwsWordedError):

@@ -32,6 +32,12 @@ def resource_event(stack: Stack, lid: str, model: Any, kind: str, status: str,
     stack.events.append(event)
 
 
+def set_reason(stack: Stack, why: str | None) -> None:
+    """Set the StackStatusReason that DescribeStacks shows (None: no reason)."""
+    # moto's Stack does not declare it; moto's response serializer reads it when it is there.
+    stack.status_reason = why  # type: ignore[attr-defined]
+
+
 def reason(error: Exception) -> str:
     """The reason an event or the stack gives for `error`: its message and its error code."""
     if isinstance(error, AwsWordedError):

@@ -10,7 +10,8 @@ the stack again fails: "Export names must be unique") and keeps the old values a
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import OutputMap, clean_json

@@ -11,8 +11,9 @@ on a circle) and retries deletes in arbitrary order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
-from typing import Any, Callable, Collection, Mapping
+from typing import Any
 
 # Condition name -> whether it holds: moto's lazy condition map, or a plain dict in tests.
 Conditions = Mapping[str, Any]

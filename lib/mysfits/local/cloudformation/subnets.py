@@ -7,12 +7,13 @@ CloudFormation side, so EC2 keeps routing the subnet through the VPC's main tabl
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.ec2.models import ec2_backends
 
 
-def associating(original: Callable[..., Any]) -> classmethod:  # type: ignore[type-arg]
+def associating(original: Callable[..., Any]) -> classmethod[Any, ..., Any]:
     """Wrap moto's `create_from_cloudformation_json` (bound) so that EC2 knows the association."""
 
     def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any,

@@ -17,14 +17,15 @@ Not covered: DeleteStack's RetainResources.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
 
 from . import exports, resources
 from .deletes import ResourceDeletes
-from .events import not_found, reason, resource_event
+from .events import not_found, reason, resource_event, set_reason
 from .ordering import dependencies, dependents_first
 
 _RETAINED = ("Retain", "RetainExceptOnCreate")
@@ -44,12 +45,13 @@ def delete_stack(deletes: ResourceDeletes) -> Callable[[CloudFormationBackend, s
         failed = delete_in_order(stack, stack.resource_map, resources.live(stack.resource_map),
                                  deletes)
         if failed:
+            why = f"The following resource(s) failed to delete: [{', '.join(failed)}]."
             stack.status = "DELETE_FAILED"
-            stack.status_reason = ("The following resource(s) failed to delete: "
-                                   f"[{', '.join(failed)}].")
-            stack._add_stack_event("DELETE_FAILED", resource_status_reason=stack.status_reason)
+            set_reason(stack, why)
+            stack._add_stack_event("DELETE_FAILED", resource_status_reason=why)
             return
-        stack.status, stack.status_reason = "DELETE_COMPLETE", None
+        stack.status = "DELETE_COMPLETE"
+        set_reason(stack, None)
         stack._add_stack_event("DELETE_COMPLETE")
         self.stacks.pop(stack.stack_id, None)
         self.deleted_stacks[stack.stack_id] = stack
@@ -65,7 +67,7 @@ def _refused(backend: CloudFormationBackend, stack: Stack) -> bool:
         return False
     stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack._add_stack_event(stack.status, resource_status_reason=refusal)
-    stack.status_reason = refusal
+    set_reason(stack, refusal)
     return True
 
 

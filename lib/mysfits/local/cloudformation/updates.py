@@ -23,8 +23,9 @@ IN_PROGRESS state to observe); ExecuteChangeSet keeps moto's own update.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
@@ -32,7 +33,7 @@ from moto.cloudformation.parsing import OutputMap, ResourceMap, resource_class_f
 
 from . import changes, exports, resources
 from .deletes import ResourceDeletes
-from .events import AwsWordedError, reason, resource_event
+from .events import AwsWordedError, reason, resource_event, set_reason
 from .ordering import CircularDependency, dependencies, dependents_first, require_acyclic
 from .teardown import delete_in_order
 
@@ -83,7 +84,8 @@ def update_stack(deletes: ResourceDeletes) -> UpdateStack:
         stack._add_stack_event(stack.status)
         # What fails to go at cleanup stays behind; AWS still completes the update.
         delete_in_order(stack, update.old, cleanup, deletes)
-        stack.status, stack.status_reason = "UPDATE_COMPLETE", None
+        stack.status = "UPDATE_COMPLETE"
+        set_reason(stack, None)
         stack._add_stack_event("UPDATE_COMPLETE")
         return stack
 
@@ -104,7 +106,9 @@ def _revision(backend: CloudFormationBackend, stack: Stack, template: str, role_
     new.load()  # parameters, conditions and outputs are checked
     new.tags.update({"aws:cloudformation:stack-name": stack.name,
                      "aws:cloudformation:stack-id": stack.stack_id})
-    unchanged = template_dict == Stack.parse_template(stack.template) \
+    current = stack.template  # moto keeps the text it was given (its type allows a dict)
+    old_dict = current if isinstance(current, dict) else Stack.parse_template(current)
+    unchanged = template_dict == old_dict \
         and new.resolved_parameters == stack.resource_map.resolved_parameters
     if unchanged and (tags is None or tags == stack.tags):
         raise ValidationError(stack.name, message="No updates are to be performed.")
@@ -196,16 +200,18 @@ class StackUpdate:
         """Undo what was done, newest first: changes get their old properties back, then what
         was created goes; the stack keeps its old template, parameters and outputs."""
         stack = self.stack
-        stack.status, stack.status_reason = "UPDATE_ROLLBACK_IN_PROGRESS", why
+        stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+        set_reason(stack, why)
         stack._add_stack_event(stack.status, resource_status_reason=why)
         try:
             self._restore_changed()
             stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
             self._remove_created(deletes)
         except Exception as error:
+            failed = f"{why} Rollback: {reason(error)}"
             stack.status = "UPDATE_ROLLBACK_FAILED"
-            stack.status_reason = f"{why} Rollback: {reason(error)}"
-            stack._add_stack_event(stack.status, resource_status_reason=stack.status_reason)
+            set_reason(stack, failed)
+            stack._add_stack_event(stack.status, resource_status_reason=failed)
             return
         stack.status = "UPDATE_ROLLBACK_COMPLETE"
         stack._add_stack_event(stack.status)
