@@ -9,6 +9,7 @@ themselves (desired count, replacement, rolling updates, the circuit breaker) li
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from functools import singledispatchmethod
@@ -38,6 +39,8 @@ from .planning import (
 )
 from .records import RunningTask, ServiceRuntime, add_event
 
+log = logging.getLogger("mysfits.local.ecs")
+
 
 class EcsScheduler:
     """Reconciles every ECS service's tasks with its desired state, one `tick` at a time."""
@@ -54,12 +57,19 @@ class EcsScheduler:
             for region, backend in list(ecs_backends[DEFAULT_ACCOUNT_ID].items()):
                 for service in list(backend.services.values()):
                     seen.add(service.arn)
-                    self._schedule(self._runtime(region, backend, service))
+                    self._schedule_one(region, backend, service)
             for arn in self._fleet.service_arns() - seen:
                 # Gone from moto altogether (a reset): its runtime still knows its tasks.
                 self._carry_out(self._services[arn], active=False)
             for arn in set(self._services) - seen - self._fleet.service_arns():
                 del self._services[arn]
+
+    def _schedule_one(self, region: str, backend: EC2ContainerServiceBackend, service: Service) -> None:
+        """One service's turn; a service moto accepted but cannot run must not stall the others."""
+        try:
+            self._schedule(self._runtime(region, backend, service))
+        except Exception:
+            log.exception("scheduling ECS service %s failed", service.arn)
 
     def service_updated(self, backend: EC2ContainerServiceBackend, service: Service) -> None:
         """UpdateService changed the task definition (or forced a deployment): list the new
