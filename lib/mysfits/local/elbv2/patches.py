@@ -4,6 +4,8 @@ AWS behaviours restored (moto 5.2.5 differs on each):
 - DescribeTargetHealth reports `initial` until the first checks finish, then `healthy` or
   `unhealthy` (Target.FailedHealthChecks) from real checks, and `draining` for the
   deregistration delay after a target is removed (moto calls every target healthy);
+- DescribeTargetHealth without `Targets` lists draining targets too, until their delay ends
+  (moto lists only the registered ones, so a stopped task vanished at once);
 - a network load balancer's ARN reads `loadbalancer/net/<name>/<id>` and its DNS name
   `<name>-<16 hex>.elb.<region>.amazonaws.com` (moto writes `app` and `<name>-1`).
 """
@@ -85,6 +87,29 @@ def _draining(group: FakeTargetGroup, target: dict[str, Any], since: float | Non
                             "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
 
 
+_Describe = Callable[..., list[FakeHealthStatus]]
+
+
+def _listing_draining(stores: Stores) -> Callable[[_Describe], _Describe]:
+    def wrap(original: _Describe) -> _Describe:
+        def describe_target_health(self: ELBv2Backend, target_group_arn: str,
+                                   targets: list[dict[str, Any]]) -> list[FakeHealthStatus]:
+            described = original(self, target_group_arn, targets)
+            if targets:
+                return described  # the caller named its targets: moto answers for each of them
+            group = self.target_groups[target_group_arn]
+            book = _deregistrations(stores, group)
+            for target_id, target in list(group.deregistered_targets.items()):
+                if target_id not in group.targets:
+                    draining = _draining(group, target, book.since(group.arn, target_id))
+                    described += [draining] if draining is not None else []
+            return described
+
+        return describe_target_health
+
+    return wrap
+
+
 def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
     """Network names, and target health read from `book` (the data plane's real checks)."""
     _apply_network_names(patches)
@@ -115,3 +140,5 @@ def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
 
     patches.wrap("elbv2.target-health", FakeTargetGroup, "health_for", checked)
     patches.wrap("elbv2.draining", FakeTargetGroup, "deregister", noting)
+    patches.wrap("elbv2.draining-listed", ELBv2Backend, "describe_target_health",
+                 _listing_draining(stores))
