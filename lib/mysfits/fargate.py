@@ -179,6 +179,35 @@ def running_tasks(ws: Workshop) -> list[dict[str, Any]]:
     return ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
 
 
+def private_ip(task: dict[str, Any]) -> str | None:
+    """The task's private address, which is its target id in the load balancer's target group."""
+    for attachment in task.get("attachments", []):
+        for detail in attachment.get("details", []):
+            if detail.get("name") == "privateIPv4Address":
+                return str(detail["value"])
+    return None
+
+
+def describe_task(ws: Workshop, arn: str) -> dict[str, Any]:
+    """One task of the cluster as DescribeTasks shows it (stopped tasks stay listed for a while)."""
+    return dict(ws.client("ecs").describe_tasks(cluster=ws.names.cluster, tasks=[arn])["tasks"][0])
+
+
+def task_labels(ws: Workshop) -> dict[str, str]:
+    """Private IP -> short task id and status, for running and recently stopped tasks."""
+    ecs, labels = ws.client("ecs"), {}
+    # Running tasks last, so they win when a stopped task's address was given out again.
+    for status in ("STOPPED", "RUNNING"):
+        arns = ecs.list_tasks(cluster=ws.names.cluster, serviceName=ws.names.service,
+                              desiredStatus=status)["taskArns"][:100]
+        tasks = ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
+        for task in tasks:
+            ip = private_ip(task)
+            if ip is not None:
+                labels[ip] = f"{task['taskArn'].rsplit('/', 1)[-1][:8]} ({task['lastStatus']})"
+    return labels
+
+
 def recent_log_lines(ws: Workshop, limit: int = 10, minutes: int = 30) -> list[str]:
     """The newest lines the service's tasks wrote, from CloudWatch Logs."""
     start = int((time.time() - minutes * 60) * 1000)

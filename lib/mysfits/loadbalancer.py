@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from botocore.exceptions import ClientError
 
 from .checks import Check
@@ -77,8 +78,49 @@ def target_health(ws: Workshop, balancer: LoadBalancer) -> list[dict]:
     return ws.client("elbv2").describe_target_health(TargetGroupArn=balancer.target_group_arn)["TargetHealthDescriptions"]
 
 
+DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
+HEALTH_COLUMNS = ["target", "port", "zone", "state", "reason", "description"]
+
+
+def health_rows(descriptions: list[dict], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """DescribeTargetHealth's answer as a table, a row per target (`labels` names target ids)."""
+    rows = [{"target": d["Target"]["Id"], "port": d["Target"].get("Port"),
+             "zone": d["Target"].get("AvailabilityZone", ""), "state": d["TargetHealth"]["State"],
+             "reason": d["TargetHealth"].get("Reason", ""),
+             "description": d["TargetHealth"].get("Description", "")} for d in descriptions]
+    table = pd.DataFrame(rows, columns=HEALTH_COLUMNS)
+    if labels is not None:
+        table.insert(1, "task", [labels.get(target, "") for target in table["target"]])
+    return table.sort_values(["state", "target"], ignore_index=True)
+
+
+def target_health_table(ws: Workshop, balancer: LoadBalancer,
+                        labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every target the group lists now (draining ones included): port, zone, state and reason."""
+    return health_rows(target_health(ws, balancer), labels)
+
+
+def health_check_settings(ws: Workshop, balancer: LoadBalancer) -> pd.Series:
+    """How the target group decides health, and how long a removed target drains."""
+    elbv2 = ws.client("elbv2")
+    arn = balancer.target_group_arn
+    group = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
+    attributes = {a["Key"]: a["Value"] for a in
+                  elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+    return pd.Series({
+        "check": f"{group['HealthCheckProtocol']} GET {group.get('HealthCheckPath', '')} "
+                 f"on port {group['HealthCheckPort']}",
+        "interval (s)": group["HealthCheckIntervalSeconds"],
+        "timeout (s)": group["HealthCheckTimeoutSeconds"],
+        "healthy after (passes in a row)": group["HealthyThresholdCount"],
+        "unhealthy after (failures in a row)": group["UnhealthyThresholdCount"],
+        "healthy status codes": group.get("Matcher", {}).get("HttpCode", "200-399"),
+        "deregistration delay (s)": int(attributes.get(DEREGISTRATION_DELAY, 300)),
+    }, name=ws.names.target_group)
+
+
 def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600) -> list[dict]:
-    """Wait until exactly `count` targets are registered and healthy."""
+    """Wait until the group lists exactly `count` targets, all healthy (none still draining)."""
     def ready() -> list[dict] | None:
         healthy = [t for t in target_health(ws, balancer) if t["TargetHealth"]["State"] == "healthy"]
         return healthy if len(healthy) == count and len(target_health(ws, balancer)) == count else None
