@@ -6,6 +6,8 @@ AWS behaviours restored (moto 5.2.5 differs on each):
   deregistration delay after a target is removed (moto calls every target healthy);
 - DescribeTargetHealth without `Targets` lists draining targets too, until their delay ends
   (moto lists only the registered ones, so a stopped task vanished at once);
+- a target group of a network load balancer (TCP, TLS, UDP, TCP_UDP) with HTTP health checks
+  counts 200-399 as healthy unless told otherwise (moto defaults every matcher to 200);
 - a network load balancer's ARN reads `loadbalancer/net/<name>/<id>` and its DNS name
   `<name>-<16 hex>.elb.<region>.amazonaws.com` (moto writes `app` and `<name>-1`).
 """
@@ -87,6 +89,19 @@ def _draining(group: FakeTargetGroup, target: dict[str, Any], since: float | Non
                             "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
 
 
+_NETWORK_PROTOCOLS = {"TCP", "TLS", "UDP", "TCP_UDP"}
+
+
+def _network_matcher(original: Callable[..., FakeTargetGroup]) -> Callable[..., FakeTargetGroup]:
+    def create_target_group(self: ELBv2Backend, name: str, **kwargs: Any) -> FakeTargetGroup:
+        over_http = str(kwargs.get("healthcheck_protocol") or "").upper() in {"HTTP", "HTTPS"}
+        if kwargs.get("protocol") in _NETWORK_PROTOCOLS and over_http and not kwargs.get("matcher"):
+            kwargs["matcher"] = {"HttpCode": "200-399"}  # AWS's default for these target groups
+        return original(self, name, **kwargs)
+
+    return create_target_group
+
+
 _Describe = Callable[..., list[FakeHealthStatus]]
 
 
@@ -140,5 +155,6 @@ def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
 
     patches.wrap("elbv2.target-health", FakeTargetGroup, "health_for", checked)
     patches.wrap("elbv2.draining", FakeTargetGroup, "deregister", noting)
+    patches.wrap("elbv2.network-matcher", ELBv2Backend, "create_target_group", _network_matcher)
     patches.wrap("elbv2.draining-listed", ELBv2Backend, "describe_target_health",
                  _listing_draining(stores))
