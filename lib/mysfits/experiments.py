@@ -177,7 +177,7 @@ class Watch:
             self.note(STARTED, at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SelfHealing:
     """The experiment's record: every request's outcome, the two tasks, and the milestones."""
 
@@ -232,6 +232,12 @@ class SelfHealing:
                 "failures": ", ".join(f"{k} x{n}" for k, n in self.failures().items()) or "none",
             },
             name="self-healing",
+        )
+
+    def __repr__(self) -> str:  # every outcome would be thousands of lines
+        return (
+            f"SelfHealing({self.succeeded}/{self.requests} requests succeeded; stopped "
+            f"{_short(self.victim_task)}, replacement {_short(self.replacement_task) or 'none'})"
         )
 
     def _repr_html_(self) -> str:

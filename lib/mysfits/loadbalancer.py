@@ -79,14 +79,13 @@ def target_health(ws: Workshop, balancer: LoadBalancer) -> list[dict]:
 
 
 DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
-HEALTH_COLUMNS = ["target", "port", "zone", "state", "reason", "description"]
+HEALTH_COLUMNS = ["target", "port", "state", "reason", "description"]
 
 
 def health_rows(descriptions: list[dict], labels: dict[str, str] | None = None) -> pd.DataFrame:
     """DescribeTargetHealth's answer as a table, a row per target (`labels` names target ids)."""
     rows = [{"target": d["Target"]["Id"], "port": d["Target"].get("Port"),
-             "zone": d["Target"].get("AvailabilityZone", ""), "state": d["TargetHealth"]["State"],
-             "reason": d["TargetHealth"].get("Reason", ""),
+             "state": d["TargetHealth"]["State"], "reason": d["TargetHealth"].get("Reason", ""),
              "description": d["TargetHealth"].get("Description", "")} for d in descriptions]
     table = pd.DataFrame(rows, columns=HEALTH_COLUMNS)
     if labels is not None:
@@ -96,7 +95,7 @@ def health_rows(descriptions: list[dict], labels: dict[str, str] | None = None) 
 
 def target_health_table(ws: Workshop, balancer: LoadBalancer,
                         labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every target the group lists now (draining ones included): port, zone, state and reason."""
+    """Every target the group lists now (draining ones included): port, state and reason."""
     return health_rows(target_health(ws, balancer), labels)
 
 
