@@ -59,12 +59,12 @@ def done_unless(call: Callable[[], object], *codes: Code) -> bool:
 
 
 def delete_if_present(call: Callable[[], object], *gone: Code) -> bool:
-    """Run a delete call: True if it deleted, False when AWS answers one of `gone` (already gone)."""
+    """Run a delete call: True if it deleted, False when AWS answers one of `gone`."""
     return done_unless(call, *gone)
 
 
 def create_if_absent(call: Callable[[], object], *exists: Code) -> bool:
-    """Run a create call: True if it created, False when AWS answers one of `exists` (already there)."""
+    """Run a create call: True if it created, False when AWS answers one of `exists`."""
     return done_unless(call, *exists)
 
 
@@ -76,7 +76,7 @@ def create_or_get(create: Callable[[], T], get: Callable[[], T], *exists: Code) 
 
 @contextmanager
 def translated(*codes: Code, into: Exception) -> Iterator[None]:
-    """Inside the block, an AWS answer in `codes` raises `into` (a domain error saying what to do)."""
+    """In the block, an AWS answer in `codes` raises `into` (a domain error saying what to do)."""
     try:
         yield
     except ClientError as error:
@@ -116,7 +116,14 @@ def retry_while(
     if first is not None:
         return first[0]
     try:
-        return wait_until(attempt, what=what, timeout=timeout, interval=interval, hint=hint,
-                          sleep=sleep, clock=clock)[0]
+        return wait_until(
+            attempt,
+            what=what,
+            timeout=timeout,
+            interval=interval,
+            hint=hint,
+            sleep=sleep,
+            clock=clock,
+        )[0]
     except WaitTimedOut as timed_out:
         raise WaitTimedOut(f"{timed_out} AWS last answered {last[0]}") from None

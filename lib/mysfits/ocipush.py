@@ -10,10 +10,8 @@ import hashlib
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from .buildcontext import CONFIG_MEDIA_TYPE, CONTEXT_MEDIA_TYPE, Recipe
-from .errors import error_code
+from .idioms import create_if_absent
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -46,10 +44,8 @@ def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe
         "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
     }, sort_keys=True)
     for name in tags:
-        try:
-            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
-                          imageTag=name)
-        except ClientError as error:
-            if error_code(error) != "ImageAlreadyExistsException":
-                raise
+        # The same manifest under the same tag again: ECR refuses, and there is nothing to do.
+        create_if_absent(lambda: ecr.put_image(repositoryName=repository, imageManifest=manifest,
+                                               imageManifestMediaType=OCI_MANIFEST, imageTag=name),
+                         "ImageAlreadyExistsException")
     return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
