@@ -9,9 +9,10 @@ untouched, so a denied call or a bad request is never mistaken for a missing res
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from botocore.exceptions import ClientError
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from botocore.exceptions import ClientError
 
@@ -22,6 +22,7 @@ from .idioms import absent_is_none, create_or_get, delete_if_present
 from .inventory import Family, Leftover
 from .ocipush import push_build_context
 from .workshop import Workshop
+
 
 class NoDockerEngine(WorkshopError):
     """No Docker engine to build with, and the target cannot run a build context."""

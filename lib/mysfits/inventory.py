@@ -7,8 +7,8 @@ and its delete steps in order. `cleanup` puts the families in one dependency ord
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
 
 from .workshop import Workshop
 
@@ -28,7 +28,7 @@ class Leftover:
 
 @dataclass(frozen=True)
 class Family:
-    """A resource family's part in cleanup: what of it exists, and its labelled delete steps in order.
+    """A resource family's part in cleanup: what of it exists, and its labelled delete steps.
 
     Each step is idempotent (deleting what is gone is fine) and returns what it did.
     """
@@ -38,7 +38,7 @@ class Family:
 
 
 def tagged(tags: Sequence[Mapping[str, str]] | Mapping[str, str], prefix: str) -> bool:
-    """Whether `tags` (a dict, or Key/Value or key/value pairs) carry the workshop tag of `prefix`."""
+    """Whether `tags` (a dict, Key/Value or key/value pairs) carry the workshop tag of `prefix`."""
     if isinstance(tags, Mapping):
         return tags.get(TAG_KEY) == prefix
     return any(

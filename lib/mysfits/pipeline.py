@@ -8,13 +8,15 @@ that the same code works on a fresh AWS account and on the local cloud with no e
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import paths, website
 from .buildcontext import context_tarball
@@ -368,7 +370,7 @@ def delete_roles(ws: Workshop) -> list[str]:
     """Delete the build and pipeline roles (inline policies first); the names deleted."""
     iam = ws.client("iam")
     return [name for name in (ws.names.build_role, ws.names.pipeline_role)
-            if delete_if_present(lambda: _delete_role(iam, name), "NoSuchEntity")]
+            if delete_if_present(functools.partial(_delete_role, iam, name), "NoSuchEntity")]
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:
@@ -379,7 +381,8 @@ def leftovers(ws: Workshop) -> Iterator[Leftover]:
         yield Leftover("codebuild project", ws.names.build_project)
     iam = ws.client("iam")
     for role in (ws.names.build_role, ws.names.pipeline_role):
-        if absent_is_none(lambda: iam.get_role(RoleName=role), "NoSuchEntity") is not None:
+        found = absent_is_none(functools.partial(iam.get_role, RoleName=role), "NoSuchEntity")
+        if found is not None:
             yield Leftover("iam role", role)
     groups = ws.client("logs").describe_log_groups(
         logGroupNamePrefix=f"/aws/codebuild/{ws.names.build_project}")["logGroups"]

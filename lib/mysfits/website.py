@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 from botocore.exceptions import ClientError

@@ -7,8 +7,9 @@ the service model; the answers are the ones AWS documents.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest

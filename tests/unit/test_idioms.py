@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from botocore.exceptions import ClientError
@@ -41,7 +41,7 @@ def raising(error: Exception) -> Callable[[], object]:
 
 
 class Calls:
-    """A call answering with each of `answers` in turn (an exception is raised, a value returned)."""
+    """A call answering with each of `answers` in turn (exceptions raised, values returned)."""
 
     def __init__(self, *answers: object) -> None:
         self.answers, self.count = list(answers), 0
@@ -189,11 +189,10 @@ def test_create_or_get_reads_what_exists_only_when_told_it_exists() -> None:
 
 def test_translated_raises_the_domain_error_with_the_aws_error_as_cause() -> None:
     original = aws_error("NoSuchWebsiteConfiguration")
-    with pytest.raises(ResourceNotFound, match="run notebook 01 first") as raised:
-        with translated(
-            "NoSuchWebsiteConfiguration", into=ResourceNotFound("no website: run notebook 01 first")
-        ):
-            raise original
+    with pytest.raises(ResourceNotFound, match="run notebook 01 first") as raised, translated(
+        "NoSuchWebsiteConfiguration", into=ResourceNotFound("no website: run notebook 01 first")
+    ):
+        raise original
     assert raised.value.__cause__ is original
 
 
@@ -201,9 +200,9 @@ def test_translated_leaves_other_errors_and_success_alone() -> None:
     with translated("NoSuchBucket", into=ResourceNotFound("never")):
         value = 1
     assert value == 1
-    with pytest.raises(ClientError, match="AccessDenied"):
-        with translated("NoSuchBucket", into=ResourceNotFound("never")):
-            raise aws_error("AccessDenied")
+    never = ResourceNotFound("never")
+    with pytest.raises(ClientError, match="AccessDenied"), translated("NoSuchBucket", into=never):
+        raise aws_error("AccessDenied")
 
 
 def test_translated_works_around_a_generator() -> None:
