@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
-from botocore.exceptions import ClientError
 
 from .checks import Check
-from .errors import error_code
+from .idioms import absent_is_none
+from .inventory import Family, Leftover
 from .network import CoreNetwork
 from .waiting import wait_until
 from .workshop import Workshop
@@ -32,12 +33,7 @@ class LoadBalancer:
 
 def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | None:
     """The named load balancer or target group, or None when ELB answers `missing`."""
-    try:
-        return getattr(ws.client("elbv2"), call)(Names=[name])[key][0]
-    except ClientError as error:
-        if error_code(error) == missing:
-            return None
-        raise
+    return absent_is_none(lambda: getattr(ws.client("elbv2"), call)(Names=[name])[key][0], missing)
 
 
 def find_load_balancer(ws: Workshop) -> dict | None:
@@ -64,7 +60,8 @@ def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
     elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=[
         {"Key": "deregistration_delay.timeout_seconds", "Value": "10"}])
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
-    listener = next((l for l in listeners if l["Port"] == LISTENER_PORT), None) or elbv2.create_listener(
+    existing = next((each for each in listeners if each["Port"] == LISTENER_PORT), None)
+    listener = existing or elbv2.create_listener(
         LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="TCP", Port=LISTENER_PORT,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}], Tags=ws.tag_list(),
     )["Listeners"][0]
@@ -148,3 +145,14 @@ def delete_load_balancer(ws: Workshop) -> list[str]:
         elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
         deleted.append(group["TargetGroupName"])
     return deleted
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The load balancer (it bills per hour) and the target group."""
+    if find_load_balancer(ws) is not None:
+        yield Leftover("load balancer", ws.names.load_balancer, NLB_HOURLY_USD)
+    if find_target_group(ws) is not None:
+        yield Leftover("target group", ws.names.target_group)
+
+
+CLEANUP = Family(leftovers, steps=(("load balancer and target group", delete_load_balancer),))
