@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import patches
-from .api import JwksRoute, MailRoute, is_jwks_request
+from .api import IdpEndpoints, JwksRoute, MailRoute, is_jwks_request
 from .service import CognitoService
 
 if TYPE_CHECKING:
@@ -23,4 +23,5 @@ def register(cloud: LocalCloud) -> CognitoService:
     patches.apply(cloud.patches, service)
     cloud.gateway.intercept("cognito-jwks", is_jwks_request, JwksRoute(service), first=True)
     cloud.gateway.control_route("GET", "/mail", MailRoute(service))
+    cloud.heartbeat.register(IdpEndpoints(cloud.registry, cloud.endpoint_url))
     return service

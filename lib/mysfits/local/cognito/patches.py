@@ -7,7 +7,11 @@ and `passwords` describe:
   allows SRP, refresh and custom auth only); moto accepts every flow on every client;
 - with `PreventUserExistenceErrors=ENABLED` an unknown user signing in gets the same
   NotAuthorizedException "Incorrect username or password." as a wrong password; moto answers
-  UserNotFoundException, telling an attacker which addresses have accounts.
+  UserNotFoundException, telling an attacker which addresses have accounts;
+- UpdateUserPool leaves what can only be set at creation (UsernameAttributes, AliasAttributes,
+  UsernameConfiguration) as it was, and the tags unless the request sets them; moto rebuilt
+  the pool's settings from the request alone, so a pool that took e-mail addresses as user
+  names stopped doing so.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ ENABLING = {
     "CUSTOM_AUTH": {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 }
 _ALWAYS_ON_LEGACY = {"USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+KEPT_ON_UPDATE = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "UserPoolTags")
 
 
 def flow_enabled(client_config: dict[str, Any], auth_flow: str) -> bool:
@@ -134,6 +139,18 @@ def _initiate_auth(original: Callable[..., Any]) -> Callable[..., Any]:
     return initiate_auth
 
 
+def _update_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def update_user_pool(backend: CognitoIdpBackend, user_pool_id: str,
+                         extended_config: dict[str, Any]) -> Any:
+        config = backend.describe_user_pool(user_pool_id).extended_config
+        kept = {k: config[k] for k in KEPT_ON_UPDATE if k in config and k not in extended_config}
+        result = original(backend, user_pool_id, extended_config)
+        backend.describe_user_pool(user_pool_id).extended_config.update(kept)
+        return result
+    return update_user_pool
+
+
 def _create_jwt(service: CognitoService) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -160,5 +177,7 @@ def apply(patches: Patches, service: CognitoService) -> None:
                  _confirm_sign_up(service))
     patches.apply("cognito.resend-code", CognitoIdpResponse, "resend_confirmation_code",
                   _resend_confirmation_code(service))
+    patches.wrap("cognito.update-keeps-creation-settings", CognitoIdpBackend, "update_user_pool",
+                 _update_user_pool)
     patches.wrap("cognito.auth-flows", CognitoIdpBackend, "initiate_auth", _initiate_auth)
     patches.wrap("cognito.tokens", CognitoIdpUserPool, "create_jwt", _create_jwt(service))
