@@ -9,6 +9,8 @@ nothing per hour.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,8 @@ from botocore.exceptions import ClientError
 
 from .checks import Check
 from .errors import ResourceNotFound, WorkshopError, error_code
+from .idioms import delete_if_present, translated
+from .inventory import Family, Leftover
 from .workshop import Workshop
 
 # Why this policy: length does most of the work against guessing; mixed case and a digit are
@@ -166,39 +170,36 @@ def ensure_app_client(ws: Workshop, pool: UserPool) -> AppClient:
                      tuple(client.get("ExplicitAuthFlows", [])), validity)
 
 
-def _refusal(error: ClientError, fixes: dict[str, str], kind: type[WorkshopError]) -> Exception:
-    code = error_code(error)
-    if code not in fixes:
-        return error
-    return kind(f"{error.response['Error'].get('Message', code)} ({code}): {fixes[code]}")
+def _refusal(fixes: dict[str, str], kind: type[WorkshopError]) -> AbstractContextManager[None]:
+    """`translated` for `fixes` (code -> what to do), raising `kind` with AWS's own reason."""
+    def into(error: ClientError) -> Exception:
+        code = error_code(error)
+        return kind(f"{error.response['Error'].get('Message', code)} ({code}): {fixes[code]}")
+    return translated(*fixes, into=into)
 
 
 def sign_up(ws: Workshop, client: AppClient, email: str, password: str) -> SignUp:
     """Register `email`; Cognito sends it a confirmation code (the local cloud's mailbox)."""
-    try:
+    with _refusal({
+        "InvalidPasswordException": f"choose a password of the pool's policy {PASSWORD_POLICY}",
+        "UsernameExistsException": "that address is registered already: sign in instead",
+        "InvalidParameterException": "the user name must be an e-mail address",
+    }, SignUpRefused):
         answer = ws.client("cognito-idp").sign_up(ClientId=client.id, Username=email,
                                                   Password=password)
-    except ClientError as error:
-        raise _refusal(error, {
-            "InvalidPasswordException": f"choose a password of the pool's policy {PASSWORD_POLICY}",
-            "UsernameExistsException": "that address is registered already: sign in instead",
-            "InvalidParameterException": "the user name must be an e-mail address",
-        }, SignUpRefused) from error
     sent = answer.get("CodeDeliveryDetails", {}).get("Destination", "")
     return SignUp(email, answer["UserSub"], bool(answer["UserConfirmed"]), sent)
 
 
 def confirm(ws: Workshop, client: AppClient, email: str, code: str) -> None:
     """Confirm `email` with the code it received; it can sign in afterwards."""
-    try:
+    with _refusal({
+        "CodeMismatchException": "read the code again (users.read_confirmation_code)",
+        "ExpiredCodeException": "codes last 24 hours: get a new one with users.resend_code",
+        "NotAuthorizedException": "this address is confirmed already: sign in",
+    }, ConfirmationFailed):
         ws.client("cognito-idp").confirm_sign_up(ClientId=client.id, Username=email,
                                                  ConfirmationCode=code)
-    except ClientError as error:
-        raise _refusal(error, {
-            "CodeMismatchException": "read the code again (users.read_confirmation_code)",
-            "ExpiredCodeException": "codes last 24 hours: get a new one with users.resend_code",
-            "NotAuthorizedException": "this address is confirmed already: sign in",
-        }, ConfirmationFailed) from error
 
 
 def resend_code(ws: Workshop, client: AppClient, email: str) -> str:
@@ -227,15 +228,13 @@ def read_confirmation_code(ws: Workshop, email: str) -> str:
 
 def sign_in(ws: Workshop, client: AppClient, email: str, password: str) -> Tokens:
     """Sign in with e-mail and password (USER_PASSWORD_AUTH); the tokens (never printed)."""
-    try:
+    with _refusal({
+        "NotAuthorizedException": "check the address and the password",
+        "UserNotConfirmedException": "confirm the address first (users.confirm)",
+    }, SignInRefused):
         answer = ws.client("cognito-idp").initiate_auth(
             ClientId=client.id, AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": password})
-    except ClientError as error:
-        raise _refusal(error, {
-            "NotAuthorizedException": "check the address and the password",
-            "UserNotConfirmedException": "confirm the address first (users.confirm)",
-        }, SignInRefused) from error
     result = answer["AuthenticationResult"]
     return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken", ""),
                   int(result["ExpiresIn"]), result["TokenType"])
@@ -298,11 +297,16 @@ def check_sign_in(ws: Workshop, pool: UserPool, client: AppClient, tokens: Token
 def delete_user_pool(ws: Workshop) -> bool:
     """Delete the workshop's pool (its clients and users go with it); False if there was none."""
     found = find_user_pool(ws)
-    if found is None:
-        return False
-    try:
-        ws.client("cognito-idp").delete_user_pool(UserPoolId=found["Id"])
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":  # deleted meanwhile
-            raise
-    return True
+    # ResourceNotFoundException: deleted meanwhile.
+    return found is not None and delete_if_present(
+        lambda: ws.client("cognito-idp").delete_user_pool(UserPoolId=found["Id"]),
+        "ResourceNotFoundException")
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The user pool (free: no hourly cost; beyond the free tier Cognito bills per MAU)."""
+    if find_user_pool(ws) is not None:
+        yield Leftover("cognito user pool", ws.names.user_pool, HOURLY_USD)
+
+
+CLEANUP = Family(leftovers, steps=(("Cognito user pool", delete_user_pool),))
