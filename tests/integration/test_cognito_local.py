@@ -188,6 +188,7 @@ def test_jwks_of_a_missing_pool_is_404(ws: Workshop) -> None:
     response = requests.get(f"{ws.endpoint_url}/us-east-1_missing0/.well-known/jwks.json",
                             timeout=10)
     assert response.status_code == 404
+    assert response.json() == {"message": "User pool us-east-1_missing0 does not exist."}
 
 
 def test_update_keeps_email_as_user_name(ws: Workshop, pool: dict[str, str]) -> None:
