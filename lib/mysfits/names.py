@@ -100,3 +100,11 @@ class ResourceNames:
     @property
     def pipeline_role(self) -> str:
         return f"{self.prefix}-codepipeline"
+
+    @property
+    def user_pool(self) -> str:
+        return f"{self.prefix}-users"
+
+    @property
+    def app_client(self) -> str:
+        return f"{self.prefix}-site"
