@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import Task
@@ -218,7 +218,7 @@ class TaskFleet:
         stopped = now()
         _stamp(task, stop_code=_stop_code(task) or code, stopped_at=stopped, execution_stopped_at=stopped)
         task.containers[0].last_status = "STOPPED"
-        task.containers[0].exitCode = exit_code  # moto serialises this one (never `exit_code`)
+        cast(Any, task.containers[0]).exitCode = exit_code  # moto serialises this one, never `exit_code`
 
     def close(self) -> None:
         """Stop every task's process and forget them all (the local cloud is shutting down)."""
