@@ -23,7 +23,7 @@ from mysfits.apicalls import (
     show_document,
 )
 from mysfits.apicalls.awscli import command, shorthand
-from mysfits.apicalls.calllog import CallLog
+from mysfits.apicalls.calllog import CallLog, key_parameters
 from mysfits.apicalls.documents import extract
 from mysfits.runner import read_api_calls, write_api_calls
 from mysfits.runner import NotebookResult
@@ -452,3 +452,65 @@ def test_a_recorder_without_a_log_file_keeps_calls_in_memory_only(
     recorder = CallRecorder()
     recorder.record(_call())
     assert recorder.log_path is None and len(recorder.table().calls) == 1
+
+
+def test_reads_keep_their_filters_on_the_command_line() -> None:
+    filters = [
+        {"Name": "vpc-id", "Values": ["vpc-0123456789abcdef0"]},
+        {"Name": "state", "Values": ["available"]},
+    ]
+    assert extract("ec2", "DescribeNatGateways", {"Filters": filters}).documents == ()
+
+
+def test_a_whole_request_document_keeps_the_table_row_short() -> None:
+    params = {"family": "f", "cpu": "256", "containerDefinitions": [{"name": "app", "image": "i"}]}
+    sent = extract("ecs", "RegisterTaskDefinition", params)
+    call = ApiCall(
+        "ecs",
+        "RegisterTaskDefinition",
+        params,
+        200,
+        "",
+        "2024-05-01T12:00:00.000+00:00",
+        1.0,
+        "us-east-1",
+        documents=sent.documents,
+        files=sent.files,
+    )
+    assert key_parameters(call) == "family=f, cpu=256, … all in file://task-definition.json"
+
+
+def test_anonymous_calls_are_marked_and_tools_get_documents_by_name() -> None:
+    anonymous = ApiCall(
+        "s3",
+        "GetObject",
+        {"Bucket": "b", "Key": "k"},
+        403,
+        "AccessDenied",
+        "2024-05-01T12:00:00.000+00:00",
+        1.0,
+        "us-east-1",
+        signed=False,
+    )
+    sent = extract("s3", "PutBucketPolicy", {"Bucket": "b", "Policy": POLICY})
+    policy = ApiCall(
+        "s3",
+        "PutBucketPolicy",
+        {"Bucket": "b", "Policy": POLICY},
+        200,
+        "",
+        "2024-05-01T12:00:00.000+00:00",
+        1.0,
+        "us-east-1",
+        documents=sent.documents,
+        files=sent.files,
+    )
+    log = CallLog("Public read", [anonymous, policy])
+    assert "GetObject (anonymous)" in log._repr_html_() and "s3:GetObject (anonymous)" in str(log)
+    (shown,) = log.as_json()["calls"][1]["documents"]
+    assert shown == {
+        "filename": "bucket-policy.json",
+        "title": "the bucket policy of b (PutBucketPolicy)",
+        "content": "",
+        "language": "json",
+    }

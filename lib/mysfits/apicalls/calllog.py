@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .documents import WHOLE
 from .record import ApiCall, Document
 from .render import details, document_html, pre
 
@@ -45,11 +46,22 @@ def _short(value: Any) -> str:
 
 
 def key_parameters(call: ApiCall) -> str:
-    """`Bucket=site, Policy=file://bucket-policy.json`: one line, documents by file name."""
-    return ", ".join(
+    """`Bucket=site, Policy=file://bucket-policy.json`: one line, documents by file name.
+
+    Where the whole request is a document, its plain values and the file name say enough.
+    """
+    whole = call.files.get(WHOLE)
+    shown = [
         f"{name}={f'file://{call.files[name]}' if name in call.files else _short(value)}"
         for name, value in call.params.items()
-    )
+        if not whole or isinstance(value, (str, int, float, bool))
+    ]
+    return ", ".join(shown + ([f"… all in file://{whole}"] if whole else []))
+
+
+def operation_label(call: ApiCall) -> str:
+    """The operation, marked when the request went unsigned (as an anonymous visitor's)."""
+    return call.operation if call.signed else f"{call.operation} (anonymous)"
 
 
 class CallLog:
@@ -113,8 +125,9 @@ class CallLog:
         lines = [f"AWS API calls: {self.title} ({self.summary()})"]
         for row in merge_repeats(self.calls):
             times = f" ×{row.count}" if row.count > 1 else ""
+            name = f"{row.call.service}:{operation_label(row.call)}"
             lines.append(
-                f"  {row.call.started[11:23]}  {row.call.name:40} {row.call.outcome:28} "
+                f"  {row.call.started[11:23]}  {name:40} {row.call.outcome:28} "
                 f"{row.milliseconds:8.1f} ms{times}  {key_parameters(row.call)}"
             )
         lines += (
@@ -139,8 +152,8 @@ class CallLog:
             cells = [
                 call.started[11:23],
                 call.service,
-                f"<b>{call.operation}</b>{times}",
-                f"<code>{html.escape(key_parameters(call))}</code>",
+                f"<b>{html.escape(operation_label(call))}</b>{times}",
+                f"<code style='white-space:normal'>{html.escape(key_parameters(call))}</code>",
                 html.escape(call.outcome),
                 f"{row.milliseconds:.0f}",
             ]
@@ -166,11 +179,11 @@ class CallLog:
         return details(summary, "".join(parts), escape_summary=False)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "calls": [c.as_json() for c in self.calls],
-            "dropped": self.dropped,
-        }
+        """The calls for tools; documents by name only (their text is in the HTML already)."""
+        calls = [c.as_json() for c in self.calls]
+        for call in calls:
+            call["documents"] = [{**d, "content": ""} for d in call["documents"]]
+        return {"title": self.title, "calls": calls, "dropped": self.dropped}
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {

@@ -46,6 +46,8 @@ NAMED: dict[tuple[str, str, str], tuple[str, str]] = {
     ("codepipeline", "UpdatePipeline", "pipeline"): ("pipeline.json", "the pipeline's structure"),
 }
 _LARGE = 100  # characters of compact JSON above which a structure is shown as a file
+_READS = ("Describe", "List", "Get", "Head", "BatchGet")  # their filters stay on the command line
+WHOLE = "*"  # the `files` key of a document that is the whole request
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -109,7 +111,7 @@ def _whole_request(service: str, operation: str, params: dict[str, Any]) -> Sent
     filename, title = WHOLE_REQUEST[(service, operation)]
     content, language = as_text(params)
     document = Document(filename, f"{title} ({operation})", content, language)
-    return Sent((document, *_buildspec(params)), whole_request=filename)
+    return Sent((document, *_buildspec(params)), {WHOLE: filename}, whole_request=filename)
 
 
 def extract(service: str, operation: str, params: dict[str, Any]) -> Sent:
@@ -119,7 +121,7 @@ def extract(service: str, operation: str, params: dict[str, Any]) -> Sent:
     documents, files = [], {}
     for name, value in params.items():
         named = NAMED.get((service, operation, name))
-        if named is None and not _is_document(value):
+        if named is None and (operation.startswith(_READS) or not _is_document(value)):
             continue
         filename, title = named or (f"{cli_name(name)}.json", f"{name}")
         filename, title = _fill(filename, params), _fill(title, params)
