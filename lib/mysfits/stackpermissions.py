@@ -9,10 +9,11 @@ permissions`); cfn-lint ships them, pinned with it, so they are read from there.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import cfnlint
 from cfnlint.decode import decode_str
@@ -40,7 +41,7 @@ def _schema_index() -> dict[str, str]:
     return json.loads((_SCHEMAS / "providers" / "us-east-1.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def handler_permissions(resource_type: str, handler: str) -> tuple[str, ...]:
     """The IAM actions the `handler` of `resource_type` needs (empty for an unknown type)."""
     key = _schema_index().get(resource_type)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import boto3
 import pytest
@@ -25,8 +25,7 @@ from mysfits.apicalls import (
 from mysfits.apicalls.awscli import command, shorthand
 from mysfits.apicalls.calllog import CallLog, key_parameters
 from mysfits.apicalls.documents import extract
-from mysfits.runner import read_api_calls, write_api_calls
-from mysfits.runner import NotebookResult
+from mysfits.runner import NotebookResult, read_api_calls, write_api_calls
 from mysfits.workshop import Workshop
 
 Stubs = Callable[[str], Stubber]

@@ -55,9 +55,7 @@ def _list(values: list[Any]) -> str | None:
     return None if None in parts else " ".join(str(p) for p in parts)
 
 
-def _blob_argument(
-    name: str, shape: Shape, operation: OperationModel, params: dict[str, Any]
-) -> str:
+def _blob_argument(name: str, operation: OperationModel, params: dict[str, Any]) -> str:
     if (
         operation.input_shape is not None
         and operation.input_shape.serialization.get("payload") == name
@@ -73,7 +71,7 @@ def _argument(
     option = f"--{cli_name(name)}"
     kind = shape.type_name if shape is not None else ""
     if kind == "blob":
-        blob = _blob_argument(name, shape, operation, params)  # type: ignore[arg-type]
+        blob = _blob_argument(name, operation, params)
         return f"{option} {blob}"
     if isinstance(value, bool):
         return option if value else f"--no-{cli_name(name)}"

@@ -10,10 +10,11 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 from botocore import UNSIGNED
@@ -67,7 +68,7 @@ def _begin(model: OperationModel, params: dict[str, Any], context: dict[str, Any
     signed = getattr(config, "signature_version", None) is not UNSIGNED
     sent = documents.extract(service, model.name, kept)
     cli = awscli.command(service, model, kept, sent.files, sent.whole_request, signed)
-    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started = datetime.now(UTC).isoformat(timespec="milliseconds")
     return _Pending(
         service,
         model.name,

@@ -34,7 +34,8 @@ _COMMENT = re.compile(r"^\s*#\s?(.*)$")
 def _comments(lines: list[str]) -> dict[str, tuple[str, str]]:
     """Per resource: the section it is in and the comment lines right above it."""
     found: dict[str, tuple[str, str]] = {}
-    section, above, inside = "", [], False
+    section, inside = "", False
+    above: list[str] = []
     for line in lines:
         if not line.startswith((" ", "#")) and line.strip():
             inside = line.startswith("Resources:")
