@@ -513,3 +513,19 @@ def test_anonymous_calls_are_marked_and_tools_get_documents_by_name() -> None:
         "content": "",
         "language": "json",
     }
+
+
+def test_an_inline_buildspec_is_shown_and_a_path_is_not() -> None:
+    inline = {
+        "name": "p",
+        "source": {"type": "CODEPIPELINE", "buildspec": "version: 0.2\nphases: {}\n"},
+    }
+    by_path = {
+        "name": "p",
+        "source": {"type": "CODEPIPELINE", "buildspec": "service/buildspec.yml"},
+    }
+    shown = [d.filename for d in extract("codebuild", "CreateProject", inline).documents]
+    assert shown == ["build-project.json", "buildspec.yml"]
+    assert [d.filename for d in extract("codebuild", "CreateProject", by_path).documents] == [
+        "build-project.json"
+    ]

@@ -102,7 +102,7 @@ def _is_document(value: Any) -> bool:
 
 def _buildspec(params: dict[str, Any]) -> tuple[Document, ...]:
     spec = (params.get("source") or {}).get("buildspec")
-    if not isinstance(spec, str) or not spec.strip():
+    if not isinstance(spec, str) or "\n" not in spec:  # absent, or a path inside the source
         return ()
     return (Document("buildspec.yml", "the buildspec: what each build runs", spec, "yaml"),)
 
