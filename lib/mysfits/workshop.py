@@ -12,6 +12,7 @@ from botocore import UNSIGNED
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from .apicalls import CallRecorder
 from .errors import LocalCloudNotRunning, ResourceNotFound, WorkshopError
 from .local import client as local_client
 from .names import ResourceNames, validate_prefix
@@ -33,7 +34,13 @@ class Workshop:
     session: boto3.Session
     account_id: str
     endpoint_url: str | None = None
+    calls: CallRecorder = field(default_factory=CallRecorder, repr=False)
     _clients: dict[str, BaseClient] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every client made from the session reports its calls (`ws.calls.table(...)` shows them).
+        self.calls.attach(self.session)
+        self.calls.endpoint_url = self.endpoint_url
 
     @property
     def names(self) -> ResourceNames:
@@ -136,5 +143,7 @@ def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "
         endpoint_url = None
     else:
         raise WorkshopError(f"unknown target {target!r}: use 'local' or 'aws'")
+    calls = CallRecorder(endpoint_url=endpoint_url)
+    calls.attach(session)  # before the first call, so the identity check is recorded too
     identity: dict[str, Any] = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
-    return Workshop(target, region, prefix, session, identity["Account"], endpoint_url)
+    return Workshop(target, region, prefix, session, identity["Account"], endpoint_url, calls)
