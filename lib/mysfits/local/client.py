@@ -14,6 +14,8 @@ STATE_FILE = "local-cloud.json"
 CONTROL_PREFIX = "/_mysfits"
 DEFAULT_PORT = 4747
 LOOPBACK_HOST = "127.0.0.1"
+# `python -m mysfits.local.server` exits with this when its port is taken; `mysfits` passes it on.
+PORT_BUSY_EXIT = 3
 
 
 def state_dir() -> Path:
