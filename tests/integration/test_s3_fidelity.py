@@ -70,6 +70,8 @@ def test_anonymous_without_policy_gets_nothing(ws: Workshop, bucket: str) -> Non
     assert _refusal(anonymous.list_objects_v2, Bucket=bucket) == (403, "AccessDenied")
     assert _refusal(anonymous.put_object, Bucket=bucket, Key="graffiti.txt", Body=b"x") == (403, "AccessDenied")
     assert _refusal(anonymous.get_object, Bucket="no-such-bucket-here", Key="x") == (404, "NoSuchBucket")
+    assert _refusal(anonymous.list_buckets) == (403, "AccessDenied")  # moto listed every bucket
+    assert bucket in [b["Name"] for b in ws.client("s3").list_buckets()["Buckets"]]
     assert "graffiti.txt" not in [o["Key"] for o in ws.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
 
 
@@ -96,3 +98,46 @@ def test_restrict_public_buckets_cuts_anonymous_access(ws: Workshop, bucket: str
     website.ensure_public_read(ws, bucket)
     ws.client("s3").put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=website.ALL_BLOCKED)
     assert _refusal(ws.anonymous_client("s3").get_object, Bucket=bucket, Key="index.html") == (403, "AccessDenied")
+
+
+@pytest.mark.parametrize("operation, parameter", [
+    ("put_public_access_block", "PublicAccessBlockConfiguration"),
+    ("put_bucket_tagging", "Tagging"),
+    ("put_bucket_lifecycle_configuration", "LifecycleConfiguration"),
+    ("put_bucket_website", "WebsiteConfiguration"),
+])
+def test_malformed_configuration_documents_are_400_malformed_xml(ws: Workshop, bucket: str, operation: str,
+                                                                  parameter: str) -> None:
+    s3 = ws.client("s3")
+    documents = {
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True},
+        "Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]},
+        "LifecycleConfiguration": {"Rules": [{"ID": "r", "Status": "Enabled", "Filter": {"Prefix": ""},
+                                              "Expiration": {"Days": 1}}]},
+        "WebsiteConfiguration": {"IndexDocument": {"Suffix": "index.html"}},
+    }
+
+    def cut_body(request, **_) -> None:  # the document botocore built, cut short in the middle
+        request.data = request.body[: len(request.body) // 2]
+        for name in [h for h in request.headers if h.lower() == "content-md5" or "checksum" in h.lower()]:
+            del request.headers[name]
+
+    handler = f"before-sign.s3.{s3.meta.method_to_api_mapping[operation]}"
+    s3.meta.events.register(handler, cut_body)
+    try:
+        assert _refusal(getattr(s3, operation), Bucket=bucket, **{parameter: documents[parameter]}) == (
+            400, "MalformedXML")
+    finally:
+        s3.meta.events.unregister(handler, cut_body)
+    getattr(s3, operation)(Bucket=bucket, **{parameter: documents[parameter]})  # whole, it is accepted
+
+
+def test_a_truncated_website_document_leaves_no_broken_website(ws: Workshop, bucket: str) -> None:
+    s3 = ws.client("s3")
+    assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
+    no_index = {"ErrorDocument": {"Key": "error.html"}}
+    assert _refusal(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration=no_index) == (400, "InvalidArgument")
+    slashed = {"IndexDocument": {"Suffix": "a/index.html"}}
+    assert _refusal(s3.put_bucket_website, Bucket=bucket, WebsiteConfiguration=slashed) == (400, "InvalidArgument")
+    assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
+    assert bucket not in [e["name"] for e in ws.endpoints()]

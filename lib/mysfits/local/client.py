@@ -62,7 +62,7 @@ def clear_state(pid: int) -> None:
         (state_dir() / STATE_FILE).unlink(missing_ok=True)
 
 
-def answers(endpoint_url: str, timeout: float = 1.0) -> dict[str, Any] | None:
+def answers(endpoint_url: str, timeout: float = 3.0) -> dict[str, Any] | None:
     """The local cloud's health document, or None when nothing answers there."""
     try:
         response = requests.get(f"{endpoint_url}{CONTROL_PREFIX}/health", timeout=timeout)

@@ -23,7 +23,7 @@ from werkzeug.serving import BaseWSGIServer
 from . import client
 from .core.children import Children
 from .core.endpoints import LOOPBACK, EndpointRegistry, listen_loopback, loopback_server
-from .core.gateway import ControlHandlers, Gateway
+from .core.gateway import ControlHandlers, Gateway, RoutedMoto, xml_errors
 from .core.heartbeat import Heartbeat
 from .core.loopback import LoopbackClients
 from .core.patching import Patches
@@ -64,9 +64,9 @@ class LocalCloud:
         self.stores = Stores()
         self.heartbeat = Heartbeat(self.registry)
         self.services: dict[str, Any] = {}
-        moto = DomainDispatcherApplication(create_backend_app)
+        moto = RoutedMoto(DomainDispatcherApplication(create_backend_app))
         self.gateway = Gateway(moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready)
-        self._server: BaseWSGIServer = loopback_server(self.gateway, listening, MotoRequestHandler)
+        self._server: BaseWSGIServer = loopback_server(self.gateway, listening, xml_errors(MotoRequestHandler))
         self.port = self._server.port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self.loopback = LoopbackClients(self.endpoint_url)
