@@ -30,7 +30,8 @@ def _local_start(args: argparse.Namespace) -> int:
         if running is not None:
             print(f"a local cloud is already running at {running.endpoint_url} (pid {running.pid})")
             return 0
-        from .local import server  # its own bind decides whether the port is free (exit code 3 if not)
+        # The server's own bind decides whether the port is free (exit code 3 if not).
+        from .local import server
 
         return server.main(["--port", str(args.port)])
     info, already = control.start_detached(args.port)

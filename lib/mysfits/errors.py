@@ -25,6 +25,9 @@ class LocalCloudStopped(LocalCloudNotRunning, EndpointConnectionError):
         "--detach`, then run this notebook again from the top (`mysfits.connect` finds the new one)"
     )
 
+    def __init__(self, endpoint_url: str) -> None:
+        EndpointConnectionError.__init__(self, endpoint_url=endpoint_url)
+
 
 class BucketNameTaken(WorkshopError):
     """Another account owns a bucket with this name."""

@@ -61,19 +61,22 @@ class Workshop:
     def anonymous_client(self, service: str) -> BaseClient:
         """A client that sends unsigned requests, as an anonymous visitor would."""
         config = _CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED))
-        return self._watched(self.session.client(service, endpoint_url=self.endpoint_url, config=config))
+        client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        return self._watched(client)
 
     def _watched(self, client: BaseClient) -> BaseClient:
-        """On the local target, a connection failure because the cloud is gone says so, and what to do."""
+        """Locally, a connection failure because the cloud is gone says so, and what to do."""
         if self.endpoint_url is not None:
             client.meta.events.register("after-call-error", self._explain_connection_error)
         return client
 
     def _explain_connection_error(self, exception: Exception, **_: Any) -> None:
         # botocore re-raises what an after-call-error handler raises in place of its own error.
-        if isinstance(exception, (EndpointConnectionError, ConnectionClosedError)) and not isinstance(
-                exception, LocalCloudStopped) and local_client.answers(str(self.endpoint_url)) is None:
-            raise LocalCloudStopped(endpoint_url=self.endpoint_url) from exception
+        url = self.endpoint_url
+        connection_lost = isinstance(exception, (EndpointConnectionError, ConnectionClosedError))
+        if url and connection_lost and not isinstance(exception, LocalCloudStopped):
+            if local_client.answers(url) is None:
+                raise LocalCloudStopped(endpoint_url=url) from exception
 
     @property
     def capabilities(self) -> frozenset[str]:

@@ -42,8 +42,10 @@ class BodyLimitMiddleware:
         await self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"Request bodies are limited to {self.limit} bytes; no route of this API takes a body."
-        # The unread rest of the body cannot be skipped reliably: close the connection after answering.
+        message = (
+            f"Request bodies are limited to {self.limit} bytes; no route of this API takes a body."
+        )
+        # The unread rest of the body cannot be skipped reliably: close the connection after this.
         response = error_response(413, "payload_too_large", message, {"Connection": "close"})
         await response(scope, receive, send)
 

@@ -48,8 +48,9 @@ def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
 
 
 def test_old_connections_in_time_wait_do_not_block_a_restart(tmp_path: Path) -> None:
-    with socket.socket() as listener:  # a server that closed its connections first, as a crashed cloud's
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the cloud's own listener
+    # A server that closed its connections first, as a crashed cloud's (SO_REUSEADDR as its own).
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psutil
 import pytest
@@ -26,8 +26,9 @@ NOTEBOOKS = "01,02"
 
 
 def run_notebooks(home: Path) -> None:
-    result = mysfits_cli(home, "run", "--only", NOTEBOOKS, "--keep", "--output-dir", str(home / "runs"),
-                         timeout=600)
+    result = mysfits_cli(
+        home, "run", "--only", NOTEBOOKS, "--keep", "--output-dir", str(home / "runs"), timeout=600
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -49,10 +50,17 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_everything_the_cloud_runs_listens_on_loopback_only(home: Path) -> None:
     cloud = psutil.Process(int(str(status(home)["pid"])))
     tree = [cloud, *cloud.children(recursive=True)]
-    listening = {(p.pid, c.laddr.ip, c.laddr.port) for p in tree for c in p.net_connections("inet")
-                 if c.status == psutil.CONN_LISTEN}
+    listening = {
+        (p.pid, c.laddr.ip, c.laddr.port)
+        for p in tree
+        for c in p.net_connections("inet")
+        if c.status == psutil.CONN_LISTEN
+    }
     tasks = [p for p in tree if "mysfits_service" in " ".join(p.cmdline())]
-    assert len(tasks) == 2 and {pid for pid, _, _ in listening} >= {cloud.pid, *(t.pid for t in tasks)}
+    assert len(tasks) == 2 and {pid for pid, _, _ in listening} >= {
+        cloud.pid,
+        *(t.pid for t in tasks),
+    }
     assert {ip for _, ip, _ in listening} == {"127.0.0.1"}, listening
 
 
@@ -61,8 +69,13 @@ def test_kill_9_leaves_nothing_running_and_the_same_port_starts_again(home: Path
     pid, port = int(str(before["pid"])), int(str(before["port"]))
     ws = mysfits.connect("local", endpoint_url=str(before["endpoint_url"]))
     record = home / "started" / f"{pid}.jsonl"
-    work_dir = Path(next(json.loads(line)["folder"] for line in record.read_text().splitlines()
-                         if "folder" in line))
+    work_dir = Path(
+        next(
+            json.loads(line)["folder"]
+            for line in record.read_text().splitlines()
+            if "folder" in line
+        )
+    )
     started = psutil.Process(pid).children(recursive=True)
     assert started and work_dir.is_dir()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mysfits_service.body_limit import MAX_BODY_BYTES
 from mysfits_service.config import ConfigError, read_bind_address
 from mysfits_service.healthcheck import health_url
@@ -36,8 +37,9 @@ def test_health_url_follows_the_servers_own_variables() -> None:
 
 
 @pytest.mark.parametrize("action", ["like", "adopt"])
-def test_a_body_over_the_limit_is_413(file_client: TestClient, records: list[dict[str, Any]],
-                                      action: str) -> None:
+def test_a_body_over_the_limit_is_413(
+    file_client: TestClient, records: list[dict[str, Any]], action: str
+) -> None:
     path = f"/mysfits/{records[0]['mysfitId']}/{action}"
     response = file_client.post(path, content=b"x" * (MAX_BODY_BYTES + 1))
     assert response.status_code == 413 and _error_code(response) == "payload_too_large"
@@ -57,11 +59,14 @@ def test_a_chunked_body_over_the_limit_is_413(file_client: TestClient) -> None:
     assert small.status_code == 501  # the route ran (the file backend has no database)
 
 
-@pytest.mark.parametrize("query", [
-    "filter=GoodEvil&filter=LawChaos&value=Good",
-    "filter=GoodEvil&value=Good&value=Evil",
-    "filter=GoodEvil&value=Good&filter=GoodEvil&value=Good",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "filter=GoodEvil&filter=LawChaos&value=Good",
+        "filter=GoodEvil&value=Good&value=Evil",
+        "filter=GoodEvil&value=Good&filter=GoodEvil&value=Good",
+    ],
+)
 def test_repeated_filter_or_value_is_400(file_client: TestClient, query: str) -> None:
     response = file_client.get(f"/mysfits?{query}")
     assert response.status_code == 400 and _error_code(response) == "bad_request"

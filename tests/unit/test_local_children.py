@@ -32,8 +32,9 @@ CLOUD = textwrap.dedent("""
     folder = Path(tempfile.mkdtemp(prefix="mysfits-local-test-"))
     ledger.folder(folder)
     started = []
-    # Asked for from a thread that ends at once: the child must outlive the thread, not the process.
-    asker = threading.Thread(target=lambda: started.append(children.popen(command, start_new_session=True)))
+    # Asked for by a thread that ends at once: the child must outlive the thread, not the process.
+    ask = lambda: started.append(children.popen(command, start_new_session=True))
+    asker = threading.Thread(target=ask)
     asker.start()
     asker.join()
     print(json.dumps({"mechanism": children.mechanism, "folder": str(folder)}), flush=True)
@@ -41,9 +42,14 @@ CLOUD = textwrap.dedent("""
 """)
 
 
-def start_cloud(tmp_path: Path, mechanism: str, command: list[str]) -> tuple[subprocess.Popen[str], dict]:
-    cloud = subprocess.Popen([sys.executable, "-c", CLOUD, mechanism, str(tmp_path), json.dumps(command)],
-                             stdout=subprocess.PIPE, text=True)
+def start_cloud(
+    tmp_path: Path, mechanism: str, command: list[str]
+) -> tuple[subprocess.Popen[str], dict]:
+    cloud = subprocess.Popen(
+        [sys.executable, "-c", CLOUD, mechanism, str(tmp_path), json.dumps(command)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert cloud.stdout is not None
     report = json.loads(cloud.stdout.readline())
     return cloud, report
@@ -62,7 +68,9 @@ def descendants(pid: int, expected: int) -> list[psutil.Process]:
 @pytest.mark.parametrize("mechanism", ["pdeathsig", "lifeline"])
 def test_a_child_dies_with_the_cloud_that_started_it(tmp_path: Path, mechanism: str) -> None:
     cloud, report = start_cloud(tmp_path, mechanism, ["sleep", "120"])
-    expected = "pdeathsig" if mechanism == "pdeathsig" and sys.platform.startswith("linux") else "lifeline"
+    expected = (
+        "pdeathsig" if mechanism == "pdeathsig" and sys.platform.startswith("linux") else "lifeline"
+    )
     assert report["mechanism"] == expected
     tree = descendants(cloud.pid, 1 if expected == "pdeathsig" else 2)  # lifeline adds its watcher
     assert all(p.is_running() for p in tree)  # the asking thread has ended; the child lives on
@@ -73,7 +81,8 @@ def test_a_child_dies_with_the_cloud_that_started_it(tmp_path: Path, mechanism: 
 
 
 def test_what_a_child_started_is_ended_by_the_next_start(tmp_path: Path) -> None:
-    # A build's shell (its own session) starts a command; the shell dies with the cloud, the command does not.
+    # A build's shell (its own session) starts a command: the shell dies with the cloud, the command
+    # does not.
     cloud, report = start_cloud(tmp_path, "pdeathsig", ["bash", "-c", "sleep 120 & wait"])
     shell, command = sorted(descendants(cloud.pid, 2), key=lambda p: p.create_time())
     cloud.send_signal(signal.SIGKILL)
@@ -96,11 +105,17 @@ def test_a_running_clouds_record_and_a_reused_pid_are_left_alone(tmp_path: Path)
     stranger = subprocess.Popen(["sleep", "120"])
     try:
         dead = tmp_path / RECORDS / "999999999.jsonl"
-        dead.write_text(json.dumps({"cloud": 999999999, "created": 1.0, "group": True}) + "\n"
-                        + json.dumps({"pid": stranger.pid, "created": 1.0, "group": True}) + "\n")
+        dead.write_text(
+            json.dumps({"cloud": 999999999, "created": 1.0, "group": True})
+            + "\n"
+            + json.dumps({"pid": stranger.pid, "created": 1.0, "group": True})
+            + "\n"
+        )
         ended = end_leftovers(tmp_path)
         assert ended.clouds == [999999999] and ended.processes == 0
-        assert stranger.poll() is None  # its pid was recorded, but it is another process (other start time)
+        assert (
+            stranger.poll() is None
+        )  # its pid was recorded, but it is another process (other start time)
         assert live.path.exists() and not dead.exists()
     finally:
         stranger.kill()
@@ -112,8 +127,11 @@ def test_a_running_clouds_record_and_a_reused_pid_are_left_alone(tmp_path: Path)
 def test_lifeline_passes_exit_codes_and_signals_through() -> None:
     read, write = os.pipe()
     try:
+
         def run(*command: str) -> subprocess.Popen[bytes]:
-            return subprocess.Popen([sys.executable, str(LIFELINE), str(read), "--", *command], pass_fds=(read,))
+            return subprocess.Popen(
+                [sys.executable, str(LIFELINE), str(read), "--", *command], pass_fds=(read,)
+            )
 
         assert run(sys.executable, "-c", "raise SystemExit(7)").wait(timeout=30) == 7
         sleeper = run("sleep", "120")

@@ -19,8 +19,12 @@ def dead_endpoint() -> str:
 
 
 def workshop(endpoint_url: str | None) -> Workshop:
-    session = boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    return Workshop("local" if endpoint_url else "aws", "us-east-1", "t", session, "123456789012", endpoint_url)
+    session = boto3.Session(
+        region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    return Workshop(
+        "local" if endpoint_url else "aws", "us-east-1", "t", session, "123456789012", endpoint_url
+    )
 
 
 @pytest.mark.parametrize("anonymous", [False, True])

@@ -57,7 +57,7 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
         info = client.read_state()
         if info is not None and info.pid == process.pid and client.answers(info.endpoint_url):
             return info, False
-        if process.poll() == client.PORT_BUSY_EXIT:  # the cloud's own bind, with SO_REUSEADDR, failed
+        if process.poll() == client.PORT_BUSY_EXIT:  # its own bind (SO_REUSEADDR) failed
             raise PortInUse(_last_error(log_file))
         if process.poll() is not None:
             raise LocalCloudError(f"the local cloud exited at start-up:\n{_tail(log_file)}")

@@ -1,4 +1,4 @@
-"""What a local cloud started, recorded under `$MYSFITS_HOME`, so a successor can end it after a crash.
+"""What a local cloud started, recorded under `$MYSFITS_HOME`, for a successor to end after a crash.
 
 Each local cloud keeps one record, `$MYSFITS_HOME/started/<pid>.jsonl`: itself, every process it
 starts and its work folder, one JSON line each. A clean stop deletes the record. A cloud killed
@@ -40,7 +40,8 @@ class Ledger:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{pid}.jsonl"
         self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (open as long as the cloud)
+        # Open as long as the cloud runs, so each line is one append.
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
         # A detached cloud leads a session of its own: whatever is still in its group after it
         # died is its leftovers. (A cloud in a shell's job or in a test process shares its group.)
         own_session = pid == os.getpid() and os.getsid(0) == pid
@@ -79,8 +80,10 @@ class Ended:
 
     def __str__(self) -> str:
         pids = ", ".join(str(pid) for pid in self.clouds)
-        return (f"ended {self.processes} process(es) and removed {self.folders} work folder(s) left "
-                f"behind by a local cloud that did not stop cleanly (pid {pids})")
+        return (
+            f"ended {self.processes} process(es) and removed {self.folders} work folder(s) left "
+            f"behind by a local cloud that did not stop cleanly (pid {pids})"
+        )
 
 
 def end_leftovers(home: Path) -> Ended:
@@ -133,7 +136,7 @@ def _end(entry: dict[str, Any]) -> int:
 
 
 def _group_members(group: int, since: float) -> set[int]:
-    """Processes in process group `group` started after `since` (so none from before a pid reuse)."""
+    """Processes in process group `group` started after `since` (none from before a pid reuse)."""
     members = set()
     for process in psutil.process_iter(["create_time"]):
         try:

@@ -46,13 +46,14 @@ class PortBusy(OSError):
 class LocalCloud:
     """One local cloud: control plane, fixes and data plane, serving on one loopback port."""
 
-    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = "", home: Path | None = None):
+    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = "",
+                 home: Path | None = None):
         try:  # first, so a taken port is reported before moto takes seconds to load
             listening = listen_loopback(port)
         except OSError as error:
             raise PortBusy(
-                f"port {port} is already in use on {LOOPBACK} ({error.strerror}): stop what listens "
-                f"there, or start on another port with `mysfits local start --port N`"
+                f"port {port} is already in use on {LOOPBACK} ({error.strerror}): stop what "
+                f"listens there, or start on another port with `mysfits local start --port N`"
             ) from error
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
@@ -66,7 +67,8 @@ class LocalCloud:
         self.services: dict[str, Any] = {}
         moto = RoutedMoto(DomainDispatcherApplication(create_backend_app))
         self.gateway = Gateway(moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready)
-        self._server: BaseWSGIServer = loopback_server(self.gateway, listening, xml_errors(MotoRequestHandler))
+        handler = xml_errors(MotoRequestHandler)
+        self._server: BaseWSGIServer = loopback_server(self.gateway, listening, handler)
         self.port = self._server.port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self.loopback = LoopbackClients(self.endpoint_url)

@@ -39,7 +39,8 @@ _SKIPS_TO_FINALIZING = {"INSTALL", "PRE_BUILD"}
 class BuildRunner:
     """Runs every build StartBuild queues, each on its own thread."""
 
-    def __init__(self, clients: LoopbackClients, stores: Stores, work_dir: Path, children: Children):
+    def __init__(self, clients: LoopbackClients, stores: Stores, work_dir: Path,
+                 children: Children):
         self._clients = clients
         self._stores = stores
         self.work_dir = work_dir

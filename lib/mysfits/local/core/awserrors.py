@@ -64,7 +64,7 @@ def protocol_of(environ: dict[str, Any]) -> Protocol:
     """
     if _PROTOCOL_KEY not in environ:
         environ[_PROTOCOL_KEY] = _protocol(environ)
-    return environ[_PROTOCOL_KEY]  # type: ignore[no-any-return]
+    return environ[_PROTOCOL_KEY]
 
 
 def _protocol(environ: dict[str, Any]) -> Protocol:
@@ -73,7 +73,7 @@ def _protocol(environ: dict[str, Any]) -> Protocol:
     service = signing_service(environ)
     if has_action(environ):
         return "ec2" if service == "ec2" else "query"
-    # One endpoint serves every service; without a signature naming another, it is S3's (as in moto).
+    # One endpoint serves every service; unless a signature names another, it is S3's (as in moto).
     return "s3" if service in {None, "s3"} else "rest-json"
 
 
@@ -111,8 +111,9 @@ def _query_xml(error: AwsError) -> bytes:
 
 def _ec2_xml(error: AwsError) -> bytes:
     return (
-        f"<Response><Errors><Error><Code>{xml_text(error.code)}</Code><Message>{xml_text(error.message)}"
-        f"</Message></Error></Errors><RequestID>{request_id()}</RequestID></Response>"
+        f"<Response><Errors><Error><Code>{xml_text(error.code)}</Code>"
+        f"<Message>{xml_text(error.message)}</Message></Error></Errors>"
+        f"<RequestID>{request_id()}</RequestID></Response>"
     ).encode()
 
 
@@ -136,7 +137,9 @@ def render(environ: dict[str, Any], error: AwsError) -> tuple[bytes, str, dict[s
     return (_ec2_xml(error) if protocol == "ec2" else _query_xml(error)), "text/xml", ids
 
 
-def respond_error(environ: dict[str, Any], start_response: StartResponse, error: AwsError) -> list[bytes]:
+def respond_error(
+    environ: dict[str, Any], start_response: StartResponse, error: AwsError
+) -> list[bytes]:
     """Send `error` as the called API would."""
     body, content_type, headers = render(environ, error)
     head = environ.get("REQUEST_METHOD") == "HEAD"
@@ -147,25 +150,30 @@ def internal_error(environ: dict[str, Any]) -> AwsError:
     """What AWS answers when it fails itself: S3's InternalError, elsewhere InternalFailure [2]."""
     if protocol_of(environ) == "s3":
         return AwsError(500, "InternalError", "We encountered an internal error. Please try again.")
-    return AwsError(500, "InternalFailure",
-                    "The request processing has failed because of an unknown error, exception or failure.")
+    return AwsError(
+        500,
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+    )
 
 
 def unknown_operation(environ: dict[str, Any], name: str) -> AwsError:
-    """An operation the service does not have: UnknownOperationException, InvalidAction for query APIs."""
+    """An operation the service lacks: UnknownOperationException (InvalidAction for query APIs)."""
     if protocol_of(environ) in {"query", "ec2"}:
         return AwsError(400, "InvalidAction", f"Could not find operation {name}.")
     return AwsError(400, "UnknownOperationException", f"Unknown operation {name}.")
 
 
 def not_implemented(environ: dict[str, Any], detail: str) -> AwsError:
-    """An operation moto has no code for: AWS does not have it either, or the local cloud lacks it."""
+    """An operation moto has no code for: AWS lacks it too, or the local cloud does."""
     unknown = unknown_operation(environ, "")
-    return AwsError(unknown.status, unknown.code, f"The local cloud has no such operation ({detail}).")
+    return AwsError(
+        unknown.status, unknown.code, f"The local cloud has no such operation ({detail})."
+    )
 
 
 def unroutable(environ: dict[str, Any]) -> AwsError:
-    """A request that names no operation of any service this endpoint serves (AWS has no such endpoint)."""
+    """A request naming no operation of a service served here (AWS has no such endpoint)."""
     service = signing_service(environ)
     signed_for = f", signed for service '{service}'," if service else ""
     unknown = unknown_operation(environ, "")

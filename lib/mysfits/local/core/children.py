@@ -15,9 +15,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 LIFELINE = Path(__file__).with_name("lifeline.py")
@@ -28,7 +29,7 @@ def _prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
 
@@ -36,7 +37,9 @@ def _prctl() -> Callable[..., int] | None:
 class Children:
     """Starts the local cloud's child processes so that none outlives it."""
 
-    def __init__(self, on_start: Callable[[int, bool], None] | None = None, use_pdeathsig: bool = True):
+    def __init__(
+        self, on_start: Callable[[int, bool], None] | None = None, use_pdeathsig: bool = True
+    ):
         self._on_start = on_start or (lambda pid, leads_group: None)
         self._prctl = _prctl() if use_pdeathsig else None
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
@@ -57,7 +60,7 @@ class Children:
             assert self._lifeline is not None
             kwargs["pass_fds"] = (*kwargs.get("pass_fds", ()), self._lifeline)
             args = [sys.executable, str(LIFELINE), str(self._lifeline), "--", *args]
-        process: subprocess.Popen[bytes] = self._spawner.submit(subprocess.Popen, args, **kwargs).result()
+        process = self._spawner.submit(_popen, args, kwargs).result()
         self._on_start(process.pid, bool(kwargs.get("start_new_session")))
         return process
 
@@ -66,8 +69,12 @@ class Children:
         self._spawner.shutdown(wait=True)
 
 
+def _popen(args: list[str], kwargs: dict[str, Any]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, **kwargs)
+
+
 def _die_with(parent: int, prctl: Callable[..., int]) -> Callable[[], None]:
-    """What the child runs between fork and exec: SIGKILL on the parent's death, unless it is gone already."""
+    """Run in the child before exec: SIGKILL on the parent's death (unless it is gone already)."""
 
     def in_child() -> None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -62,7 +62,9 @@ def loopback_server(app: WsgiApp, sock: socket.socket,
     """
     try:
         port = sock.getsockname()[1]
-        return make_server(LOOPBACK, port, app, threaded=True, request_handler=handler, fd=sock.fileno())
+        return make_server(
+            LOOPBACK, port, app, threaded=True, request_handler=handler, fd=sock.fileno()
+        )
     finally:
         sock.close()  # the server holds its own duplicate
 

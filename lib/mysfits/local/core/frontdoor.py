@@ -47,15 +47,29 @@ def _authorization(environ: dict[str, Any]) -> AwsError | None:
     missing = [name for name in _PARTS if not fields.get(name)]
     if missing:
         if s3:
-            return AwsError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; "
-                            "the authorization header requires three components: Credential, "
-                            "SignedHeaders, and Signature.")
-        return _incomplete(environ, " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
-                           + f" Authorization={header}")
+            return AwsError(
+                400,
+                "AuthorizationHeaderMalformed",
+                "The authorization header is malformed; "
+                "the authorization header requires three components: Credential, "
+                "SignedHeaders, and Signature.",
+            )
+        return _incomplete(
+            environ,
+            " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
+            + f" Authorization={header}",
+        )
     scope = fields["Credential"].split("/")
     if len(scope) != 5 or not all(scope) or scope[4] != "aws4_request":
-        message = f"The authorization header is malformed; the Credential is mal-formed; expecting {_CREDENTIAL_FORM}."
-        return AwsError(400, "AuthorizationHeaderMalformed", message) if s3 else _incomplete(environ, message)
+        message = (
+            "The authorization header is malformed; the Credential is mal-formed; "
+            f"expecting {_CREDENTIAL_FORM}."
+        )
+        return (
+            AwsError(400, "AuthorizationHeaderMalformed", message)
+            if s3
+            else _incomplete(environ, message)
+        )
     return None
 
 
@@ -66,8 +80,11 @@ def _pair(part: str) -> tuple[str, str]:
 
 def _not_sigv4(environ: dict[str, Any], header: str, s3: bool, has_space: bool) -> AwsError:
     if s3 and not has_space:
-        return AwsError(400, "InvalidArgument",
-                        "Authorization header is invalid -- one and only one ' ' (space) required")
+        return AwsError(
+            400,
+            "InvalidArgument",
+            "Authorization header is invalid -- one and only one ' ' (space) required",
+        )
     if s3:
         return AwsError(400, "InvalidArgument", "Unsupported Authorization Type")
     missing = " ".join(f"Authorization header requires '{n}' parameter." for n in _PARTS)
@@ -76,7 +93,9 @@ def _not_sigv4(environ: dict[str, Any], header: str, s3: bool, has_space: bool) 
 
 def _incomplete(environ: dict[str, Any], message: str) -> AwsError:
     json_protocol = protocol_of(environ) in {"json", "rest-json"}
-    return AwsError(400, "IncompleteSignatureException" if json_protocol else "IncompleteSignature", message)
+    return AwsError(
+        400, "IncompleteSignatureException" if json_protocol else "IncompleteSignature", message
+    )
 
 
 def _target(environ: dict[str, Any]) -> AwsError | None:
@@ -87,5 +106,7 @@ def _target(environ: dict[str, Any]) -> AwsError | None:
     if not (dot and prefix.strip() and operation.strip()):
         return AwsError(400, "UnknownOperationException", f"Unknown operation {target}.")
     if not environ.get("HTTP_AUTHORIZATION") and prefix not in UNSIGNED_REQUESTS:
-        return AwsError(403, "MissingAuthenticationTokenException", "Request is missing Authentication Token")
+        return AwsError(
+            403, "MissingAuthenticationTokenException", "Request is missing Authentication Token"
+        )
     return None

@@ -38,7 +38,9 @@ def main(argv: list[str]) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)
-    child = subprocess.Popen(command, close_fds=False)  # keeps the other descriptors the cloud passed
+    child = subprocess.Popen(
+        command, close_fds=False
+    )  # keeps the other descriptors the cloud passed
     started.append(child)
     for number in early:
         child.send_signal(number)

@@ -84,11 +84,13 @@ class TaskProcess:
         environment.update({e["name"]: e["value"] for e in container.get("environment", [])})
         environment.update(_PLACEHOLDER_CREDENTIALS)
         # A container listens on its own network; a plain process here must keep to loopback.
-        environment.update({"PORT": str(port), "BIND_ADDRESS": LOOPBACK, "AWS_ENDPOINT_URL": endpoint_url,
-                            "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1",
+        environment.update({"PORT": str(port), "BIND_ADDRESS": LOOPBACK,
+                            "AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region,
+                            "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1",
                             "PYTHONDONTWRITEBYTECODE": "1"})
-        self._process = children.popen(command, cwd=image.workdir, env=environment, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._process = children.popen(command, cwd=image.workdir, env=environment,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
         self.pid = self._process.pid
         self._shipper = threading.Thread(target=self._ship, name=f"logs-{self.pid}", daemon=True)
         self._shipper.start()

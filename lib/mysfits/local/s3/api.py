@@ -54,12 +54,13 @@ def is_signed(environ: dict[str, Any], query: dict[str, list[str]]) -> bool:
 
 
 def split_path(path: str) -> tuple[str, str | None]:
-    """('bucket', 'key') from a path-style S3 path (already decoded); key None for bucket-level requests."""
+    """('bucket', 'key') from a decoded path-style S3 path; key None for bucket-level requests."""
     bucket, _, key = path.lstrip("/").partition("/")
     return bucket, (key if key else None)
 
 
-def _error(start_response: StartResponse, error: AwsError, head: bool = False, **extra: str) -> list[bytes]:
+def _error(start_response: StartResponse, error: AwsError, head: bool = False,
+           **extra: str) -> list[bytes]:
     body = s3_error_xml(error.code, error.message, **extra)
     return respond(start_response, error.status, body, "application/xml", head=head)
 
@@ -81,7 +82,8 @@ class S3ApiFixes:
             return _error(start_response, refusal)
         if method == "PUT" and key is None and not query:
             return self._create_bucket(environ, start_response, moto, bucket_name)
-        result = _moto_reading_document(environ, start_response, moto, method, set(query), key is None)
+        result = _moto_reading_document(environ, start_response, moto, method, set(query),
+                                        key is None)
         if key is None and ("website" in query or method == "DELETE"):
             result = list(result)
             self._on_website_change()
@@ -152,7 +154,8 @@ def _moto_reading_document(environ: dict[str, Any], start_response: StartRespons
     try:
         return list(moto(environ, start_response))
     except Exception:
-        log.warning("moto could not read the %s document; answering MalformedXML", sorted(params), exc_info=True)
+        log.warning("moto could not read the %s document; answering MalformedXML", sorted(params),
+                    exc_info=True)
         return _error(start_response, MALFORMED_XML)
 
 

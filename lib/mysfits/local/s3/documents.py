@@ -48,8 +48,11 @@ DOCUMENTS = {
 # us-east-1 needs no configuration.
 _BODY_OPTIONAL = {"AccessControlPolicy", "CreateBucketConfiguration"}
 
-MALFORMED_XML = AwsError(400, "MalformedXML", "The XML you provided was not well-formed or did not "
-                         "validate against our published schema")
+MALFORMED_XML = AwsError(
+    400,
+    "MalformedXML",
+    "The XML you provided was not well-formed or did not validate against our published schema",
+)
 EMPTY_BODY = AwsError(400, "MissingRequestBodyError", "Request Body is empty")
 
 
@@ -57,10 +60,15 @@ def expected_document(method: str, params: set[str], bucket_level: bool) -> str 
     """The root element the request's body must have, or None when it carries no document."""
     if method == "PUT" and bucket_level and not params:
         return "CreateBucketConfiguration"
-    return next((root for (verb, name), root in DOCUMENTS.items() if verb == method and name in params), None)
+    return next(
+        (root for (verb, name), root in DOCUMENTS.items() if verb == method and name in params),
+        None,
+    )
 
 
-def document_problem(method: str, params: set[str], bucket_level: bool, body: bytes) -> AwsError | None:
+def document_problem(
+    method: str, params: set[str], bucket_level: bool, body: bytes
+) -> AwsError | None:
     """Why S3 would refuse the body of this request, or None."""
     expected = expected_document(method, params, bucket_level)
     if expected is None:
@@ -90,8 +98,11 @@ def _website_problem(root: ET.Element) -> AwsError | None:
     index = _child(root, "IndexDocument")
     suffix = _child(index, "Suffix") if index is not None else None
     if suffix is None:
-        return AwsError(400, "InvalidArgument",
-                        "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty")
+        return AwsError(
+            400,
+            "InvalidArgument",
+            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+        )
     if not (suffix.text or "").strip() or "/" in (suffix.text or ""):
         return AwsError(400, "InvalidArgument", "The IndexDocument Suffix is not well formed")
     return None

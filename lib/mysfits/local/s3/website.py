@@ -68,8 +68,9 @@ class WebsiteApp:
         except Exception:
             log.exception("website %s failed on %s", self.bucket_name, environ.get("PATH_INFO"))
             body = _error_page(500, "InternalError", _MESSAGES["InternalError"], "")
-            return respond(start_response, 500, body, "text/html; charset=utf-8", {"Server": "AmazonS3"},
-                           environ["REQUEST_METHOD"] == "HEAD")
+            head = environ["REQUEST_METHOD"] == "HEAD"
+            return respond(start_response, 500, body, "text/html; charset=utf-8",
+                           {"Server": "AmazonS3"}, head)
 
     def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
