@@ -43,34 +43,43 @@ def _authorization(environ: dict[str, Any]) -> AwsError | None:
         return None  # SigV2, which S3 still reads
     if scheme != SIGV4:
         return _not_sigv4(environ, header, s3, bool(space))
+    return _sigv4_problem(environ, header, rest, s3)
+
+
+def _sigv4_problem(environ: dict[str, Any], header: str, rest: str, s3: bool) -> AwsError | None:
     fields = dict(_pair(part) for part in rest.split(","))
     missing = [name for name in _PARTS if not fields.get(name)]
     if missing:
-        if s3:
-            return AwsError(
-                400,
-                "AuthorizationHeaderMalformed",
-                "The authorization header is malformed; "
-                "the authorization header requires three components: Credential, "
-                "SignedHeaders, and Signature.",
-            )
-        return _incomplete(
-            environ,
-            " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
-            + f" Authorization={header}",
-        )
+        return _missing_parts(environ, header, missing, s3)
     scope = fields["Credential"].split("/")
     if len(scope) != 5 or not all(scope) or scope[4] != "aws4_request":
-        message = (
-            "The authorization header is malformed; the Credential is mal-formed; "
-            f"expecting {_CREDENTIAL_FORM}."
-        )
-        return (
-            AwsError(400, "AuthorizationHeaderMalformed", message)
-            if s3
-            else _incomplete(environ, message)
-        )
+        return _malformed_credential(environ, s3)
     return None
+
+
+def _missing_parts(environ: dict[str, Any], header: str, missing: list[str], s3: bool) -> AwsError:
+    if s3:
+        return AwsError(
+            400,
+            "AuthorizationHeaderMalformed",
+            "The authorization header is malformed; "
+            "the authorization header requires three components: Credential, "
+            "SignedHeaders, and Signature.",
+        )
+    wanted = " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
+    return _incomplete(environ, f"{wanted} Authorization={header}")
+
+
+def _malformed_credential(environ: dict[str, Any], s3: bool) -> AwsError:
+    message = (
+        "The authorization header is malformed; the Credential is mal-formed; "
+        f"expecting {_CREDENTIAL_FORM}."
+    )
+    return (
+        AwsError(400, "AuthorizationHeaderMalformed", message)
+        if s3
+        else _incomplete(environ, message)
+    )
 
 
 def _pair(part: str) -> tuple[str, str]:

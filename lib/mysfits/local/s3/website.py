@@ -88,14 +88,20 @@ class WebsiteApp:
             key += config.index_suffix
         obj = _object(bucket, key)
         if obj is None:
-            if _object(bucket, f"{key}/{config.index_suffix}") is not None:
-                return respond(start_response, 302, b"", "text/html; charset=utf-8", {"Location": f"/{key}/"}, head)
-            if s3_access.anonymous_may(bucket, "s3:ListBucket"):
-                return self._error(start_response, 404, "NoSuchKey", key, bucket, config, head)
-            return self._error(start_response, 403, "AccessDenied", key, bucket, config, head)
+            return self._missing(start_response, key, bucket, config, head)
         if not s3_access.anonymous_may(bucket, "s3:GetObject", key):
             return self._error(start_response, 403, "AccessDenied", key, bucket, config, head)
         return self._object_response(environ, start_response, obj, (bucket, config), head)
+
+    def _missing(self, start_response: StartResponse, key: str, bucket: FakeBucket,
+                 config: WebsiteConfig, head: bool) -> Iterable[bytes]:
+        """No such key: 302 to the folder when it has an index document, else 404 or 403."""
+        if _object(bucket, f"{key}/{config.index_suffix}") is not None:
+            return respond(start_response, 302, b"", "text/html; charset=utf-8",
+                           {"Location": f"/{key}/"}, head)
+        if s3_access.anonymous_may(bucket, "s3:ListBucket"):
+            return self._error(start_response, 404, "NoSuchKey", key, bucket, config, head)
+        return self._error(start_response, 403, "AccessDenied", key, bucket, config, head)
 
     def _object_response(self, environ: dict[str, Any], start_response: StartResponse, obj: FakeKey,
                          site: tuple[FakeBucket, WebsiteConfig], head: bool) -> Iterable[bytes]:
