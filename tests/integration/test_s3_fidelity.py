@@ -112,7 +112,7 @@ DOCUMENTS = {
 def cut_body(request, **_) -> None:
     """Cut the document botocore built short in the middle (and drop its checksums)."""
     request.data = request.body[: len(request.body) // 2]
-    for name in [h for h in request.headers if "checksum" in h.lower() or h.lower() == "content-md5"]:
+    for name in [h for h in request.headers if "checksum" in h.lower() or h == "Content-MD5"]:
         del request.headers[name]
 
 
@@ -133,7 +133,7 @@ def test_malformed_configuration_documents_are_400_malformed_xml(ws: Workshop, b
 def test_a_website_without_an_index_document_is_refused(ws: Workshop, bucket: str) -> None:
     s3 = ws.client("s3")
     assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
-    for refused in ({"ErrorDocument": {"Key": "e.html"}}, {"IndexDocument": {"Suffix": "a/i.html"}}):
+    for refused in ({"ErrorDocument": {"Key": "e.html"}}, {"IndexDocument": {"Suffix": "a/i"}}):
         assert _refusal(s3.put_bucket_website, Bucket=bucket,
                         WebsiteConfiguration=refused) == (400, "InvalidArgument")
     assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
