@@ -134,6 +134,8 @@ def test_lifeline_passes_exit_codes_and_signals_through() -> None:
             )
 
         assert run(sys.executable, "-c", "raise SystemExit(7)").wait(timeout=30) == 7
+        killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+        assert run(sys.executable, "-c", killed).wait(timeout=30) == -signal.SIGKILL
         sleeper = run("sleep", "120")
         command = descendants(sleeper.pid, 1)[0]
         sleeper.send_signal(signal.SIGTERM)

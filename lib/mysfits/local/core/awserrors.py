@@ -50,7 +50,8 @@ def has_action(environ: dict[str, Any]) -> bool:
         return True
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return False
-    return b"Action=" in read_body(environ)
+    # A body of unknown length (chunked) is left alone: reading it here would consume it.
+    return bool(environ.get("CONTENT_LENGTH")) and b"Action=" in read_body(environ)
 
 
 _PROTOCOL_KEY = "mysfits.aws_protocol"

@@ -47,8 +47,12 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=_watch, args=(int(fd), child), daemon=True).start()
     code = child.wait()
     if code < 0:  # die of the same signal, so whoever waits for us sees what the command saw
-        signal.signal(-code, signal.SIG_DFL)
+        try:
+            signal.signal(-code, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # SIGKILL and SIGSTOP keep their default anyway
         os.kill(os.getpid(), -code)
+        return 128 - code  # a signal whose default is not to end the process
     return code
 
 
