@@ -18,17 +18,20 @@ def _print_json(document: object) -> None:
     print(json.dumps(document, indent=2))
 
 
+def _report_leftovers() -> None:
+    ended = control.clear_leftovers()
+    if ended:
+        print(ended)
+
+
 def _local_start(args: argparse.Namespace) -> int:
+    _report_leftovers()
     if not args.detach:
         running = client.find_running()
         if running is not None:
             print(f"a local cloud is already running at {running.endpoint_url} (pid {running.pid})")
             return 0
-        if control.port_in_use(args.port):
-            raise control.LocalCloudError(
-                f"port {args.port} is already in use by another program: stop it, or choose another "
-                "port with `mysfits local start --port N`"
-            )
+        # The server's own bind decides whether the port is free (exit code 3 if not).
         from .local import server
 
         return server.main(["--port", str(args.port)])
@@ -40,6 +43,7 @@ def _local_start(args: argparse.Namespace) -> int:
 
 def _local_stop(args: argparse.Namespace) -> int:
     stopped = control.stop()
+    _report_leftovers()
     print(f"stopped the local cloud (pid {stopped.pid})" if stopped else "no local cloud was running")
     return 0
 
@@ -202,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except WorkshopError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return int(getattr(error, "exit_code", 2))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from moto.elbv2.models import elbv2_backends
 from moto.moto_api._internal import mock_random
 
 from ..client import LOOPBACK_HOST
+from ..core.children import Children
 from ..ecr.images import ImageCache, ImageUnavailable
 from ..elbv2.targets import HealthBook, TargetDirectory
 from .planning import TaskState, TaskView
@@ -63,11 +64,12 @@ class TaskFleet:
     """Every task the scheduler runs, by ARN, under `lock` (stops end on threads of their own)."""
 
     def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str, lock: threading.RLock):
+                 endpoint_url: str, lock: threading.RLock, children: Children):
         self._images = images
         self._directory = directory
         self._health = health
         self._endpoint_url = endpoint_url
+        self._children = children
         self._lock = lock
         self.tasks: dict[str, RunningTask] = {}
 
@@ -160,7 +162,7 @@ class TaskFleet:
             open_stream(destination, options.get("awslogs-create-group") == "true")
         port = _free_port()
         running.process = TaskProcess(image, container, port, self._endpoint_url, region,
-                                      destination)
+                                      destination, self._children)
         self._directory.add(running.target, (LOOPBACK_HOST, port))
         task.last_status = "ACTIVATING"
         started = now()

@@ -18,6 +18,7 @@ from typing import Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, Service, ecs_backends
 
+from ..core.children import Children
 from ..ecr.images import ImageCache
 from ..elbv2.targets import HealthBook, TargetDirectory
 from .fleet import TaskFleet
@@ -46,9 +47,9 @@ class EcsScheduler:
     """Reconciles every ECS service's tasks with its desired state, one `tick` at a time."""
 
     def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str):
+                 endpoint_url: str, children: Children):
         self._lock = threading.RLock()
-        self._fleet = TaskFleet(images, directory, health, endpoint_url, self._lock)
+        self._fleet = TaskFleet(images, directory, health, endpoint_url, self._lock, children)
         self._services: dict[str, ServiceRuntime] = {}
 
     def tick(self) -> None:
