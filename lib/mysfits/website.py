@@ -169,13 +169,19 @@ def _content_type(path: Path) -> str:
     return f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
 
 
+def _etags(s3: Any, bucket: str) -> dict[str, str]:
+    """Every object's key and ETag (without its quotes)."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {obj["Key"]: obj["ETag"].strip('"')
+            for page in pages for obj in page.get("Contents", [])}
+
+
 def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> list[str]:
     """Make the bucket hold exactly the site: upload what changed, remove what is gone; return the keys."""
     name = _bucket_name(bucket)
     s3 = ws.client("s3")
     files = site_files(config)
-    existing = {obj["Key"]: obj["ETag"].strip('"') for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
-                for obj in page.get("Contents", [])}
+    existing = _etags(s3, name)
     for key, (body, content_type) in files.items():
         if existing.get(key) == hashlib.md5(body).hexdigest():
             continue
@@ -187,18 +193,31 @@ def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] |
     return sorted(files)
 
 
+def _same_body(s3: Any, bucket: str, key: str, etag: str, body: bytes) -> bool:
+    """Whether the object holds `body`.
+
+    S3 makes the ETag of a single-part upload, unencrypted or SSE-S3, the MD5 of its bytes; a
+    multipart or SSE-KMS upload gets another ETag, so a mismatch is settled by reading the object.
+    """
+    if etag == hashlib.md5(body).hexdigest():
+        return True
+    return bool(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body)
+
+
 def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
-    """Every site file is in the bucket with the right content type, and nothing else is."""
+    """Every site file is in the bucket with its content and content type, and nothing else is."""
     name = _bucket_name(bucket)
     s3 = ws.client("s3")
     expected = site_files(config)
-    keys = {obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
-            for obj in page.get("Contents", [])}
-    wrong_type = [k for k in ("index.html", "mysfits.json") if k in keys
-                  and s3.head_object(Bucket=name, Key=k)["ContentType"] != expected[k][1]]
-    missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
-    ok = not (missing or extra or wrong_type)
-    evidence = f"{len(keys)} objects; missing {missing or 'none'}, unexpected {extra or 'none'}, wrong type {wrong_type or 'none'}"
+    etags = _etags(s3, name)
+    present = sorted(set(expected) & set(etags))
+    wrong_body = [k for k in present if not _same_body(s3, name, k, etags[k], expected[k][0])]
+    wrong_type = [k for k in present
+                  if s3.head_object(Bucket=name, Key=k)["ContentType"] != expected[k][1]]
+    missing, extra = sorted(set(expected) - set(etags)), sorted(set(etags) - set(expected))
+    ok = not (missing or extra or wrong_body or wrong_type)
+    evidence = (f"{len(etags)} objects; missing {missing or 'none'}, unexpected {extra or 'none'}, "
+                f"different content {wrong_body or 'none'}, wrong type {wrong_type or 'none'}")
     return Check(f"site uploaded to {name}", ok, evidence)
 
 
