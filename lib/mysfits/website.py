@@ -204,21 +204,28 @@ def _same_body(s3: Any, bucket: str, key: str, etag: str, body: bytes) -> bool:
     return bool(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body)
 
 
+def _differences(s3: Any, bucket: str,
+                 expected: dict[str, tuple[bytes, str]]) -> tuple[int, dict[str, list[str]]]:
+    """How many objects the bucket holds, and the keys that differ from the site, by kind."""
+    etags = _etags(s3, bucket)
+    present = sorted(set(expected) & set(etags))
+    return len(etags), {
+        "missing": sorted(set(expected) - set(etags)),
+        "unexpected": sorted(set(etags) - set(expected)),
+        "different content": [k for k in present
+                              if not _same_body(s3, bucket, k, etags[k], expected[k][0])],
+        "wrong type": [k for k in present
+                       if s3.head_object(Bucket=bucket, Key=k)["ContentType"] != expected[k][1]],
+    }
+
+
 def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
     """Every site file is in the bucket with its content and content type, and nothing else is."""
     name = _bucket_name(bucket)
-    s3 = ws.client("s3")
-    expected = site_files(config)
-    etags = _etags(s3, name)
-    present = sorted(set(expected) & set(etags))
-    wrong_body = [k for k in present if not _same_body(s3, name, k, etags[k], expected[k][0])]
-    wrong_type = [k for k in present
-                  if s3.head_object(Bucket=name, Key=k)["ContentType"] != expected[k][1]]
-    missing, extra = sorted(set(expected) - set(etags)), sorted(set(etags) - set(expected))
-    ok = not (missing or extra or wrong_body or wrong_type)
-    evidence = (f"{len(etags)} objects; missing {missing or 'none'}, unexpected {extra or 'none'}, "
-                f"different content {wrong_body or 'none'}, wrong type {wrong_type or 'none'}")
-    return Check(f"site uploaded to {name}", ok, evidence)
+    count, differences = _differences(ws.client("s3"), name, site_files(config))
+    found = ", ".join(f"{kind} {keys or 'none'}" for kind, keys in differences.items())
+    evidence = f"{count} objects; {found}"
+    return Check(f"site uploaded to {name}", not any(differences.values()), evidence)
 
 
 def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]:
