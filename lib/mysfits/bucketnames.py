@@ -14,10 +14,7 @@ class InvalidBucketName(ValueError):
     """The name breaks an S3 naming rule; the message names the rule and the fix."""
 
 
-def validate_bucket_name(name: str) -> str:
-    """Return `name` when S3 would accept it as a general-purpose bucket name, else raise."""
-    if not isinstance(name, str):
-        raise InvalidBucketName(f"bucket name must be a string, not {type(name).__name__}")
+def _check_characters(name: str) -> None:
     if not 3 <= len(name) <= 63:
         raise InvalidBucketName(f"{name!r} is {len(name)} characters long: use 3 to 63 characters")
     if not _ALLOWED.match(name):
@@ -25,19 +22,32 @@ def validate_bucket_name(name: str) -> str:
         raise InvalidBucketName(
             f"{name!r} contains {bad}: use only lowercase letters, digits, hyphens (-) and periods (.)"
         )
+
+
+def _check_labels(name: str) -> None:
     if ".." in name:
         raise InvalidBucketName(f"{name!r} has two adjacent periods: separate labels with a single period")
     for label in name.split("."):
         if not (label[:1].isalnum() and label[-1:].isalnum()):
-            raise InvalidBucketName(
-                f"{name!r}: the label {label!r} must begin and end with a letter or digit"
-            )
+            raise InvalidBucketName(f"{name!r}: the label {label!r} must begin and end with a letter or digit")
     if _IP_ADDRESS.match(name):
         raise InvalidBucketName(f"{name!r} is formatted as an IP address: bucket names must not be")
-    for prefix in RESERVED_PREFIXES:
-        if name.startswith(prefix):
-            raise InvalidBucketName(f"{name!r} starts with the reserved prefix {prefix!r}: choose another start")
-    for suffix in RESERVED_SUFFIXES:
-        if name.endswith(suffix):
-            raise InvalidBucketName(f"{name!r} ends with the reserved suffix {suffix!r}: choose another ending")
+
+
+def _check_reserved(name: str) -> None:
+    prefix = next((p for p in RESERVED_PREFIXES if name.startswith(p)), None)
+    if prefix:
+        raise InvalidBucketName(f"{name!r} starts with the reserved prefix {prefix!r}: choose another start")
+    suffix = next((s for s in RESERVED_SUFFIXES if name.endswith(s)), None)
+    if suffix:
+        raise InvalidBucketName(f"{name!r} ends with the reserved suffix {suffix!r}: choose another ending")
+
+
+def validate_bucket_name(name: str) -> str:
+    """Return `name` when S3 would accept it as a general-purpose bucket name, else raise."""
+    if not isinstance(name, str):
+        raise InvalidBucketName(f"bucket name must be a string, not {type(name).__name__}")
+    _check_characters(name)
+    _check_labels(name)
+    _check_reserved(name)
     return name

@@ -13,6 +13,7 @@ import io
 import json
 import shlex
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -62,6 +63,46 @@ def _resolve(workdir: str, path: str) -> str:
     return str(PurePosixPath(workdir) / path) if not path.startswith("/") else path
 
 
+def _copy(recipe: Recipe, rest: str) -> None:
+    words = [w for w in shlex.split(rest) if not w.startswith("--chown") and not w.startswith("--chmod")]
+    if any(w.startswith("--from") for w in words):
+        return  # copies out of a builder stage carry installed dependencies only
+    *sources, dest = words
+    recipe.copies += [(src, _resolve(recipe.workdir, dest)) for src in sources]
+
+
+def _workdir(recipe: Recipe, rest: str) -> None:
+    recipe.workdir = _resolve(recipe.workdir, rest)
+
+
+def _env(recipe: Recipe, rest: str) -> None:
+    recipe.env.update(_env_pairs(rest))
+
+
+def _user(recipe: Recipe, rest: str) -> None:
+    recipe.user = rest
+
+
+def _expose(recipe: Recipe, rest: str) -> None:
+    recipe.expose += [int(p.split("/")[0]) for p in rest.split()]
+
+
+def _cmd(recipe: Recipe, rest: str) -> None:
+    recipe.cmd = json.loads(rest) if rest.startswith("[") else ["/bin/sh", "-c", rest]
+
+
+def _add(recipe: Recipe, rest: str) -> None:
+    raise DockerfileError("ADD is not supported by the local runner: use COPY")
+
+
+# What each instruction does to the recipe; instructions not listed (RUN, ARG, LABEL…) change nothing
+# the local runner needs.
+_INSTRUCTIONS: dict[str, Callable[[Recipe, str], None]] = {
+    "WORKDIR": _workdir, "ENV": _env, "COPY": _copy, "USER": _user, "EXPOSE": _expose,
+    "CMD": _cmd, "ENTRYPOINT": _cmd, "ADD": _add,
+}
+
+
 def parse_dockerfile(text: str) -> Recipe:
     """Read the final stage of a Dockerfile into a `Recipe`."""
     recipe = Recipe()
@@ -70,24 +111,8 @@ def parse_dockerfile(text: str) -> Recipe:
         instruction, rest = instruction.upper(), rest.strip()
         if instruction == "FROM":
             recipe = Recipe(base=rest.split()[0])  # a new stage starts afresh
-        elif instruction == "WORKDIR":
-            recipe.workdir = _resolve(recipe.workdir, rest)
-        elif instruction == "ENV":
-            recipe.env.update(_env_pairs(rest))
-        elif instruction == "COPY":
-            words = [w for w in shlex.split(rest) if not w.startswith("--chown") and not w.startswith("--chmod")]
-            if any(w.startswith("--from") for w in words):
-                continue  # copies out of a builder stage carry installed dependencies only
-            *sources, dest = words
-            recipe.copies += [(src, _resolve(recipe.workdir, dest)) for src in sources]
-        elif instruction == "USER":
-            recipe.user = rest
-        elif instruction == "EXPOSE":
-            recipe.expose += [int(p.split("/")[0]) for p in rest.split()]
-        elif instruction in {"CMD", "ENTRYPOINT"}:
-            recipe.cmd = json.loads(rest) if rest.startswith("[") else ["/bin/sh", "-c", rest]
-        elif instruction == "ADD":
-            raise DockerfileError("ADD is not supported by the local runner: use COPY")
+        elif instruction in _INSTRUCTIONS:
+            _INSTRUCTIONS[instruction](recipe, rest)
     if not recipe.cmd:
         raise DockerfileError("the Dockerfile has no CMD: the local runner cannot tell what to start")
     return recipe

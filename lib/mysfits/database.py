@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
 
 from . import paths
 from .checks import Check
-from .errors import ResourceNotFound, WorkshopError, error_code
+from .errors import ResourceNotFound, WorkshopError
+from .idioms import absent_is_none, create_if_absent, delete_if_present, retry_while, translated
+from .inventory import Family, Leftover
 from .waiting import WaitTimedOut, wait_until
 from .workshop import Workshop
 
@@ -79,12 +81,9 @@ def table_spec(ws: Workshop) -> dict[str, Any]:
 
 
 def _describe(ws: Workshop) -> dict[str, Any] | None:
-    try:
-        return ws.client("dynamodb").describe_table(TableName=ws.names.table)["Table"]
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
+    dynamodb = ws.client("dynamodb")
+    return absent_is_none(lambda: dynamodb.describe_table(TableName=ws.names.table)["Table"],
+                          "ResourceNotFoundException")
 
 
 def _pitr_enabled(ws: Workshop) -> bool:
@@ -95,18 +94,13 @@ def _pitr_enabled(ws: Workshop) -> bool:
 
 def _enable_pitr(ws: Workshop) -> None:
     """Turn point-in-time recovery on; AWS refuses for a short while after creation, so retry then."""
-    def enabled() -> bool:
-        try:
-            ws.client("dynamodb").update_continuous_backups(
-                TableName=ws.names.table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-        except ClientError as error:
-            if error_code(error) == "ContinuousBackupsUnavailableException":
-                return False
-            raise
-        return True
-
-    if not _pitr_enabled(ws) and not enabled():
-        wait_until(enabled, what=f"point-in-time recovery on {ws.names.table}", timeout=300, interval=5)
+    if _pitr_enabled(ws):
+        return
+    enable = {"PointInTimeRecoveryEnabled": True}
+    retry_while(lambda: ws.client("dynamodb").update_continuous_backups(
+                    TableName=ws.names.table, PointInTimeRecoverySpecification=enable),
+                "ContinuousBackupsUnavailableException",
+                what=f"point-in-time recovery on {ws.names.table}", timeout=300, interval=5)
 
 
 def _as_table(ws: Workshop, described: dict[str, Any], created: bool) -> Table:
@@ -116,30 +110,35 @@ def _as_table(ws: Workshop, described: dict[str, Any], created: bool) -> Table:
                  _pitr_enabled(ws), created)
 
 
-def ensure_table(ws: Workshop) -> Table:
-    """Create the table if it is missing (else check its shape), wait until ACTIVE, turn PITR on."""
-    dynamodb, name = ws.client("dynamodb"), ws.names.table
-    existing = _describe(ws)
+def _create_unless_present(ws: Workshop) -> bool:
+    """Create the table unless it exists (waiting out a deletion first); True if this call did."""
+    dynamodb, existing = ws.client("dynamodb"), _describe(ws)
     if existing is not None and existing["TableStatus"] == "DELETING":
         # A cleanup is still removing it: let it finish, then start afresh.
-        dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAIT)
+        dynamodb.get_waiter("table_not_exists").wait(TableName=ws.names.table, WaiterConfig=_WAIT)
         existing = None
-    created = False
-    if existing is None:
-        try:
-            dynamodb.create_table(**table_spec(ws))
-            created = True
-        except ClientError as error:
-            if error_code(error) != "ResourceInUseException":  # someone else created it meanwhile
-                raise
-    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=_WAIT)
-    described = _describe(ws)
-    assert described is not None  # the waiter just saw it
+    # ResourceInUseException: someone else created it meanwhile.
+    return existing is None and create_if_absent(lambda: dynamodb.create_table(**table_spec(ws)),
+                                                 "ResourceInUseException")
+
+
+def _require_workshop_shape(described: dict[str, Any]) -> None:
     missing = sorted(set(INDEXES) - {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])})
     if described["KeySchema"] != [{"AttributeName": KEY, "KeyType": "HASH"}] or missing:
         raise TableMisconfigured(
-            f"table {name} exists but is keyed {described['KeySchema']} and lacks {missing or 'nothing'}: it was not "
-            "made by this workshop; delete it (99_cleanup.ipynb or database.delete_table) or choose another prefix")
+            f"table {described['TableName']} exists but is keyed {described['KeySchema']} and "
+            f"lacks {missing or 'nothing'}: it was not made by this workshop; delete it "
+            "(99_cleanup.ipynb or database.delete_table) or choose another prefix")
+
+
+def ensure_table(ws: Workshop) -> Table:
+    """Create the table if it is missing (else check its shape), wait until ACTIVE, turn PITR on."""
+    dynamodb = ws.client("dynamodb")
+    created = _create_unless_present(ws)
+    dynamodb.get_waiter("table_exists").wait(TableName=ws.names.table, WaiterConfig=_WAIT)
+    described = _describe(ws)
+    assert described is not None  # the waiter just saw it
+    _require_workshop_shape(described)
     if not created:
         dynamodb.tag_resource(ResourceArn=described["TableArn"], Tags=ws.tag_list())  # adopt an untagged table
     _enable_pitr(ws)
@@ -167,13 +166,10 @@ def check_table(ws: Workshop, table: Table) -> Check:
 
 def _pages(ws: Workshop, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
     """Every page of a Scan or Query (a page stops at 1 MB; follow LastEvaluatedKey)."""
-    try:
+    missing = ResourceNotFound(f"no table {request.get('TableName')}: run the table step "
+                               "(database.ensure_table, notebook 03 step 1) first")
+    with translated("ResourceNotFoundException", into=missing):
         yield from ws.client("dynamodb").get_paginator(operation).paginate(**request)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            raise ResourceNotFound(f"no table {request.get('TableName')}: run the table step "
-                                   "(database.ensure_table, notebook 03 step 1) first") from None
-        raise
 
 
 def item_count(ws: Workshop, table: Table) -> int:
@@ -263,12 +259,9 @@ def seed_table(ws: Workshop, table: Table, path: Path | None = None,
     items = load_items(path)
     present = _existing_keys(ws, table)
     missing = [item for item in items if item[KEY]["S"] not in present]
-    try:
+    missing_table = ResourceNotFound(f"no table {table.name}: run database.ensure_table first")
+    with translated("ResourceNotFoundException", into=missing_table):
         calls, retries = batch_write(ws.client("dynamodb"), table.name, missing, sleep=sleep)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            raise ResourceNotFound(f"no table {table.name}: run database.ensure_table first") from None
-        raise
     return SeedResult(table.name, len(items), len(items) - len(missing), len(missing), calls, retries)
 
 
@@ -331,13 +324,10 @@ def delete_table(ws: Workshop) -> bool:
         return False
     if existing["TableStatus"] in {"CREATING", "UPDATING"}:  # it cannot be deleted until it settles
         dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=_WAIT)
-    if existing["TableStatus"] != "DELETING":
-        try:
-            dynamodb.delete_table(TableName=name)
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":  # someone else was quicker
-                return False
-            raise
+    # ResourceNotFoundException: someone else was quicker.
+    if existing["TableStatus"] != "DELETING" and not delete_if_present(
+            lambda: dynamodb.delete_table(TableName=name), "ResourceNotFoundException"):
+        return False
     dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAIT)
     return True
 
@@ -348,3 +338,12 @@ def service_environment(ws: Workshop) -> dict[str, str]:
     Module 2 deploys with this, so running notebook 02 again after 03 keeps the database.
     """
     return {"MYSFITS_TABLE": ws.names.table} if _describe(ws) is not None else {}
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The table (on demand: it bills per request and GB stored, not per hour)."""
+    if _describe(ws) is not None:
+        yield Leftover("dynamodb table", ws.names.table)
+
+
+CLEANUP = Family(leftovers, steps=(("DynamoDB table", delete_table),))

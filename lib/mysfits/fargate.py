@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .checks import Check
-from .errors import error_code
 from . import images
+from .checks import Check
+from .idioms import Answer, absent_is_none, create_if_absent, delete_if_present, retry_while
 from .images import Image
+from .inventory import Family, Leftover
 from .loadbalancer import SERVICE_PORT, LoadBalancer
 from .network import CoreNetwork
 from .waiting import wait_until
@@ -21,6 +21,8 @@ CONTAINER_NAME = "MysfitsService"
 LOG_RETENTION_DAYS = 7
 # Fargate, 0.25 vCPU and 0.5 GB, us-east-1 on-demand: per task and hour.
 TASK_HOURLY_USD = round(0.25 * 0.04048 + 0.5 * 0.004445, 4)
+# ECS has no "not found" code for task definitions; ClientException alone also means "denied".
+NO_TASK_DEFINITION = Answer("ClientException", "Unable to describe task definition")
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,8 @@ def ensure_cluster(ws: Workshop) -> str:
 def ensure_log_group(ws: Workshop) -> str:
     """Create the service's log group with a retention period (logs are not kept forever); return its name."""
     logs, name = ws.client("logs"), ws.names.log_group
-    try:
-        logs.create_log_group(logGroupName=name, tags=ws.tags)
-    except ClientError as error:
-        if error_code(error) != "ResourceAlreadyExistsException":
-            raise
+    create_if_absent(lambda: logs.create_log_group(logGroupName=name, tags=ws.tags),
+                     "ResourceAlreadyExistsException")
     logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
     return name
 
@@ -86,12 +85,9 @@ def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
                            environment: dict[str, str] | None = None) -> str:
     """Register a new revision only when the wanted one differs from the latest; return its ARN."""
     ecs, spec = ws.client("ecs"), task_definition_spec(ws, network, image, environment)
-    try:
-        current = ecs.describe_task_definition(taskDefinition=ws.names.task_family)["taskDefinition"]
-    except ClientError as error:
-        if error_code(error) not in {"ClientException", "InvalidParameterException"}:
-            raise
-        current = None
+    current = absent_is_none(
+        lambda: ecs.describe_task_definition(taskDefinition=ws.names.task_family)["taskDefinition"],
+        NO_TASK_DEFINITION, "InvalidParameterException")
     if current is not None and current.get("status") == "ACTIVE":
         running = current["containerDefinitions"][0].get("image", "")
         if images.same_content(ws, running, image):
@@ -104,12 +100,10 @@ def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
 
 
 def _describe(ws: Workshop) -> dict[str, Any] | None:
-    try:
-        services = ws.client("ecs").describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"]
-    except ClientError as error:
-        if error_code(error) == "ClusterNotFoundException":
-            return None
-        raise
+    ecs, cluster, wanted = ws.client("ecs"), ws.names.cluster, [ws.names.service]
+    services = absent_is_none(
+        lambda: ecs.describe_services(cluster=cluster, services=wanted)["services"],
+        "ClusterNotFoundException") or []
     active = [s for s in services if s["status"] == "ACTIVE"]
     return active[0] if active else None
 
@@ -179,6 +173,35 @@ def running_tasks(ws: Workshop) -> list[dict[str, Any]]:
     return ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
 
 
+def private_ip(task: dict[str, Any]) -> str | None:
+    """The task's private address, which is its target id in the load balancer's target group."""
+    for attachment in task.get("attachments", []):
+        for detail in attachment.get("details", []):
+            if detail.get("name") == "privateIPv4Address":
+                return str(detail["value"])
+    return None
+
+
+def describe_task(ws: Workshop, arn: str) -> dict[str, Any]:
+    """One task of the cluster as DescribeTasks shows it (stopped tasks stay listed for a while)."""
+    return dict(ws.client("ecs").describe_tasks(cluster=ws.names.cluster, tasks=[arn])["tasks"][0])
+
+
+def task_labels(ws: Workshop) -> dict[str, str]:
+    """Private IP -> short task id and status, for running and recently stopped tasks."""
+    ecs, labels = ws.client("ecs"), {}
+    # Running tasks last, so they win when a stopped task's address was given out again.
+    for status in ("STOPPED", "RUNNING"):
+        arns = ecs.list_tasks(cluster=ws.names.cluster, serviceName=ws.names.service,
+                              desiredStatus=status)["taskArns"][:100]
+        tasks = ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
+        for task in tasks:
+            ip = private_ip(task)
+            if ip is not None:
+                labels[ip] = f"{task['taskArn'].rsplit('/', 1)[-1][:8]} ({task['lastStatus']})"
+    return labels
+
+
 def recent_log_lines(ws: Workshop, limit: int = 10, minutes: int = 30) -> list[str]:
     """The newest lines the service's tasks wrote, from CloudWatch Logs."""
     start = int((time.time() - minutes * 60) * 1000)
@@ -212,21 +235,61 @@ def deregister_task_definitions(ws: Workshop) -> int:
     return len(arns)
 
 
-def delete_cluster(ws: Workshop) -> bool:
-    try:
-        ws.client("ecs").delete_cluster(cluster=ws.names.cluster)
-    except ClientError as error:
-        if error_code(error) in {"ClusterNotFoundException"}:
-            return False
-        raise
-    return True
+def delete_cluster(ws: Workshop, timeout: float = 300) -> bool:
+    """Delete the cluster; False if there was none.
+
+    AWS refuses while a deleted service is still draining or its tasks are still stopping
+    (ClusterContainsServicesException, ClusterContainsTasksException): that passes, so retry.
+    """
+    ecs, name = ws.client("ecs"), ws.names.cluster
+    return retry_while(
+        lambda: delete_if_present(lambda: ecs.delete_cluster(cluster=name),
+                                  "ClusterNotFoundException"),
+        "ClusterContainsServicesException", "ClusterContainsTasksException",
+        what=f"cluster {name} to be deletable", timeout=timeout, interval=5,
+        hint=f"A service or task is still stopping: `aws ecs list-tasks --cluster {name}`.")
 
 
 def delete_log_group(ws: Workshop) -> bool:
-    try:
-        ws.client("logs").delete_log_group(logGroupName=ws.names.log_group)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return False
-        raise
-    return True
+    """Delete the service's log group; False if it was already gone."""
+    logs = ws.client("logs")
+    return delete_if_present(lambda: logs.delete_log_group(logGroupName=ws.names.log_group),
+                             "ResourceNotFoundException")
+
+
+def _cluster_leftovers(ws: Workshop) -> Iterator[Leftover]:
+    ecs = ws.client("ecs")
+    found = ecs.describe_clusters(clusters=[ws.names.cluster])["clusters"]
+    for cluster in (c for c in found if c["status"] == "ACTIVE"):  # deleted ones linger INACTIVE
+        arn = cluster["clusterArn"]
+        arns = ecs.list_services(cluster=arn)["serviceArns"]
+        services = ecs.describe_services(cluster=arn, services=arns)["services"] if arns else []
+        for service in (s for s in services if s["status"] == "ACTIVE"):
+            hourly = round(service["desiredCount"] * TASK_HOURLY_USD, 4)
+            yield Leftover("ecs service", service["serviceName"], hourly)
+        yield Leftover("ecs cluster", cluster["clusterName"])
+
+
+def _task_definition_leftovers(ws: Workshop) -> Iterator[Leftover]:
+    pages = ws.client("ecs").get_paginator("list_task_definitions").paginate(
+        familyPrefix=ws.names.task_family, status="ACTIVE")
+    for page in pages:
+        for arn in page["taskDefinitionArns"]:
+            yield Leftover("ecs task definition", arn.rsplit("/", 1)[-1])
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The cluster, its services (tasks bill per hour), task definitions, the prefix's logs."""
+    yield from _cluster_leftovers(ws)
+    yield from _task_definition_leftovers(ws)
+    groups = ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]
+    yield from (Leftover("log group", g["logGroupName"]) for g in groups)
+
+
+# The service first (its tasks keep the cluster busy); the cluster last, once it is empty.
+CLEANUP = Family(leftovers, steps=(
+    ("ECS service", delete_service),
+    ("task definitions", deregister_task_definitions),
+    ("log group", delete_log_group),
+    ("ECS cluster", delete_cluster),
+))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -19,8 +18,11 @@ from . import paths
 from .buildcontext import DEFAULT_DOCKERFILE, context_tarball, parse_dockerfile
 from .checks import Check
 from .errors import WorkshopError, error_code
+from .idioms import absent_is_none, create_or_get, delete_if_present
+from .inventory import Family, Leftover
 from .ocipush import push_build_context
 from .workshop import Workshop
+
 
 class NoDockerEngine(WorkshopError):
     """No Docker engine to build with, and the target cannot run a build context."""
@@ -47,13 +49,12 @@ class Image:
 def ensure_repository(ws: Workshop) -> Repository:
     """Create the ECR repository (scan on push, tagged) if it is missing."""
     ecr, name = ws.client("ecr"), ws.names.ecr_repository
-    try:
-        found = ecr.create_repository(repositoryName=name, imageScanningConfiguration={"scanOnPush": True},
-                                      tags=ws.tag_list())["repository"]
-    except ClientError as error:
-        if error_code(error) != "RepositoryAlreadyExistsException":
-            raise
-        found = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+    scanning = {"scanOnPush": True}
+    found = create_or_get(
+        lambda: ecr.create_repository(repositoryName=name, tags=ws.tag_list(),
+                                      imageScanningConfiguration=scanning)["repository"],
+        lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0],
+        "RepositoryAlreadyExistsException")
     return Repository(name, found["repositoryUri"], found["repositoryArn"])
 
 
@@ -115,17 +116,19 @@ def same_content(ws: Workshop, uri: str, image: Image) -> bool:
         return True
     if not tag or repository_uri != image.uri.rpartition(":")[0]:
         return False
-    digests = []
-    for wanted in (tag, image.tag):  # both as the registry reports them (it may compute digests its own way)
-        try:
-            details = ws.client("ecr").describe_images(repositoryName=image.repository,
-                                                       imageIds=[{"imageTag": wanted}])["imageDetails"]
-        except ClientError as error:
-            if error_code(error) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
-                return False
-            raise
-        digests.append(details[0]["imageDigest"] if details else None)
+    # Both as the registry reports them (it may compute digests its own way).
+    digests = [_digest(ws, image.repository, wanted) for wanted in (tag, image.tag)]
     return digests[0] is not None and digests[0] == digests[1]
+
+
+def _digest(ws: Workshop, repository: str, tag: str) -> str | None:
+    """The digest of `repository:tag`, or None when there is no such image (or repository)."""
+    ecr = ws.client("ecr")
+    details = absent_is_none(
+        lambda: ecr.describe_images(repositoryName=repository,
+                                    imageIds=[{"imageTag": tag}])["imageDetails"],
+        "ImageNotFoundException", "RepositoryNotFoundException")
+    return str(details[0]["imageDigest"]) if details else None
 
 
 def check_image(ws: Workshop, image: Image) -> Check:
@@ -141,10 +144,20 @@ def check_image(ws: Workshop, image: Image) -> Check:
 
 def delete_repository(ws: Workshop) -> bool:
     """Delete the repository with every image; False if it was already gone."""
-    try:
-        ws.client("ecr").delete_repository(repositoryName=ws.names.ecr_repository, force=True)
-    except ClientError as error:
-        if error_code(error) == "RepositoryNotFoundException":
-            return False
-        raise
-    return True
+    ecr = ws.client("ecr")
+    name = ws.names.ecr_repository
+    return delete_if_present(lambda: ecr.delete_repository(repositoryName=name, force=True),
+                             "RepositoryNotFoundException")
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The repository (its storage bills per GB-month, not per hour)."""
+    ecr = ws.client("ecr")
+    names = [ws.names.ecr_repository]
+    found = absent_is_none(lambda: ecr.describe_repositories(repositoryNames=names),
+                           "RepositoryNotFoundException")
+    if found is not None:
+        yield Leftover("ecr repository", ws.names.ecr_repository)
+
+
+CLEANUP = Family(leftovers, steps=(("ECR repository", delete_repository),))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
+import pandas as pd
 
 from .checks import Check
-from .errors import error_code
+from .idioms import absent_is_none
+from .inventory import Family, Leftover
 from .network import CoreNetwork
 from .waiting import wait_until
 from .workshop import Workshop
@@ -31,12 +33,7 @@ class LoadBalancer:
 
 def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | None:
     """The named load balancer or target group, or None when ELB answers `missing`."""
-    try:
-        return getattr(ws.client("elbv2"), call)(Names=[name])[key][0]
-    except ClientError as error:
-        if error_code(error) == missing:
-            return None
-        raise
+    return absent_is_none(lambda: getattr(ws.client("elbv2"), call)(Names=[name])[key][0], missing)
 
 
 def find_load_balancer(ws: Workshop) -> dict | None:
@@ -63,7 +60,8 @@ def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
     elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=[
         {"Key": "deregistration_delay.timeout_seconds", "Value": "10"}])
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
-    listener = next((l for l in listeners if l["Port"] == LISTENER_PORT), None) or elbv2.create_listener(
+    existing = next((each for each in listeners if each["Port"] == LISTENER_PORT), None)
+    listener = existing or elbv2.create_listener(
         LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="TCP", Port=LISTENER_PORT,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}], Tags=ws.tag_list(),
     )["Listeners"][0]
@@ -77,8 +75,48 @@ def target_health(ws: Workshop, balancer: LoadBalancer) -> list[dict]:
     return ws.client("elbv2").describe_target_health(TargetGroupArn=balancer.target_group_arn)["TargetHealthDescriptions"]
 
 
+DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
+HEALTH_COLUMNS = ["target", "port", "state", "reason", "description"]
+
+
+def health_rows(descriptions: list[dict], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """DescribeTargetHealth's answer as a table, a row per target (`labels` names target ids)."""
+    rows = [{"target": d["Target"]["Id"], "port": d["Target"].get("Port"),
+             "state": d["TargetHealth"]["State"], "reason": d["TargetHealth"].get("Reason", ""),
+             "description": d["TargetHealth"].get("Description", "")} for d in descriptions]
+    table = pd.DataFrame(rows, columns=HEALTH_COLUMNS)
+    if labels is not None:
+        table.insert(1, "task", [labels.get(target, "") for target in table["target"]])
+    return table.sort_values(["state", "target"], ignore_index=True)
+
+
+def target_health_table(ws: Workshop, balancer: LoadBalancer,
+                        labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every target the group lists now (draining ones included): port, state and reason."""
+    return health_rows(target_health(ws, balancer), labels)
+
+
+def health_check_settings(ws: Workshop, balancer: LoadBalancer) -> pd.Series:
+    """How the target group decides health, and how long a removed target drains."""
+    elbv2 = ws.client("elbv2")
+    arn = balancer.target_group_arn
+    group = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
+    attributes = {a["Key"]: a["Value"] for a in
+                  elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+    return pd.Series({
+        "check": f"{group['HealthCheckProtocol']} GET {group.get('HealthCheckPath', '')} "
+                 f"on port {group['HealthCheckPort']}",
+        "interval (s)": group["HealthCheckIntervalSeconds"],
+        "timeout (s)": group["HealthCheckTimeoutSeconds"],
+        "healthy after (passes in a row)": group["HealthyThresholdCount"],
+        "unhealthy after (failures in a row)": group["UnhealthyThresholdCount"],
+        "healthy status codes": group.get("Matcher", {}).get("HttpCode", "200-399"),
+        "deregistration delay (s)": int(attributes.get(DEREGISTRATION_DELAY, 300)),
+    }, name=ws.names.target_group)
+
+
 def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600) -> list[dict]:
-    """Wait until exactly `count` targets are registered and healthy."""
+    """Wait until the group lists exactly `count` targets, all healthy (none still draining)."""
     def ready() -> list[dict] | None:
         healthy = [t for t in target_health(ws, balancer) if t["TargetHealth"]["State"] == "healthy"]
         return healthy if len(healthy) == count and len(target_health(ws, balancer)) == count else None
@@ -107,3 +145,14 @@ def delete_load_balancer(ws: Workshop) -> list[str]:
         elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
         deleted.append(group["TargetGroupName"])
     return deleted
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The load balancer (it bills per hour) and the target group."""
+    if find_load_balancer(ws) is not None:
+        yield Leftover("load balancer", ws.names.load_balancer, NLB_HOURLY_USD)
+    if find_target_group(ws) is not None:
+        yield Leftover("target group", ws.names.target_group)
+
+
+CLEANUP = Family(leftovers, steps=(("load balancer and target group", delete_load_balancer),))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from .checks import Check
 from .errors import ResourceNotFound, WorkshopError
+from .idioms import Answer, absent_is_none, done_unless
+from .inventory import TAG_KEY, Family, Leftover, tagged
 from .waiting import wait_until
 from .workshop import Workshop
 
@@ -16,6 +18,9 @@ from .workshop import Workshop
 NAT_GATEWAY_HOURLY_USD = 0.045
 PUBLIC_IPV4_HOURLY_USD = 0.005
 _IN_PROGRESS = "_IN_PROGRESS"
+# CloudFormation answers ValidationError for many things; its message tells these two apart.
+STACK_MISSING = Answer("ValidationError", "does not exist")
+NO_UPDATES = Answer("ValidationError", "No updates are to be performed")
 
 
 class StackFailed(WorkshopError):
@@ -47,12 +52,9 @@ def template_body() -> str:
 
 
 def _stack(ws: Workshop, name: str) -> dict | None:
-    try:
-        stacks = ws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
-    except ClientError as error:
-        if "does not exist" in str(error):
-            return None
-        raise
+    cloudformation = ws.client("cloudformation")
+    stacks = absent_is_none(lambda: cloudformation.describe_stacks(StackName=name)["Stacks"],
+                            STACK_MISSING)
     return stacks[0] if stacks else None
 
 
@@ -79,6 +81,18 @@ def _failure_reasons(ws: Workshop, name: str) -> str:
     return "; ".join(reasons[:5]) or "no reason recorded"
 
 
+def _settled_stack(ws: Workshop, name: str) -> dict | None:
+    """The stack once no operation runs on it (None if there is none); StackFailed when stuck."""
+    stack = _stack(ws, name)
+    if stack is not None and stack["StackStatus"].endswith(_IN_PROGRESS):
+        stack = _settle(ws, name, f"stack {name} to finish its current operation")
+    if stack is not None and stack["StackStatus"] in {"ROLLBACK_COMPLETE", "DELETE_FAILED"}:
+        raise StackFailed(f"stack {name} is {stack['StackStatus']} and cannot be updated: "
+                          "delete it (99_cleanup.ipynb or `mysfits cleanup`) and run this step "
+                          "again")
+    return stack
+
+
 def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
     if nat_gateways not in (1, 2):
@@ -86,22 +100,13 @@ def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
     parameters = [{"ParameterKey": "Prefix", "ParameterValue": ws.prefix},
                   {"ParameterKey": "NatGateways", "ParameterValue": str(nat_gateways)}]
-    request = {"StackName": name, "TemplateBody": template_body(), "Parameters": parameters,
-               "Capabilities": ["CAPABILITY_IAM"], "Tags": ws.tag_list()}
-    stack = _stack(ws, name)
-    if stack is not None and stack["StackStatus"].endswith(_IN_PROGRESS):
-        stack = _settle(ws, name, f"stack {name} to finish its current operation")
-    if stack is not None and stack["StackStatus"] in {"ROLLBACK_COMPLETE", "DELETE_FAILED"}:
-        raise StackFailed(f"stack {name} is {stack['StackStatus']} and cannot be updated: delete it "
-                          f"(99_cleanup.ipynb or `mysfits cleanup`) and run this step again")
-    if stack is None:
+    request: dict[str, Any] = {"StackName": name, "TemplateBody": template_body(),
+                               "Parameters": parameters, "Capabilities": ["CAPABILITY_IAM"],
+                               "Tags": ws.tag_list()}
+    if _settled_stack(ws, name) is None:
         cloudformation.create_stack(**request, OnFailure="ROLLBACK")
     else:
-        try:
-            cloudformation.update_stack(**request)
-        except ClientError as error:
-            if "No updates are to be performed" not in str(error):
-                raise
+        done_unless(lambda: cloudformation.update_stack(**request), NO_UPDATES)
     stack = _settle(ws, name, f"stack {name}")
     if stack is None or not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
         raise StackFailed(f"stack {name} failed: {_failure_reasons(ws, name)}")
@@ -147,3 +152,55 @@ def delete_core_stack(ws: Workshop) -> bool:
         raise StackFailed(f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}")
     return True
 
+
+
+# -- cleanup: the core stack and what it made (VPC, NAT gateways, addresses, roles) ------------
+
+
+def _stacks(ws: Workshop) -> Iterator[Leftover]:
+    for page in ws.client("cloudformation").get_paginator("describe_stacks").paginate():
+        for stack in page["Stacks"]:
+            name = stack["StackName"]
+            if name == ws.names.core_stack or tagged(stack.get("Tags", []), ws.prefix):
+                yield Leftover("cloudformation stack", name)
+
+
+def _tagged_only(ws: Workshop, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Tags are checked here too: not every API (nor the local cloud) honours a tag filter.
+    return [r for r in resources if tagged(r.get("Tags", []), ws.prefix)]
+
+
+def _vpc_resources(ws: Workshop) -> Iterator[Leftover]:
+    ec2, tag_filter = ws.client("ec2"), [{"Name": f"tag:{TAG_KEY}", "Values": [ws.prefix]}]
+    for vpc in _tagged_only(ws, ec2.describe_vpcs(Filters=tag_filter)["Vpcs"]):
+        yield Leftover("vpc", vpc["VpcId"])
+    nats = _tagged_only(ws, ec2.describe_nat_gateways(Filter=tag_filter)["NatGateways"])
+    for nat in nats:
+        if nat["State"] not in {"deleted", "deleting", "failed"}:
+            yield Leftover("nat gateway", nat["NatGatewayId"], NAT_GATEWAY_HOURLY_USD)
+    # An address is the workshop's when tagged, or when one of its NAT gateways (even a deleted
+    # one) used it.
+    used = {a.get("AllocationId") for nat in nats for a in nat.get("NatGatewayAddresses", [])}
+    used.discard(None)
+    for address in ec2.describe_addresses()["Addresses"]:
+        if address.get("AllocationId") in used or tagged(address.get("Tags", []), ws.prefix):
+            shown = address.get("PublicIp", address["AllocationId"])
+            yield Leftover("elastic ip", shown, PUBLIC_IPV4_HOURLY_USD)
+
+
+def _stack_roles(ws: Workshop) -> Iterator[Leftover]:
+    for page in ws.client("iam").get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if role["RoleName"].startswith(f"{ws.names.core_stack}-"):
+                yield Leftover("iam role", role["RoleName"])
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The prefix's stacks, the VPC, NAT gateways, addresses, and the roles the core stack made."""
+    yield from _stacks(ws)
+    yield from _vpc_resources(ws)
+    yield from _stack_roles(ws)
+
+
+# Last of all in cleanup: its NAT gateways, addresses and VPC go with it.
+CLEANUP = Family(leftovers, steps=(("core stack", delete_core_stack),))

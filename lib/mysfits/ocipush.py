@@ -46,9 +46,12 @@ def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe
         "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
     }, sort_keys=True)
     for name in tags:
+        # The same manifest under the same tag again: ECR refuses, and there is nothing to do.
+        # (Neutral ground: the local cloud imports this module, so it cannot use mysfits.idioms,
+        # whose retries wait with the library's progress bars.)
         try:
-            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageManifestMediaType=OCI_MANIFEST,
-                          imageTag=name)
+            ecr.put_image(repositoryName=repository, imageManifest=manifest,
+                          imageManifestMediaType=OCI_MANIFEST, imageTag=name)
         except ClientError as error:
             if error_code(error) != "ImageAlreadyExistsException":
                 raise

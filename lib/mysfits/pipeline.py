@@ -8,21 +8,22 @@ that the same code works on a fresh AWS account and on the local cloud with no e
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from . import paths, website
 from .buildcontext import context_tarball
 from .checks import Check
-from .errors import error_code
+from .idioms import Answer, absent_is_none, create_or_get, delete_if_present, retry_while
 from .images import Repository
+from .inventory import Family, Leftover
 from .network import CoreNetwork
 from .waiting import wait_until
 from .workshop import Workshop
@@ -35,8 +36,13 @@ SOURCE_DIGEST_KEY = "source-sha256"  # object metadata: lets a push skip unchang
 # On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per minute.
 PIPELINE_USD_PER_ACTION_MINUTE = 0.002
 BUILD_USD_PER_MINUTE = 0.005
-# Messages AWS gives while a just-created role is not yet usable everywhere (IAM is eventually consistent).
-_ROLE_NOT_READY = ("not authorized to perform", "cannot be assumed", "is not authorized to perform AssumeRole")
+# What AWS answers while a just-created role is not yet usable everywhere (IAM is eventually
+# consistent): CodeBuild "InvalidInputException: CodeBuild is not authorized to perform:
+# sts:AssumeRole on …" (or "… role cannot be assumed"), CodePipeline "InvalidStructureException:
+# CodePipeline is not authorized to perform AssumeRole on role …".
+ROLE_NOT_READY = (Answer("InvalidInputException", "not authorized to perform"),
+                  Answer("InvalidInputException", "cannot be assumed"),
+                  Answer("InvalidStructureException", "not authorized to perform AssumeRole"))
 
 
 @dataclass(frozen=True)
@@ -134,14 +140,17 @@ def _ensure_role(ws: Workshop, name: str, principal: str, policy: dict[str, Any]
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
          "Condition": {"StringEquals": {"aws:SourceAccount": ws.account_id}}}]}
-    try:
-        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=ws.tag_list(),
-                              Description=f"Mythical Mysfits workshop ({ws.prefix}): {principal}")["Role"]["Arn"]
-    except ClientError as error:
-        if error_code(error) != "EntityAlreadyExists":
-            raise
-        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+
+    description = f"Mythical Mysfits workshop ({ws.prefix}): {principal}"
+
+    def adopt() -> str:  # a role from an earlier run: bring its trust policy in line
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+
+    arn = create_or_get(
+        lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                Tags=ws.tag_list(), Description=description)["Role"]["Arn"],
+        adopt, "EntityAlreadyExists")
     iam.put_role_policy(RoleName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy))
     return str(arn)
 
@@ -155,15 +164,8 @@ def ensure_roles(ws: Workshop, repository: Repository, core: CoreNetwork) -> Rol
 
 def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
     """Retry `call` while AWS still says the new role cannot be used (it can take seconds to spread)."""
-    def attempt() -> Any:
-        try:
-            return call() or True
-        except ClientError as error:
-            if any(text in str(error) for text in _ROLE_NOT_READY):
-                return None
-            raise
-    return attempt() or wait_until(
-        attempt, what=what, timeout=120, interval=5,
+    return retry_while(
+        call, *ROLE_NOT_READY, what=what, timeout=120, interval=5,
         hint="IAM roles take a little while to become usable; run the cell again if it keeps failing")
 
 
@@ -230,11 +232,9 @@ def _comparable(pipeline: dict[str, Any]) -> str:
 def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
     """Create the pipeline (AWS runs it once at creation), or update it when its definition changed."""
     codepipeline, spec = ws.client("codepipeline"), pipeline_spec(ws, roles)
-    try:
-        current = codepipeline.get_pipeline(name=spec["name"])["pipeline"]
-    except ClientError as error:
-        if error_code(error) != "PipelineNotFoundException":
-            raise
+    current = absent_is_none(lambda: codepipeline.get_pipeline(name=spec["name"])["pipeline"],
+                             "PipelineNotFoundException")
+    if current is None:
         _once_role_is_usable(lambda: codepipeline.create_pipeline(pipeline=spec, tags=ws.tag_list("key", "value")),
                              what="pipeline created")
         return ws.names.pipeline
@@ -270,13 +270,11 @@ def push_source(ws: Workshop, archive: bytes | None = None) -> Push:
     """Upload the source as a new version, unless the latest version already holds exactly these bytes."""
     s3, data = ws.client("s3"), archive if archive is not None else source_archive()
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        head = s3.head_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY)
-        if head.get("Metadata", {}).get(SOURCE_DIGEST_KEY) == digest:
-            return Push(str(head["VersionId"]), changed=False)
-    except ClientError as error:
-        if error_code(error) not in {"404", "NoSuchKey", "NotFound"}:
-            raise
+    # HeadObject answers without a body, so botocore's error code is the HTTP status.
+    head = absent_is_none(lambda: s3.head_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY),
+                          "404")
+    if head is not None and head.get("Metadata", {}).get(SOURCE_DIGEST_KEY) == digest:
+        return Push(str(head["VersionId"]), changed=False)
     put = s3.put_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY, Body=data,
                         Metadata={SOURCE_DIGEST_KEY: digest}, ContentType="application/zip")
     return Push(str(put["VersionId"]), changed=True)
@@ -333,43 +331,67 @@ def check_service_runs_release(ws: Workshop, release: Release) -> Check:
 # -- deleting ---------------------------------------------------------------------------------------
 
 
+def _pipeline(ws: Workshop) -> dict[str, Any] | None:
+    return absent_is_none(lambda: ws.client("codepipeline").get_pipeline(name=ws.names.pipeline),
+                          "PipelineNotFoundException")
+
+
+def _build_project_exists(ws: Workshop) -> bool:
+    codebuild = ws.client("codebuild")
+    return bool(codebuild.batch_get_projects(names=[ws.names.build_project])["projects"])
+
+
 def delete_pipeline(ws: Workshop) -> bool:
     """Delete the pipeline (its running executions stop); False if it was already gone."""
-    try:
-        ws.client("codepipeline").get_pipeline(name=ws.names.pipeline)
-    except ClientError as error:
-        if error_code(error) == "PipelineNotFoundException":
-            return False
-        raise
+    if _pipeline(ws) is None:
+        return False
     ws.client("codepipeline").delete_pipeline(name=ws.names.pipeline)
     return True
 
 
 def delete_build_project(ws: Workshop) -> bool:
     """Delete the CodeBuild project and its log group; False if the project was already gone."""
-    codebuild = ws.client("codebuild")
-    existed = bool(codebuild.batch_get_projects(names=[ws.names.build_project])["projects"])
+    existed = _build_project_exists(ws)
     if existed:
-        codebuild.delete_project(name=ws.names.build_project)
-    try:
-        ws.client("logs").delete_log_group(logGroupName=f"/aws/codebuild/{ws.names.build_project}")
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
+        ws.client("codebuild").delete_project(name=ws.names.build_project)
+    logs, group = ws.client("logs"), f"/aws/codebuild/{ws.names.build_project}"
+    delete_if_present(lambda: logs.delete_log_group(logGroupName=group),
+                      "ResourceNotFoundException")
     return existed
+
+
+def _delete_role(iam: Any, name: str) -> None:
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    iam.delete_role(RoleName=name)
 
 
 def delete_roles(ws: Workshop) -> list[str]:
     """Delete the build and pipeline roles (inline policies first); the names deleted."""
-    iam, deleted = ws.client("iam"), []
-    for name in (ws.names.build_role, ws.names.pipeline_role):
-        try:
-            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-                iam.delete_role_policy(RoleName=name, PolicyName=policy)
-            iam.delete_role(RoleName=name)
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise
-            continue
-        deleted.append(name)
-    return deleted
+    iam = ws.client("iam")
+    return [name for name in (ws.names.build_role, ws.names.pipeline_role)
+            if delete_if_present(functools.partial(_delete_role, iam, name), "NoSuchEntity")]
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The pipeline, build project, their roles and build logs (billed per use, not per hour)."""
+    if _pipeline(ws) is not None:
+        yield Leftover("codepipeline pipeline", ws.names.pipeline)
+    if _build_project_exists(ws):
+        yield Leftover("codebuild project", ws.names.build_project)
+    iam = ws.client("iam")
+    for role in (ws.names.build_role, ws.names.pipeline_role):
+        found = absent_is_none(functools.partial(iam.get_role, RoleName=role), "NoSuchEntity")
+        if found is not None:
+            yield Leftover("iam role", role)
+    groups = ws.client("logs").describe_log_groups(
+        logGroupNamePrefix=f"/aws/codebuild/{ws.names.build_project}")["logGroups"]
+    yield from (Leftover("log group", g["logGroupName"]) for g in groups)
+
+
+# First in cleanup, so nothing redeploys while the rest goes; nothing else uses the roles.
+CLEANUP = Family(leftovers, steps=(
+    ("pipeline", delete_pipeline),
+    ("build project", delete_build_project),
+    ("pipeline roles", delete_roles),
+))

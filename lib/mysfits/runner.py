@@ -106,27 +106,35 @@ def format_summary(results: list[NotebookResult]) -> str:
     return "\n".join(lines + failures)
 
 
+def run_series(selected: list[Path], run_dir: Path, parameters: dict[str, Any]) -> list[NotebookResult]:
+    """Run the notebooks in order; after a failure the rest are reported as not run."""
+    results: list[NotebookResult] = []
+    for index, source in enumerate(selected, 1):
+        print(f"[{index}/{len(selected)}] {source.stem} …", flush=True)
+        result = run_notebook(source, run_dir / source.name, parameters)
+        results.append(result)
+        print(f"    {result.status} in {result.seconds:.1f} s", flush=True)
+        if result.status == "failed":
+            return results + [NotebookResult(p.stem, "not run") for p in selected[index:]]
+    return results
+
+
+def _start_local_cloud() -> bool:
+    """Point the kernels at a local cloud, starting one if none runs; whether this run started it."""
+    info, already = control.start_detached(port=0)
+    os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
+    print(f"local cloud at {info.endpoint_url}" + ("" if already else " (started for this run)"))
+    return not already
+
+
 def main(args: argparse.Namespace) -> int:
     selected = select_notebooks(args.only, notebooks_dir())
     parameters = {"target": args.target, **parse_parameters(args.parameter), "interactive": False}
     run_dir = Path(args.output_dir) / datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
-    started_here = False
-    if args.target == "local":
-        info, already = control.start_detached(port=0)
-        started_here = not already
-        os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
-        print(f"local cloud at {info.endpoint_url}" + (" (started for this run)" if started_here else ""))
-    results: list[NotebookResult] = []
+    started_here = args.target == "local" and _start_local_cloud()
     try:
-        for index, source in enumerate(selected, 1):
-            print(f"[{index}/{len(selected)}] {source.stem} …", flush=True)
-            result = run_notebook(source, run_dir / source.name, parameters)
-            results.append(result)
-            print(f"    {result.status} in {result.seconds:.1f} s", flush=True)
-            if result.status == "failed":
-                results += [NotebookResult(p.stem, "not run") for p in selected[index:]]
-                break
+        results = run_series(selected, run_dir, parameters)
     finally:
         if started_here and not args.keep:
             control.stop()

@@ -55,16 +55,25 @@ def panel(title: str, actions: dict[str, Callable[[], Any]], inputs: list[Valida
     """A titled box of inputs and one button per action; results and errors go to an Output area."""
     inputs = inputs or []
     output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="4px"))
-    buttons = []
-    for label, action in actions.items():
-        button = widgets.Button(description=label)
-        button.on_click(lambda _button, act=action, name=label: _run(act, name, output))
-        buttons.append(button)
+    # Sized to their labels: the default fixed width cuts "Remove public read" short.
+    buttons = [widgets.Button(description=label, layout=widgets.Layout(width="auto"))
+               for label in actions]
 
     def enable() -> None:
         for button in buttons:
             button.disabled = not all(i.valid for i in inputs)
 
+    def run(label: str) -> None:
+        # One action at a time: a second click during a slow one (a release) would queue behind it.
+        for button in buttons:
+            button.disabled = True
+        try:
+            _run(actions[label], label, output)
+        finally:
+            enable()
+
+    for button in buttons:
+        button.on_click(lambda clicked: run(clicked.description))
     for field in inputs:
         field.on_change(enable)
     enable()
@@ -73,13 +82,32 @@ def panel(title: str, actions: dict[str, Callable[[], Any]], inputs: list[Valida
 
 
 def _run(action: Callable[[], Any], label: str, output: widgets.Output) -> None:
-    # Appending to the Output widget (rather than capturing with `with output:`) also works
-    # when a callback fires outside the cell that made the panel.
-    output.outputs = ()
+    # A slow action (a release takes minutes) would otherwise look like a dead button.
+    _show(output, f"{label}: running…")
     try:
         result = action()
     except Exception as problem:  # shown to the learner, who can fix the input and retry
-        output.append_display_data(widgets.HTML(f'<span style="color:#cf222e">{html.escape(label)} failed: '
-                                                f"{html.escape(str(problem))}</span>"))
+        _show(output, widgets.HTML(f'<span style="color:#cf222e">{html.escape(label)} failed: '
+                                   f"{html.escape(str(problem))}</span>"))
         return
-    output.append_display_data(result if result is not None else f"{label}: done")
+    _show(output, _presentable(label, result))
+
+
+def _show(output: widgets.Output, item: Any) -> None:
+    """Replace what `output` shows with `item` (a sentence as plain text, not as a quoted repr)."""
+    # Set from the kernel rather than captured with `with output:`: that also works when a
+    # callback fires outside the cell that made the panel.
+    output.outputs = ()
+    if isinstance(item, str):
+        output.append_stdout(item + "\n")
+    else:
+        output.append_display_data(item)
+
+
+def _presentable(label: str, result: Any) -> Any:
+    """Rich results as they are; None and booleans ("did it change anything") as words."""
+    if result is None or result is True:
+        return f"{label}: done"
+    if result is False:
+        return f"{label}: nothing to do"
+    return result

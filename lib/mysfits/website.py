@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ from .awsurls import website_url
 from .bucketnames import InvalidBucketName, validate_bucket_name
 from .checks import Check
 from .errors import BucketNameTaken, ResourceNotFound, error_code, http_status
+from .idioms import absent_is_none, delete_if_present, translated
+from .inventory import Family, Leftover, tagged
 from .workshop import Workshop
 
 __all__ = [
     "ALL_BLOCKED", "POLICIES_ALLOWED", "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
     "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
-    "check_website", "delete_site_bucket", "ensure_public_read", "ensure_site_bucket", "ensure_website",
+    "check_website", "delete_buckets", "delete_site_bucket", "ensure_public_read",
+    "ensure_site_bucket", "ensure_website",
     "find_site_bucket", "find_website",
     "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
 ]
@@ -86,12 +90,8 @@ def create_bucket(ws: Workshop, name: str) -> bool:
     request: dict[str, Any] = {"Bucket": name}
     if ws.region != "us-east-1":
         request["CreateBucketConfiguration"] = {"LocationConstraint": ws.region}
-    try:
+    with translated("BucketAlreadyExists", into=_taken(name)):
         s3.create_bucket(**request)
-    except ClientError as error:
-        if error_code(error) != "BucketAlreadyExists":
-            raise
-        raise _taken(name) from error
     s3.get_waiter("bucket_exists").wait(Bucket=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     return True
 
@@ -107,12 +107,9 @@ def find_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
 def find_website(ws: Workshop, bucket: SiteBucket | str) -> Website:
     """The bucket's website endpoint, as configured by module 1."""
     name = _bucket_name(bucket)
-    try:
+    missing = ResourceNotFound(f"bucket {name} has no website hosting: run notebook 01 first")
+    with translated("NoSuchWebsiteConfiguration", into=missing):
         config = ws.client("s3").get_bucket_website(Bucket=name)
-    except ClientError as error:
-        if error_code(error) == "NoSuchWebsiteConfiguration":
-            raise ResourceNotFound(f"bucket {name} has no website hosting: run notebook 01 first") from error
-        raise
     aws_url = website_url(name, ws.region)
     return Website(name, aws_url, ws.url(aws_url), config["IndexDocument"]["Suffix"],
                    config.get("ErrorDocument", {}).get("Key", ""))
@@ -127,26 +124,18 @@ def _taken(name: str) -> BucketNameTaken:
 
 def _bucket_exists(ws: Workshop, name: str) -> bool:
     """True for our own bucket, False when there is none; another account's raises BucketNameTaken."""
-    try:
-        ws.client("s3").head_bucket(Bucket=name)
-    except ClientError as error:
-        if http_status(error) == 404:
-            return False
-        if http_status(error) == 403:
-            raise _taken(name) from error
-        raise
-    return True
+    # HeadBucket answers without a body, so botocore's error code is the HTTP status.
+    with translated("403", into=_taken(name)):
+        return absent_is_none(lambda: ws.client("s3").head_bucket(Bucket=name), "404") is not None
 
 
 def check_block_public_access(ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]) -> Check:
     """Compare the bucket's Block Public Access settings with `expect` (missing settings count as off)."""
     name = _bucket_name(bucket)
-    try:
-        found = ws.client("s3").get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-    except ClientError as error:
-        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
-            raise
-        found = {}
+    s3 = ws.client("s3")
+    found = absent_is_none(
+        lambda: s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"],
+        "NoSuchPublicAccessBlockConfiguration") or {}
     actual = {key: bool(found.get(key, False)) for key in expect}
     shown = ", ".join(f"{k}={v}" for k, v in actual.items())
     return Check(f"Block Public Access on {name}", actual == expect, shown, {"actual": actual, "expected": expect})
@@ -320,16 +309,45 @@ def check_website(ws: Workshop, site: Website, path: str = "/", expect: int = 20
 def delete_site_bucket(ws: Workshop, bucket: SiteBucket | str) -> bool:
     """Empty (every version and delete marker) and delete the bucket; False if it was already gone."""
     name = _bucket_name(bucket)
-    s3 = ws.client("s3")
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if doomed:
-                s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
-        s3.delete_bucket(Bucket=name)
-    except ClientError as error:
-        if error_code(error) == "NoSuchBucket":
-            return False
-        raise
-    return True
+    return delete_if_present(lambda: _empty_and_delete(ws.client("s3"), name), "NoSuchBucket")
+
+
+def _empty_and_delete(s3: Any, name: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+    s3.delete_bucket(Bucket=name)
+
+
+# -- cleanup: every bucket of the prefix (the site's, and the pipeline's that create_bucket made) --
+
+
+def _prefix_buckets(ws: Workshop) -> Iterator[str]:
+    """The site bucket by name, and every other bucket named for the prefix and tagged with it."""
+    for bucket in ws.client("s3").list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        ours = name.startswith(f"{ws.prefix}-") and _tagged_bucket(ws, name)
+        if name == ws.names.site_bucket or ours:
+            yield name
+
+
+def _tagged_bucket(ws: Workshop, name: str) -> bool:
+    # Untagged, deleted meanwhile, or tags we may not read: not provably ours.
+    tags = absent_is_none(lambda: ws.client("s3").get_bucket_tagging(Bucket=name)["TagSet"],
+                          "NoSuchTagSet", "NoSuchBucket", "AccessDenied")
+    return tags is not None and tagged(tags, ws.prefix)
+
+
+def leftovers(ws: Workshop) -> Iterator[Leftover]:
+    """The prefix's buckets (storage bills per GB, not per hour)."""
+    yield from (Leftover("s3 bucket", name) for name in _prefix_buckets(ws))
+
+
+def delete_buckets(ws: Workshop) -> list[bool]:
+    """Empty and delete every bucket of the prefix; what each deletion returned."""
+    return [delete_site_bucket(ws, name) for name in _prefix_buckets(ws)]
+
+
+CLEANUP = Family(leftovers, steps=(("buckets", delete_buckets),))

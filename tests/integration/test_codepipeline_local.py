@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import mysfits
-from mysfits import cleanup, images, ocipush, servicestack
+from mysfits import cleanup, ocipush, servicestack
 from mysfits.fargate import CONTAINER_NAME
 from mysfits.images import Image
 from mysfits.workshop import Workshop

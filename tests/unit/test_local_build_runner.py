@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from mysfits.local.codebuild.buildtools import main as build_tool, normalise
-from mysfits.local.codebuild.runner import BuildFailed, artifact_files, parse_buildspec
+from mysfits.local.codebuild.build import BuildFailed
+from mysfits.local.codebuild.buildspec import artifact_files, parse_buildspec
 
 
 def test_buildspec_must_be_version_0_2_yaml() -> None:

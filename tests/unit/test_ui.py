@@ -1,5 +1,7 @@
 """Widget panels: live validation and buttons wired to the same library calls."""
 
+import ipywidgets as widgets
+
 from mysfits import ui
 from mysfits.website import validate_bucket_name
 
@@ -24,4 +26,35 @@ def test_panel_buttons_follow_validity_and_capture_results() -> None:
     buttons[1].click()
     assert "Fail failed: nope" in str(output.outputs)
     box.text.value = "x"
+    assert all(b.disabled for b in buttons)
+
+
+def _texts(output: widgets.Output) -> str:
+    return " ".join(o.get("text", "") for o in output.outputs)
+
+
+def test_panel_says_done_or_nothing_to_do_for_empty_and_boolean_results() -> None:
+    panel = ui.panel("Site bucket", {"Remove": lambda: None, "Delete": lambda: True,
+                                     "Again": lambda: False})
+    buttons, output = panel.children[1].children, panel.children[2]
+    expected = ["Remove: done\n", "Delete: done\n", "Again: nothing to do\n"]
+    for button, text in zip(buttons, expected):
+        button.click()
+        assert _texts(output) == text
+
+
+def test_panel_shows_running_and_takes_no_click_while_an_action_runs() -> None:
+    seen: list[tuple[str, list[bool]]] = []
+    box = ui.ValidatedText("Bucket name", "good-name", validate_bucket_name)
+
+    def release() -> None:
+        seen.append((_texts(output), [b.disabled for b in buttons]))
+
+    panel = ui.panel("Ship", {"Release": release, "States": lambda: None}, [box])
+    buttons, output = panel.children[2].children, panel.children[3]
+    buttons[0].click()
+    assert seen == [("Release: running…\n", [True, True])]
+    assert [b.disabled for b in buttons] == [False, False]
+    box.text.value = "x"  # after an action as before, an invalid input disables every button
+    buttons[1].click()
     assert all(b.disabled for b in buttons)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..core.heartbeat import BaseReconciler
 from . import api
+from .book import PipelineBook
 from .runner import PipelineRunner
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class Pipelines(BaseReconciler):
 
 
 def register(cloud: "LocalCloud") -> PipelineRunner:
-    book = api.PipelineBook()
+    book = PipelineBook()
     runner = PipelineRunner(cloud.loopback, cloud.stores, book)
     api.apply(cloud.patches, book)
     cloud.heartbeat.register(Pipelines(runner))

@@ -24,7 +24,7 @@ class Stores:
             key = (service, account, region)
             if key not in self._stores:
                 self._stores[key] = factory()
-            return self._stores[key]  # type: ignore[no-any-return]
+            return self._stores[key]
 
     def of(self, service: str) -> Iterator[tuple[str, str, Any]]:
         """(account, region, store) for every store `service` has made."""

@@ -1,7 +1,9 @@
 """ECS: services keep their tasks running as local processes, with AWS's task and deployment states.
 
-`patches` makes moto's ECS API answer as AWS does, `scheduler` reconciles each service's tasks,
-`tasks` runs one task as a process and ships its output to CloudWatch Logs.
+`patches` makes moto's ECS API answer as AWS does; `planning` decides, as a pure function of a
+snapshot of one service, what its scheduler does next; `scheduler` takes those snapshots and
+carries the decisions out, keeping per-service state in `records` and tasks in `fleet`; `tasks`
+runs one task as a process and ships its output to CloudWatch Logs.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import itertools
 import socket
 import struct
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.elbv2.models import FakeListener, elbv2_backends
+from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
 
 from ..core.endpoints import Endpoint, EndpointRegistry
 from ..client import LOOPBACK_HOST
@@ -44,6 +44,15 @@ def forward_target_group(listener: FakeListener) -> str | None:
         groups = action.data.get("ForwardConfig", {}).get("TargetGroups", [])
         if groups:
             return str(groups[0]["TargetGroupArn"])
+    return None
+
+
+def _target_group(arn: str) -> FakeTargetGroup | None:
+    """The target group with this ARN, in whichever region moto keeps it."""
+    for backend in elbv2_backends[DEFAULT_ACCOUNT_ID].values():
+        group = backend.target_groups.get(arn)
+        if group is not None:
+            return group
     return None
 
 
@@ -81,7 +90,7 @@ class LoadBalancerProxies:
                 self._serve(balancer, listener)
 
     def _serve(self, balancer: Any, listener: FakeListener) -> None:
-        async def start() -> asyncio.AbstractServer:
+        async def start() -> asyncio.Server:
             return await self._loop.create_server(lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
                                                   LOOPBACK_HOST, 0)
 
@@ -100,17 +109,12 @@ class LoadBalancerProxies:
 
     def _candidates(self, listener: FakeListener) -> list[Address]:
         group_arn = forward_target_group(listener)
-        if group_arn is None:
-            return []
-        group = next((g for b in elbv2_backends[DEFAULT_ACCOUNT_ID].values()
-                      for g in [b.target_groups.get(group_arn)] if g is not None), None)
+        group = _target_group(group_arn) if group_arn else None
         if group is None:
             return []
         targets = [(target_id, int(t.get("Port") or group.port)) for target_id, t in list(group.targets.items())]
-        healthy = [t for t in targets if self._health.healthy(group_arn, t[0])]
-        chosen = healthy or targets  # fail open, as NLB does when no target is healthy
-        local = [self._directory.local(t) for t in chosen]
-        return [address for address in local if address is not None]
+        healthy = [t for t in targets if self._health.healthy(group.arn, t[0])]
+        return self._directory.locals(healthy or targets)  # fail open, as NLB does when no target is healthy
 
     def _connect(self, relay: "_Relay", listener: FakeListener) -> None:
         """Connect a new client's relay to a target (round robin over the candidates)."""
@@ -142,8 +146,15 @@ class _Side(asyncio.Protocol):
         self.early: list[bytes] = []  # what arrived before the other side was connected
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # a TCP connection's transport
         self.relay.made(self)
+
+    @property
+    def wire(self) -> asyncio.Transport:
+        """The transport of a side that is connected (the relay only calls this after connection_made)."""
+        if self.transport is None:
+            raise RuntimeError("relay side used before its connection was made")
+        return self.transport
 
     def data_received(self, data: bytes) -> None:
         self.relay.last_active = self.relay.loop.time()
@@ -190,7 +201,7 @@ class _Relay:
 
     def made(self, side: _Side) -> None:
         if side is self.client:
-            side.transport.pause_reading()  # type: ignore[union-attr]  # until a target is connected
+            side.wire.pause_reading()  # until a target is connected
             self._on_client(self)
 
     async def connect(self, candidates: list[Address], turn: int) -> None:
@@ -203,15 +214,15 @@ class _Relay:
             except OSError:
                 continue  # refused: try the next target (a listed gap: AWS would reset the flow)
             if self.closed:
-                self.target.transport.close()  # type: ignore[union-attr]
+                self.target.wire.close()
                 return
             if self.client.early:
-                self.target.transport.write(b"".join(self.client.early))  # type: ignore[union-attr]
+                self.target.wire.write(b"".join(self.client.early))
                 self.client.early.clear()
             if self.client.eof:
                 self.client.eof_received()
             else:
-                self.client.transport.resume_reading()  # type: ignore[union-attr]
+                self.client.wire.resume_reading()
             return
         self.close(reset=True)  # no target: the connection is reset, as on AWS
 

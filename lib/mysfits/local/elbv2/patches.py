@@ -4,6 +4,10 @@ AWS behaviours restored (moto 5.2.5 differs on each):
 - DescribeTargetHealth reports `initial` until the first checks finish, then `healthy` or
   `unhealthy` (Target.FailedHealthChecks) from real checks, and `draining` for the
   deregistration delay after a target is removed (moto calls every target healthy);
+- DescribeTargetHealth without `Targets` lists draining targets too, until their delay ends
+  (moto lists only the registered ones, so a stopped task vanished at once);
+- a target group of a network load balancer (TCP, TLS, UDP, TCP_UDP) with HTTP health checks
+  counts 200-399 as healthy unless told otherwise (moto defaults every matcher to 200);
 - a network load balancer's ARN reads `loadbalancer/net/<name>/<id>` and its DNS name
   `<name>-<16 hex>.elb.<region>.amazonaws.com` (moto writes `app` and `<name>-1`).
 """
@@ -78,11 +82,47 @@ def _apply_network_names(patches: Patches) -> None:
 
 
 def _draining(group: FakeTargetGroup, target: dict[str, Any], since: float | None) -> FakeHealthStatus | None:
-    delay = float(group.attributes.get("deregistration_delay.timeout_seconds", 300))
+    delay = float(str(group.attributes.get("deregistration_delay.timeout_seconds", 300)))
     if since is None or time.monotonic() - since >= delay:
         return None
     return FakeHealthStatus(target["Id"], target.get("Port", group.port), group.health_check_port,
                             "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
+
+
+_NETWORK_PROTOCOLS = {"TCP", "TLS", "UDP", "TCP_UDP"}
+
+
+def _network_matcher(original: Callable[..., FakeTargetGroup]) -> Callable[..., FakeTargetGroup]:
+    def create_target_group(self: ELBv2Backend, name: str, **kwargs: Any) -> FakeTargetGroup:
+        over_http = str(kwargs.get("healthcheck_protocol") or "").upper() in {"HTTP", "HTTPS"}
+        if kwargs.get("protocol") in _NETWORK_PROTOCOLS and over_http and not kwargs.get("matcher"):
+            kwargs["matcher"] = {"HttpCode": "200-399"}  # AWS's default for these target groups
+        return original(self, name, **kwargs)
+
+    return create_target_group
+
+
+_Describe = Callable[..., list[FakeHealthStatus]]
+
+
+def _listing_draining(stores: Stores) -> Callable[[_Describe], _Describe]:
+    def wrap(original: _Describe) -> _Describe:
+        def describe_target_health(self: ELBv2Backend, target_group_arn: str,
+                                   targets: list[dict[str, Any]]) -> list[FakeHealthStatus]:
+            described = original(self, target_group_arn, targets)
+            if targets:
+                return described  # the caller named its targets: moto answers for each of them
+            group = self.target_groups[target_group_arn]
+            book = _deregistrations(stores, group)
+            for target_id, target in list(group.deregistered_targets.items()):
+                if target_id not in group.targets:
+                    draining = _draining(group, target, book.since(group.arn, target_id))
+                    described += [draining] if draining is not None else []
+            return described
+
+        return describe_target_health
+
+    return wrap
 
 
 def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
@@ -115,3 +155,6 @@ def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
 
     patches.wrap("elbv2.target-health", FakeTargetGroup, "health_for", checked)
     patches.wrap("elbv2.draining", FakeTargetGroup, "deregister", noting)
+    patches.wrap("elbv2.network-matcher", ELBv2Backend, "create_target_group", _network_matcher)
+    patches.wrap("elbv2.draining-listed", ELBv2Backend, "describe_target_health",
+                 _listing_draining(stores))

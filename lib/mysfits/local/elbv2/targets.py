@@ -40,6 +40,11 @@ class TargetDirectory:
         with self._lock:
             return self._addresses.get(target)
 
+    def locals(self, targets: list[Address]) -> list[Address]:
+        """Where each of `targets` listens, leaving out those with no local address yet."""
+        with self._lock:
+            return [self._addresses[t] for t in targets if t in self._addresses]
+
 
 @dataclass
 class TargetHealth:
@@ -52,6 +57,14 @@ class TargetHealth:
     failures: int = 0
     next_check: float = 0.0
     checking: bool = field(default=False, repr=False)
+
+    def record(self, ok: bool, healthy_threshold: int, unhealthy_threshold: int) -> None:
+        """Count one check; the state flips after its threshold of passes or failures in a row."""
+        self.successes, self.failures = (self.successes + 1, 0) if ok else (0, self.failures + 1)
+        if ok and self.successes >= healthy_threshold:
+            self.state, self.reason, self.description = "healthy", None, None
+        elif not ok and self.failures >= unhealthy_threshold:
+            self.state, self.reason, self.description = "unhealthy", "Target.FailedHealthChecks", "Health checks failed"
 
 
 def target_groups() -> Iterator[FakeTargetGroup]:
@@ -136,12 +149,7 @@ class HealthBook:
                 return
             health.checking = False
             health.next_check = time.monotonic() + float(group.health_check_interval_seconds or 30)
-            health.successes, health.failures = (health.successes + 1, 0) if ok else (0, health.failures + 1)
-            if ok and health.successes >= int(group.healthy_threshold_count or 5):
-                health.state, health.reason, health.description = "healthy", None, None
-            elif not ok and health.failures >= int(group.unhealthy_threshold_count or 2):
-                health.state, health.reason = "unhealthy", "Target.FailedHealthChecks"
-                health.description = "Health checks failed"
+            health.record(ok, int(group.healthy_threshold_count or 5), int(group.unhealthy_threshold_count or 2))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

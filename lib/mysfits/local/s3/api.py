@@ -10,7 +10,7 @@ AWS behaviours restored (moto 5.2.5 misses each):
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, cast
 from urllib.parse import parse_qs, unquote
 
 from ..core.gateway import signing_service
@@ -79,7 +79,8 @@ class S3ApiFixes:
         if status == 200 and not existed and bucket is not None:
             bucket.public_access_block = s3_access.all_blocked()
             if not bucket.ownership_rule:  # an explicit x-amz-object-ownership header wins
-                bucket.ownership_rule = "BucketOwnerEnforced"
+                # moto annotates a dict but stores the ObjectOwnership string, as it does for the header
+                bucket.ownership_rule = cast(Any, "BucketOwnerEnforced")
         return chunks
 
     def _policy_refusal(self, environ: dict[str, Any], bucket_name: str) -> tuple[int, str, str] | None:

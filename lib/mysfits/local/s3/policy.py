@@ -102,30 +102,37 @@ def parse_policy(text: str, bucket: str) -> list[Statement]:
     return [_statement(item, bucket) for item in raw_statements]
 
 
-def _statement(item: Any, bucket: str) -> Statement:
+def _require_fields(item: Any) -> None:
+    """The fields every statement needs, with S3's PutBucketPolicy messages."""
     if not isinstance(item, dict):
         raise MalformedPolicy("This policy contains invalid Json")
-    effect = item.get("Effect")
-    if effect not in _EFFECTS:
-        raise MalformedPolicy("Invalid effect: " + str(effect))
-    if "Principal" not in item and "NotPrincipal" not in item:
-        raise MalformedPolicy("Missing required field Principal")
-    if "Action" not in item and "NotAction" not in item:
-        raise MalformedPolicy("Missing required field Action")
+    if item.get("Effect") not in _EFFECTS:
+        raise MalformedPolicy("Invalid effect: " + str(item.get("Effect")))
+    for field_name in ("Principal", "Action", "Resource"):
+        if field_name not in item and f"Not{field_name}" not in item:
+            raise MalformedPolicy(f"Missing required field {field_name}")
+    if not isinstance(item.get("Condition") or {}, dict):
+        raise MalformedPolicy("This policy contains invalid Json")
+
+
+def _require_scope(resources: tuple[str, ...], actions: tuple[str, ...], bucket: str) -> None:
+    """A bucket policy names only this bucket and its objects, and only S3 actions."""
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    if not resources:
+        raise MalformedPolicy("Missing required field Resource")
+    if any(r != bucket_arn and not r.startswith(bucket_arn + "/") for r in resources):
+        raise MalformedPolicy("Policy has invalid resource")
+    if any(a != "*" and not a.lower().startswith("s3:") for a in actions):
+        raise MalformedPolicy("Policy has invalid action")
+
+
+def _statement(item: Any, bucket: str) -> Statement:
+    _require_fields(item)
     resources = _as_tuple(item.get("Resource"))
     not_resources = _as_tuple(item.get("NotResource"))
-    if not resources and not not_resources:
-        raise MalformedPolicy("Missing required field Resource")
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    for resource in resources + not_resources:
-        if resource != bucket_arn and not resource.startswith(bucket_arn + "/"):
-            raise MalformedPolicy("Policy has invalid resource")
-    for action in _as_tuple(item.get("Action")) + _as_tuple(item.get("NotAction")):
-        if action != "*" and not action.lower().startswith("s3:"):
-            raise MalformedPolicy("Policy has invalid action")
-    condition = item.get("Condition") or {}
-    if not isinstance(condition, dict):
-        raise MalformedPolicy("This policy contains invalid Json")
+    _require_scope(resources + not_resources, _as_tuple(item.get("Action")) + _as_tuple(item.get("NotAction")),
+                   bucket)
+    effect, condition = item["Effect"], item.get("Condition") or {}
     principal = item.get("Principal", item.get("NotPrincipal"))
     return Statement(
         effect=effect,
