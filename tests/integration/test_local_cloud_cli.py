@@ -31,7 +31,9 @@ def test_endpoints_is_a_json_array(local_cloud: dict[str, object], ws: Workshop)
     site = website.ensure_website(ws, website.ensure_site_bucket(ws))  # something to list
     listed = json.loads(mysfits_cli(local_cloud["home"], "local", "endpoints").stdout)  # type: ignore[arg-type]
     assert isinstance(listed, list)
-    assert {"kind": "s3-website", "name": site.bucket, "aws_url": site.aws_url, "local_url": site.url} in listed
+    mine = {"kind": "s3-website", "name": site.bucket, "aws_url": site.aws_url,
+            "local_url": site.url}
+    assert mine in listed
     assert all(set(e) == {"kind", "name", "aws_url", "local_url"} for e in listed)
     website.delete_site_bucket(ws, site.bucket)
 
@@ -42,7 +44,7 @@ def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
         squatter.listen()
         port = squatter.getsockname()[1]
         for detach in (["--detach"], []):
-            # A start that waited on the busy port would hit the timeout (subprocess.TimeoutExpired).
+            # A start that waited on the busy port would hit the timeout (TimeoutExpired).
             result = mysfits_cli(tmp_path, "local", "start", "--port", str(port), *detach, timeout=20)
             assert result.returncode != 0
             assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr

@@ -42,7 +42,8 @@ def test_upload_syncs_and_skips_unchanged(ws: Workshop) -> None:
 def _versions(ws: Workshop, bucket: str) -> set[tuple[str, str]]:
     """Every version of every object (delete markers too), as (key, version id)."""
     listed = ws.client("s3").list_object_versions(Bucket=bucket)
-    return {(v["Key"], v["VersionId"]) for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])}
+    every = listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+    return {(v["Key"], v["VersionId"]) for v in every}
 
 
 def test_checks_fail_when_reality_differs(ws: Workshop) -> None:

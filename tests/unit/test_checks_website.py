@@ -8,7 +8,7 @@ against the local cloud, which enforces policies.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from botocore.stub import Stubber

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
@@ -119,7 +119,7 @@ def ecr(ws: Workshop) -> Iterator[Stubber]:
             "authorizationData": [
                 {
                     "authorizationToken": token,
-                    "expiresAt": datetime(2030, 1, 1, tzinfo=timezone.utc),
+                    "expiresAt": datetime(2030, 1, 1, tzinfo=UTC),
                     "proxyEndpoint": f"https://{ws.account_id}.dkr.ecr.{ws.region}.amazonaws.com",
                 }
             ]
