@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import database, fargate, images, loadbalancer, network, pipeline, website
+from . import database, fargate, images, loadbalancer, network, pipeline, users, website
 from .checks import Check
 from .inventory import TAG_KEY, Family, Leftover, Step
 from .workshop import Workshop
@@ -35,6 +35,7 @@ FAMILIES: tuple[Family, ...] = (
     loadbalancer.CLEANUP,
     images.CLEANUP,
     database.CLEANUP,
+    users.CLEANUP,
     network.CLEANUP,
 )
 

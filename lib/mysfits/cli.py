@@ -71,6 +71,18 @@ def _local_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_mail(args: argparse.Namespace) -> int:
+    messages = client.mail(_require_running().endpoint_url, to=args.to)
+    if not messages:
+        whom = f" to {args.to}" if args.to else ""
+        print(f"no messages{whom}: a user pool sends one when someone signs up")
+        return 0
+    for message in messages:
+        print(f"{message['sent_at']}  {message['medium']:<5} to {message['to']}  "
+              f"{message['kind']:<9} code {message['code']}  ({message['subject'] or 'SMS'})")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import runner
 
@@ -105,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_parser("status", help="JSON status; exit 1 when none runs").set_defaults(func=_local_status)
     local.add_parser("endpoints", help="JSON list of data-plane endpoints").set_defaults(func=_local_endpoints)
     local.add_parser("reset", help="delete every resource in the local cloud").set_defaults(func=_local_reset)
+    mail = local.add_parser("mail", help="the messages user pools sent (confirmation codes)")
+    mail.add_argument("--to", help="only messages to this address")
+    mail.set_defaults(func=_local_mail)
 
     run = commands.add_parser("run", help="run the notebooks headless with papermill")
     run.add_argument("--target", choices=["local", "aws"], default="local")

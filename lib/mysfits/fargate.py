@@ -14,6 +14,7 @@ from .images import Image
 from .inventory import Family, Leftover
 from .loadbalancer import SERVICE_PORT, LoadBalancer
 from .network import CoreNetwork
+from .parameters import require_count
 from .waiting import wait_until
 from .workshop import Workshop
 
@@ -99,6 +100,11 @@ def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
     return str(registered["taskDefinition"]["taskDefinitionArn"])
 
 
+def find_service(ws: Workshop) -> dict[str, Any] | None:
+    """The workshop's ACTIVE service as DescribeServices shows it; None when there is none."""
+    return _describe(ws)
+
+
 def _describe(ws: Workshop) -> dict[str, Any] | None:
     ecs, cluster, wanted = ws.client("ecs"), ws.names.cluster, [ws.names.service]
     services = absent_is_none(
@@ -110,7 +116,13 @@ def _describe(ws: Workshop) -> dict[str, Any] | None:
 
 def ensure_service(ws: Workshop, network: CoreNetwork, balancer: LoadBalancer, task_definition: str,
                    desired_count: int = 2) -> Service:
-    """Create the service (or roll it to `task_definition`): private subnets, no public IP, behind the NLB."""
+    """Create the service (or roll it to `task_definition`): private subnets, no public IP,
+    behind the NLB.
+
+    A `desired_count` outside 1..10 raises InvalidParameters before any call: a service of 0
+    tasks would leave the steady-state wait with nothing to wait for until it timed out.
+    """
+    require_count("desired_count", desired_count)
     ecs = ws.client("ecs")
     deployment = {"maximumPercent": 200, "minimumHealthyPercent": 100,
                   "deploymentCircuitBreaker": {"enable": True, "rollback": True}}

@@ -1,6 +1,6 @@
 """What the workshop left for a prefix, and each resource family's part in cleanup.
 
-Every family module (website, network, images, fargate, loadbalancer, pipeline, database)
+Every family module (website, network, images, fargate, loadbalancer, pipeline, database, users)
 declares a `CLEANUP` `Family`: how to find what of it exists, with its hourly cost on AWS,
 and its delete steps in order. `cleanup` puts the families in one dependency order.
 """

@@ -37,6 +37,11 @@ class ResourceNames:
         return f"{self.prefix}-site-{self.account_id}-{self.region}"
 
     @property
+    def probe_bucket_prefix(self) -> str:
+        """Scratch buckets that show a new bucket's defaults: this, then 8 random hex digits."""
+        return f"{self.prefix}-probe-{self.account_id}-"
+
+    @property
     def core_stack(self) -> str:
         return f"{self.prefix}-core"
 
@@ -95,3 +100,11 @@ class ResourceNames:
     @property
     def pipeline_role(self) -> str:
         return f"{self.prefix}-codepipeline"
+
+    @property
+    def user_pool(self) -> str:
+        return f"{self.prefix}-users"
+
+    @property
+    def app_client(self) -> str:
+        return f"{self.prefix}-site"

@@ -11,6 +11,7 @@ from .checks import Check
 from .errors import ResourceNotFound, WorkshopError
 from .idioms import Answer, absent_is_none, done_unless
 from .inventory import TAG_KEY, Family, Leftover, tagged
+from .parameters import require_count
 from .waiting import wait_until
 from .workshop import Workshop
 
@@ -95,8 +96,7 @@ def _settled_stack(ws: Workshop, name: str) -> dict | None:
 
 def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
-    if nat_gateways not in (1, 2):
-        raise ValueError(f"nat_gateways must be 1 (cheaper) or 2 (one per zone, highly available), not {nat_gateways}")
+    require_count("nat_gateways", nat_gateways)
     cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
     parameters = [{"ParameterKey": "Prefix", "ParameterValue": ws.prefix},
                   {"ParameterKey": "NatGateways", "ParameterValue": str(nat_gateways)}]

@@ -10,14 +10,16 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-
+from . import parameters as rules
 from . import paths
 from .checks import summarise
 from .errors import WorkshopError
 from .local import control
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 @dataclass
@@ -63,6 +65,41 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
     return parameters
 
 
+def declared_parameters(notebook: Path) -> dict[str, Any]:
+    """The names (and literal defaults) of a notebook's cell tagged `parameters`.
+
+    Read as plain JSON: importing nbformat costs seconds (its schema validator builds a grammar),
+    and a bad parameter must fail at once.
+    """
+    cells = json.loads(notebook.read_text()).get("cells", [])
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return {}
+    source = tagged[0]["source"]
+    return rules.notebook_parameters(source if isinstance(source, str) else "".join(source))
+
+
+def validate_parameters(selected: list[Path], parameters: dict[str, Any]) -> None:
+    """Check the run's parameters against every selected notebook before anything starts.
+
+    Raises InvalidParameters naming each broken rule once (with the notebooks it concerns) and
+    each name that no selected notebook takes, a likely typo.
+    """
+    broken: dict[str, list[str]] = {}
+    declared: set[str] = set()
+    for notebook in selected:
+        names = declared_parameters(notebook)
+        declared |= names.keys()
+        theirs = {k: v for k, v in parameters.items() if k in names}
+        for problem in rules.problems(theirs, notebook.name):
+            broken.setdefault(problem, []).append(notebook.stem)
+    lines = [f"{problem} [{', '.join(stems)}]" for problem, stems in broken.items()]
+    lines += [f"{name}: no selected notebook takes this parameter (they take "
+              f"{', '.join(sorted(declared))})" for name in sorted(set(parameters) - declared)]
+    if lines:
+        raise rules.InvalidParameters("invalid parameters, nothing was run: " + "; ".join(lines))
+
+
 def count_checks(notebook: nbformat.NotebookNode) -> tuple[int, int]:
     """Passed and failed checks displayed anywhere in an executed notebook."""
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
@@ -71,6 +108,7 @@ def count_checks(notebook: nbformat.NotebookNode) -> tuple[int, int]:
 
 def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) -> NotebookResult:
     """Execute one notebook with papermill; never raises for a failing notebook."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -130,6 +168,7 @@ def _start_local_cloud() -> bool:
 def main(args: argparse.Namespace) -> int:
     selected = select_notebooks(args.only, notebooks_dir())
     parameters = {"target": args.target, **parse_parameters(args.parameter), "interactive": False}
+    validate_parameters(selected, parameters)  # before a kernel or a local cloud starts
     run_dir = Path(args.output_dir) / datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
     started_here = args.target == "local" and _start_local_cloud()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import fargate, images, loadbalancer, network
+from .parameters import require_count
 from .workshop import Workshop
 
 
@@ -19,10 +20,16 @@ class ServiceStack:
     service: fargate.Service
 
 
-def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 900) -> ServiceStack:
+def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 900,
+                         nat_gateways: int = 1) -> ServiceStack:
     """Core stack, repository and image, cluster, log group, load balancer, task definition and service,
-    then wait for the service to be steady. Idempotent, like each step."""
-    core = network.ensure_core_stack(ws)
+    then wait for the service to be steady. Idempotent, like each step.
+
+    Bad counts raise InvalidParameters before anything is created.
+    """
+    require_count("desired_count", desired_count)
+    require_count("nat_gateways", nat_gateways)
+    core = network.ensure_core_stack(ws, nat_gateways=nat_gateways)
     repository = images.ensure_repository(ws)
     image = images.publish_image(ws, repository)
     fargate.ensure_cluster(ws)

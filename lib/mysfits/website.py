@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +18,18 @@ from . import paths
 from .awsurls import website_url
 from .bucketnames import InvalidBucketName, validate_bucket_name
 from .checks import Check
-from .errors import BucketNameTaken, ResourceNotFound, error_code, http_status
+from .errors import BucketNameTaken, ResourceNotFound, WorkshopError, error_code, http_status
 from .idioms import absent_is_none, delete_if_present, translated
 from .inventory import Family, Leftover, tagged
+from .sitediff import differences, published_config, version_of
 from .workshop import Workshop
 
 __all__ = [
     "ALL_BLOCKED", "POLICIES_ALLOWED", "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
     "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
-    "check_website", "delete_buckets", "delete_site_bucket", "ensure_public_read",
-    "ensure_site_bucket", "ensure_website",
-    "find_site_bucket", "find_website",
+    "check_website", "create_probe_bucket", "delete_buckets", "delete_site_bucket",
+    "ensure_public_read", "ensure_site_bucket", "ensure_website", "find_site_bucket", "find_website",
+    "published_version",
     "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
 ]
 
@@ -68,15 +70,39 @@ def _bucket_name(bucket: SiteBucket | str) -> str:
 def ensure_site_bucket(ws: Workshop, name: str | None = None) -> SiteBucket:
     """Create the site bucket if it is missing (tagged for cleanup); return it either way.
 
-    A new bucket keeps AWS's private defaults untouched; an existing one (a re-run) is made
-    private again, so every run of module 1 starts from the same state.
+    A new bucket keeps AWS's private defaults. An existing one is left as it is: running
+    module 1 again after later modules must not take their site offline or make it private.
     """
     name = validate_bucket_name(name or ws.names.site_bucket)
-    s3 = ws.client("s3")
-    if not create_bucket(ws, name):
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=ALL_BLOCKED)
-    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
+    create_bucket(ws, name)
+    ws.client("s3").put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     return SiteBucket(name, ws.region)
+
+
+PROBE_KEY = "probe.txt"
+
+
+def create_probe_bucket(ws: Workshop) -> SiteBucket:
+    """A new scratch bucket holding one object, to show a new bucket's defaults on every run.
+
+    The site bucket only starts private on the first run; later it stays public. Probes left
+    by an interrupted run are deleted first. Delete this one with `delete_site_bucket`.
+    """
+    for leftover in _probe_buckets(ws):
+        delete_site_bucket(ws, leftover)
+    name = validate_bucket_name(f"{ws.names.probe_bucket_prefix}{uuid.uuid4().hex[:8]}")
+    create_bucket(ws, name)
+    s3 = ws.client("s3")
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
+    s3.put_object(Bucket=name, Key=PROBE_KEY, Body=b"private unless a policy says otherwise\n",
+                  ContentType="text/plain; charset=utf-8")
+    return SiteBucket(name, ws.region)
+
+
+def _probe_buckets(ws: Workshop) -> list[str]:
+    start = ws.names.probe_bucket_prefix
+    return [b["Name"] for b in ws.client("s3").list_buckets().get("Buckets", [])
+            if b["Name"].startswith(start)]
 
 
 def create_bucket(ws: Workshop, name: str) -> bool:
@@ -158,63 +184,58 @@ def _content_type(path: Path) -> str:
     return f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
 
 
-def _etags(s3: Any, bucket: str) -> dict[str, str]:
-    """Every object's key and ETag (without its quotes)."""
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return {obj["Key"]: obj["ETag"].strip('"')
-            for page in pages for obj in page.get("Contents", [])}
+def published_version(ws: Workshop, bucket: SiteBucket | str) -> int:
+    """The `version` in the bucket's config.json; 0 when there is none or it is unreadable."""
+    return version_of(published_config(ws.client("s3"), _bucket_name(bucket)))
 
 
 def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> list[str]:
-    """Make the bucket hold exactly the site: upload what changed, remove what is gone; return the keys."""
+    """Make the bucket hold the site: upload what changed, remove what is gone; return the keys.
+
+    An older site version never replaces a newer one: when the bucket's config.json has a
+    higher version than `config` (module 1 run again after module 2), only missing files are
+    added; nothing is overwritten or removed.
+    """
     name = _bucket_name(bucket)
     s3 = ws.client("s3")
     files = site_files(config)
-    existing = _etags(s3, name)
+    existing = _etags(ws, name)
+    older = published_version(ws, name) > int((config or {}).get("version", 1))
     for key, (body, content_type) in files.items():
-        if existing.get(key) == hashlib.md5(body).hexdigest():
+        if key in existing and (older or existing[key] == hashlib.md5(body).hexdigest()):
             continue
         cache = "no-cache" if content_type.startswith(_NO_CACHE_TYPES) else "max-age=300"
         s3.put_object(Bucket=name, Key=key, Body=body, ContentType=content_type, CacheControl=cache)
-    stale = sorted(set(existing) - set(files))
-    for start in range(0, len(stale), 1000):
-        s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": k} for k in stale[start:start + 1000]]})
+    if not older:
+        _delete_keys(ws, name, sorted(set(existing) - set(files)))
     return sorted(files)
 
 
-def _same_body(s3: Any, bucket: str, key: str, etag: str, body: bytes) -> bool:
-    """Whether the object holds `body`.
-
-    S3 makes the ETag of a single-part upload, unencrypted or SSE-S3, the MD5 of its bytes; a
-    multipart or SSE-KMS upload gets another ETag, so a mismatch is settled by reading the object.
-    """
-    if etag == hashlib.md5(body).hexdigest():
-        return True
-    return bool(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body)
+def _etags(ws: Workshop, name: str) -> dict[str, str]:
+    pages = ws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=name)
+    return {o["Key"]: o["ETag"].strip('"') for page in pages for o in page.get("Contents", [])}
 
 
-def _differences(s3: Any, bucket: str,
-                 expected: dict[str, tuple[bytes, str]]) -> tuple[int, dict[str, list[str]]]:
-    """How many objects the bucket holds, and the keys that differ from the site, by kind."""
-    etags = _etags(s3, bucket)
-    present = sorted(set(expected) & set(etags))
-    return len(etags), {
-        "missing": sorted(set(expected) - set(etags)),
-        "unexpected": sorted(set(etags) - set(expected)),
-        "different content": [k for k in present
-                              if not _same_body(s3, bucket, k, etags[k], expected[k][0])],
-        "wrong type": [k for k in present
-                       if s3.head_object(Bucket=bucket, Key=k)["ContentType"] != expected[k][1]],
-    }
+def _delete_keys(ws: Workshop, name: str, keys: list[str]) -> None:
+    for start in range(0, len(keys), 1000):
+        batch = [{"Key": k} for k in keys[start:start + 1000]]
+        ws.client("s3").delete_objects(Bucket=name, Delete={"Objects": batch})
 
 
 def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
-    """Every site file is in the bucket with its content and content type, and nothing else is."""
+    """Every site file is in the bucket with its content and content type, and nothing else is.
+
+    A newer site version already in the bucket is the site to find (upload_site keeps it).
+    """
     name = _bucket_name(bucket)
-    count, differences = _differences(ws.client("s3"), name, site_files(config))
-    found = ", ".join(f"{kind} {keys or 'none'}" for kind, keys in differences.items())
-    evidence = f"{count} objects; {found}"
-    return Check(f"site uploaded to {name}", not any(differences.values()), evidence)
+    wanted, published = config or {"version": 1}, published_config(ws.client("s3"), name)
+    newer = version_of(published) > version_of(wanted)
+    etags = _etags(ws, name)
+    found = differences(ws.client("s3"), name, etags, site_files(published if newer else wanted))
+    shown = ", ".join(f"{kind} {keys or 'none'}" for kind, keys in found.items())
+    kept = f" (site version {version_of(published)} kept)" if newer else ""
+    return Check(f"site uploaded to {name}", not any(found.values()),
+                 f"{len(etags)} objects{kept}; {shown}")
 
 
 def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]:
@@ -250,18 +271,24 @@ def public_read_policy(bucket: SiteBucket | str, allow_list: bool = False) -> di
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def check_public_policy_refused(ws: Workshop, bucket: SiteBucket | str) -> Check:
-    """Try to attach the public-read policy; passes when S3 refuses it with AccessDenied."""
-    name = _bucket_name(bucket)
-    s3 = ws.client("s3")
+def check_public_policy_refused(ws: Workshop, probe: SiteBucket | str) -> Check:
+    """Try to attach a public-read policy to a probe bucket; passes when S3 refuses (AccessDenied).
+
+    S3 has no dry run, so the attempt is made on a scratch bucket (`create_probe_bucket`), never
+    on the site: when the check passes nothing changed, and when S3 accepts the policy, it stays
+    on the probe (the check undoes nothing) until the probe is deleted.
+    """
+    name = _bucket_name(probe)
+    if name == ws.names.site_bucket:
+        raise WorkshopError(f"{name} is the site bucket: probe a scratch bucket from "
+                            "website.create_probe_bucket(ws) instead, so the site cannot change")
+    label = "a public policy is refused while Block Public Access is on"
     try:
-        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(public_read_policy(name)))
+        ws.client("s3").put_bucket_policy(Bucket=name, Policy=json.dumps(public_read_policy(name)))
     except ClientError as error:
         code = error_code(error)
-        return Check("a public policy is refused while Block Public Access is on", code == "AccessDenied",
-                     f"HTTP {http_status(error)} {code}")
-    s3.delete_bucket_policy(Bucket=name)  # it must not stay public by accident
-    return Check("a public policy is refused while Block Public Access is on", False, "the policy was accepted")
+        return Check(label, code == "AccessDenied", f"HTTP {http_status(error)} {code} on {name}")
+    return Check(label, False, f"the policy was accepted: {name} is now public")
 
 
 def allow_public_policies(ws: Workshop, bucket: SiteBucket | str) -> None:

@@ -75,6 +75,13 @@ class Workshop:
             return []
         return local_client.endpoints(self.endpoint_url)
 
+    def mailbox(self, to: str | None = None) -> list[dict[str, Any]] | None:
+        """The messages the local cloud's user pools sent (to `to`); None on AWS, where they
+        go to real inboxes that only their owners can read."""
+        if self.endpoint_url is None:
+            return None
+        return local_client.mail(self.endpoint_url, to=to)
+
     def url(self, aws_url: str) -> str:
         """Where `aws_url` (website, load balancer or API URL) is reachable from here.
 

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 import mysfits
+from mysfits import website
 from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
@@ -31,10 +32,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         yield started
 
 
-def run(cloud: dict[str, object], only: str) -> None:
+def run(cloud: dict[str, object], only: str, expect: int = 0) -> str:
     home = Path(str(cloud["home"]))
     result = mysfits_cli(home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == expect, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
 
 
 def workshop(cloud: dict[str, object]) -> Workshop:
@@ -99,6 +101,8 @@ def listening(port: int) -> bool:
 
 def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     ws = workshop(cloud)
+    # Out of order on an empty cloud: 03's first cell names the notebook to run first.
+    assert "run 02_fargate_service.ipynb first" in run(cloud, "03", expect=1)
     run(cloud, SERIES)
     once = resource_counts(ws)
     assert once["stacks"] == once["clusters"] == once["services"] == once["load balancers"] == 1
@@ -106,6 +110,10 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     assert once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1  # site, source, artifacts
 
     run(cloud, SERIES)
+    assert resource_counts(ws) == once
+    run(cloud, "01")  # an earlier notebook again: the site keeps 02's version and stays public
+    assert website.published_version(ws, ws.names.site_bucket) == 2
+    assert website.check_anonymous_read(ws, ws.names.site_bucket, expect=200).ok
     assert resource_counts(ws) == once
 
     tasks, ports = data_plane(cloud)

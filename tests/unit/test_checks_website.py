@@ -129,6 +129,32 @@ def test_site_uploaded_fails_on_missing_extra_and_mistyped_objects(
     assert "wrong type ['css/site.css']" in check.evidence
 
 
+def test_site_uploaded_passes_on_a_newer_site_version_kept_by_a_rerun(
+    ws: Workshop, uploaded: website.SiteBucket
+) -> None:
+    # Notebook 02 published version 2; 01 run again keeps it (upload_site never downgrades).
+    version_2 = {"apiEndpoint": "http://api.example", "version": 2}
+    website.upload_site(ws, uploaded, config=version_2)
+    website.upload_site(ws, uploaded)
+    check = website.check_site_uploaded(ws, uploaded)
+    assert check.ok, check
+    assert check.evidence.startswith(f"{len(website.site_files())} objects (site version 2 kept);")
+
+
+def test_site_uploaded_fails_on_a_corrupted_page_of_a_kept_newer_version(
+    ws: Workshop, uploaded: website.SiteBucket
+) -> None:
+    website.upload_site(ws, uploaded, config={"apiEndpoint": "http://api.example", "version": 2})
+    ws.client("s3").put_object(
+        Bucket=uploaded.name,
+        Key="js/site.js",
+        Body=b"// truncated",
+        ContentType="text/javascript; charset=utf-8",
+    )
+    check = website.check_site_uploaded(ws, uploaded)
+    assert not check.ok and "different content ['js/site.js']" in check.evidence
+
+
 def test_site_uploaded_reads_objects_whose_etag_is_not_their_md5(
     ws: Workshop, uploaded: website.SiteBucket
 ) -> None:
@@ -215,35 +241,41 @@ def test_anonymous_list_fails_when_the_policy_grants_listing(
 # -- a public policy while Block Public Access is on -----------------------------------------------
 
 
+@pytest.fixture
+def probe(ws: Workshop) -> website.SiteBucket:
+    """The scratch bucket the policy check is made on (never the site)."""
+    return website.create_probe_bucket(ws)
+
+
 def test_public_policy_refused_passes_on_s3s_access_denied(
-    ws: Workshop, bucket: website.SiteBucket
+    ws: Workshop, probe: website.SiteBucket
 ) -> None:
     s3 = stub(ws, "s3")
     s3.add_client_error("put_bucket_policy", "AccessDenied", "Access Denied", http_status_code=403)
-    check = website.check_public_policy_refused(ws, bucket)
-    assert check.ok and check.evidence == "HTTP 403 AccessDenied"
+    check = website.check_public_policy_refused(ws, probe)
+    assert check.ok and check.evidence == f"HTTP 403 AccessDenied on {probe.name}"
     s3.assert_no_pending_responses()
 
 
 def test_public_policy_refused_fails_on_another_error(
-    ws: Workshop, bucket: website.SiteBucket
+    ws: Workshop, probe: website.SiteBucket
 ) -> None:
     s3 = stub(ws, "s3")
     s3.add_client_error(
         "put_bucket_policy", "MalformedPolicy", "Policies must be valid JSON", http_status_code=400
     )
-    check = website.check_public_policy_refused(ws, bucket)
-    assert not check.ok and check.evidence == "HTTP 400 MalformedPolicy"
+    check = website.check_public_policy_refused(ws, probe)
+    assert not check.ok and check.evidence == f"HTTP 400 MalformedPolicy on {probe.name}"
 
 
-def test_public_policy_refused_fails_and_removes_an_accepted_policy(
-    ws: Workshop, bucket: website.SiteBucket
+def test_public_policy_refused_fails_when_the_policy_is_accepted(
+    ws: Workshop, probe: website.SiteBucket
 ) -> None:
-    website.allow_public_policies(ws, bucket)  # Block Public Access no longer guards the bucket
-    check = website.check_public_policy_refused(ws, bucket)
-    assert not check.ok and check.evidence == "the policy was accepted"
-    with pytest.raises(ws.client("s3").exceptions.ClientError, match="NoSuchBucketPolicy"):
-        ws.client("s3").get_bucket_policy(Bucket=bucket.name)
+    website.allow_public_policies(ws, probe)  # Block Public Access no longer guards the bucket
+    check = website.check_public_policy_refused(ws, probe)
+    assert not check.ok and check.evidence == f"the policy was accepted: {probe.name} is now public"
+    # The probe stays public until it is deleted: the check undoes nothing.
+    assert "PublicReadObjects" in ws.client("s3").get_bucket_policy(Bucket=probe.name)["Policy"]
 
 
 # -- the website endpoint --------------------------------------------------------------------------

@@ -196,6 +196,15 @@ def test_translated_raises_the_domain_error_with_the_aws_error_as_cause() -> Non
     assert raised.value.__cause__ is original
 
 
+def test_translated_can_repeat_the_aws_reason() -> None:
+    original = aws_error("InvalidPasswordException", "Password not long enough")
+    with pytest.raises(ResourceNotFound, match="Password not long enough: choose") as raised, \
+            translated("InvalidPasswordException", into=lambda error: ResourceNotFound(
+                f"{error.response['Error']['Message']}: choose another")):
+        raise original
+    assert raised.value.__cause__ is original
+
+
 def test_translated_leaves_other_errors_and_success_alone() -> None:
     with translated("NoSuchBucket", into=ResourceNotFound("never")):
         value = 1

@@ -94,3 +94,14 @@ def endpoints(endpoint_url: str) -> list[dict[str, str]]:
     response = requests.get(f"{endpoint_url}{CONTROL_PREFIX}/endpoints", timeout=10)
     response.raise_for_status()
     return list(response.json())
+
+
+def mail(endpoint_url: str, to: str | None = None) -> list[dict[str, Any]]:
+    """The messages the local cloud's user pools have sent (to `to` only, when given), oldest first.
+
+    Each has `to`, `medium`, `kind`, `subject`, `body`, `code`, `pool_id` and `sent_at`.
+    """
+    params = {"to": to} if to else None
+    response = requests.get(f"{endpoint_url}{CONTROL_PREFIX}/mail", params=params, timeout=10)
+    response.raise_for_status()
+    return list(response.json())

@@ -33,7 +33,8 @@ CAPABILITIES = ("build-context-images",)
 
 # The one registration list: each package's `register(cloud)` adds its patches, request fixes,
 # stores and reconcilers. Later packages may use what earlier ones registered in `cloud.services`.
-SERVICE_PACKAGES = ("s3", "ecr", "elbv2", "ecs", "cloudformation", "dynamodb", "codebuild", "codepipeline")
+SERVICE_PACKAGES = ("s3", "ecr", "elbv2", "ecs", "cloudformation", "dynamodb", "codebuild", "codepipeline",
+                    "cognito")
 
 
 class PortBusy(OSError):

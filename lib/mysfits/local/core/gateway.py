@@ -12,6 +12,8 @@ from .wsgi import StartResponse, WsgiApp, respond_json
 
 # A request fix: (environ, start_response, moto) -> response; it decides whether to call moto.
 RequestFix = Callable[[dict[str, Any], StartResponse, WsgiApp], Iterable[bytes]]
+# A control route a service adds: environ -> (status, JSON document).
+ControlRoute = Callable[[dict[str, Any]], tuple[int, Any]]
 
 
 def signing_service(environ: dict[str, Any]) -> str | None:
@@ -48,10 +50,24 @@ class Gateway:
         self._control_handlers = control
         self._ready = ready
         self._interceptors: list[_Interceptor] = []
+        self._routes: dict[tuple[str, str], ControlRoute] = {}
 
-    def intercept(self, name: str, matches: Callable[[dict[str, Any]], bool], fix: RequestFix) -> None:
-        """Send requests that `matches` to `fix` (first match wins) instead of straight to moto."""
-        self._interceptors.append(_Interceptor(name, matches, fix))
+    def intercept(self, name: str, matches: Callable[[dict[str, Any]], bool], fix: RequestFix,
+                  first: bool = False) -> None:
+        """Send requests that `matches` to `fix` (first match wins) instead of straight to moto.
+
+        `first` puts the fix ahead of those registered before it: for requests an earlier, broader
+        matcher would take (S3 takes every unsigned path-style request).
+        """
+        interceptor = _Interceptor(name, matches, fix)
+        if first:
+            self._interceptors.insert(0, interceptor)
+        else:
+            self._interceptors.append(interceptor)
+
+    def control_route(self, method: str, route: str, handler: ControlRoute) -> None:
+        """Answer `method` `/_mysfits{route}` with `handler` (a service's own control route)."""
+        self._routes[(method, route)] = handler
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -72,4 +88,9 @@ class Gateway:
         if route == "/reset" and method == "POST":
             self._control_handlers.reset()
             return respond_json(start_response, 200, {"reset": True, "pid": os.getpid()})
+        handler = self._routes.get((method, route))
+        if handler is not None:
+            self._ready.wait()  # the service that registered it is loaded
+            status, document = handler(environ)
+            return respond_json(start_response, status, document)
         return respond_json(start_response, 404, {"error": f"no control route {method} {route}"})

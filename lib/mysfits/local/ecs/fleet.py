@@ -40,8 +40,19 @@ def _listening(port: int) -> bool:
         return False
 
 
+def _stamp(task: Task, **fields: Any) -> None:
+    """Set DescribeTasks fields that moto's Task does not declare (its answer serialises them all)."""
+    for name, value in fields.items():
+        setattr(task, name, value)
+
+
+def _stop_code(task: Task) -> str | None:
+    return getattr(task, "stop_code", None)
+
+
 def _task_ip(task: Task) -> str:
-    for attachment in task.attachments:
+    attachments: list[dict[str, Any]] = task.attachments  # moto's annotation is looser than its data
+    for attachment in attachments:
         for detail in attachment.get("details", []):
             if detail["name"] == "privateIPv4Address":
                 return str(detail["value"])
@@ -126,10 +137,9 @@ class TaskFleet:
                     networking_configuration=runtime.network_configuration,
                     platform_version="1.4.0")
         task.last_status, task.desired_status = "PROVISIONING", "RUNNING"
-        task.created_at = now()
-        task.cpu, task.memory = definition.cpu, definition.memory
+        _stamp(task, created_at=now(), cpu=definition.cpu, memory=definition.memory)
         backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
-        container = definition.container_definitions[0]
+        container: dict[str, Any] = definition.container_definitions[0]
         mappings = container.get("portMappings") or [{"containerPort": 8080}]
         target = (_task_ip(task), int(mappings[0]["containerPort"]))
         running = RunningTask(task, service, deployment.id, target)
@@ -152,8 +162,9 @@ class TaskFleet:
         running.process = TaskProcess(image, container, port, self._endpoint_url, region,
                                       destination)
         self._directory.add(running.target, (LOOPBACK_HOST, port))
-        task.last_status, task.started_at = "ACTIVATING", now()
-        task.pull_started_at = task.pull_stopped_at = task.started_at
+        task.last_status = "ACTIVATING"
+        started = now()
+        _stamp(task, started_at=started, pull_started_at=started, pull_stopped_at=started)
         task.containers[0].last_status = "RUNNING"
 
     def register(self, arn: str) -> None:
@@ -180,8 +191,7 @@ class TaskFleet:
         task = running.task
         task.desired_status, task.last_status = "STOPPED", "DEACTIVATING"
         task.stopped_reason = task.stopped_reason or reason
-        task.stop_code = getattr(task, "stop_code", None) or "ServiceSchedulerInitiated"
-        task.stopping_at = now()
+        _stamp(task, stop_code=_stop_code(task) or "ServiceSchedulerInitiated", stopping_at=now())
         drain = min(self._deregister(running), 1.0)  # new connections already go elsewhere
 
         def finish() -> None:
@@ -189,7 +199,7 @@ class TaskFleet:
             task.last_status = "STOPPING"
             exit_code = running.process.stop() if running.process else None
             with self._lock:
-                self._mark_stopped(running, task.stopped_reason, task.stop_code, exit_code)
+                self._mark_stopped(running, task.stopped_reason, _stop_code(task) or "", exit_code)
                 self.tasks.pop(task.task_arn, None)
 
         threading.Thread(target=finish, name=f"stop-{task.id[:8]}", daemon=True).start()
@@ -205,8 +215,8 @@ class TaskFleet:
         self._directory.remove(running.target)
         task.desired_status, task.last_status = "STOPPED", "STOPPED"
         task.stopped_reason = task.stopped_reason or reason
-        task.stop_code = getattr(task, "stop_code", None) or code
-        task.stopped_at = task.execution_stopped_at = now()
+        stopped = now()
+        _stamp(task, stop_code=_stop_code(task) or code, stopped_at=stopped, execution_stopped_at=stopped)
         task.containers[0].last_status = "STOPPED"
         task.containers[0].exitCode = exit_code  # moto serialises this one (never `exit_code`)
 
