@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import requests
@@ -17,17 +18,20 @@ def _print_json(document: object) -> None:
     print(json.dumps(document, indent=2))
 
 
+def _report_leftovers() -> None:
+    ended = control.clear_leftovers()
+    if ended:
+        print(ended)
+
+
 def _local_start(args: argparse.Namespace) -> int:
+    _report_leftovers()
     if not args.detach:
         running = client.find_running()
         if running is not None:
             print(f"a local cloud is already running at {running.endpoint_url} (pid {running.pid})")
             return 0
-        if control.port_in_use(args.port):
-            raise control.LocalCloudError(
-                f"port {args.port} is already in use by another program: stop it, or choose another "
-                "port with `mysfits local start --port N`"
-            )
+        # The server's own bind decides whether the port is free (exit code 3 if not).
         from .local import server
 
         return server.main(["--port", str(args.port)])
@@ -39,6 +43,7 @@ def _local_start(args: argparse.Namespace) -> int:
 
 def _local_stop(args: argparse.Namespace) -> int:
     stopped = control.stop()
+    _report_leftovers()
     print(f"stopped the local cloud (pid {stopped.pid})" if stopped else "no local cloud was running")
     return 0
 
@@ -104,6 +109,49 @@ def _cleanup(args: argparse.Namespace) -> int:
     return 0 if check.ok else 1
 
 
+REGENERATE = "mysfits learner-policy --write docs/learner-policy.json"
+
+
+def _learner_policy(args: argparse.Namespace) -> int:
+    from . import learnerpolicy, runner
+
+    sources = [Path(p) for p in args.calls] or runner.policy_run(Path(args.output_dir))
+    calls = [c for source in sources for c in runner.read_api_calls(source)]
+    grants = learnerpolicy.grants_for(calls)
+    policy = learnerpolicy.policy_document(grants)
+    for kind in sorted(grants.unknown_types):
+        print(f"warning: no permissions known for {kind}: add them by hand", file=sys.stderr)
+    size, limit = learnerpolicy.policy_size(policy), learnerpolicy.MANAGED_POLICY_LIMIT
+    if size > limit:
+        print(f"warning: {size} characters exceed IAM's {limit} for a managed policy",
+              file=sys.stderr)
+    text = learnerpolicy.render(policy)
+    if args.check:
+        return _compare(Path(args.check), text)
+    if args.write:
+        Path(args.write).write_text(text)
+        actions = sum(len(s["Action"]) for s in policy["Statement"])
+        print(f"wrote {args.write}: {actions} actions, {size} of {limit} characters")
+        return 0
+    print(text, end="")
+    return 0
+
+
+def _compare(path: Path, text: str) -> int:
+    import difflib
+
+    current = path.read_text() if path.exists() else ""
+    if current == text:
+        print(f"{path} is in step with the run")
+        return 0
+    diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(path), "this run",
+                                lineterm="")
+    print("\n".join(diff))
+    print(f"{path} is out of step with the calls a run makes: regenerate it with `{REGENERATE}`",
+          file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mysfits", description="Mythical Mysfits workshop tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--prefix", default="mysfits")
     clean.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     clean.set_defaults(func=_cleanup)
+
+    learner = commands.add_parser(
+        "learner-policy", help="the IAM policy a learner needs on AWS, from a local run's calls",
+        description="Run notebooks 01-03 twice and 99 on a fresh local cloud, recording every "
+                    "AWS API call, and turn the calls into a least-privilege IAM policy.")
+    learner.add_argument("--write", metavar="PATH", help="write the policy to PATH")
+    learner.add_argument("--check", metavar="PATH",
+                         help="exit 1 (with a diff) when PATH differs from the policy")
+    learner.add_argument("--calls", action="append", default=[], metavar="API_CALLS_JSON",
+                         help="use a run's api-calls.json (repeatable) instead of running")
+    learner.add_argument("--output-dir", default="runs",
+                         help="where the run goes (default %(default)s)")
+    learner.set_defaults(func=_learner_policy)
     return parser
 
 
@@ -145,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except WorkshopError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return int(getattr(error, "exit_code", 2))
 
 
 if __name__ == "__main__":

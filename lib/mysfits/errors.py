@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 
 class WorkshopError(Exception):
@@ -11,6 +11,22 @@ class WorkshopError(Exception):
 
 class LocalCloudNotRunning(WorkshopError):
     """The local target was chosen but no local cloud answers."""
+
+
+class LocalCloudStopped(LocalCloudNotRunning, EndpointConnectionError):
+    """The local cloud a workshop was using stopped answering (it crashed or was stopped).
+
+    Still an `EndpointConnectionError`, so code that handles connection errors keeps working.
+    """
+
+    fmt = (
+        "the local cloud at {endpoint_url} stopped answering (it was stopped, or it crashed: its "
+        "log is in $MYSFITS_HOME/local-cloud.log): start it again with `mysfits local start "
+        "--detach`, then run this notebook again from the top (`mysfits.connect` finds the new one)"
+    )
+
+    def __init__(self, endpoint_url: str) -> None:
+        EndpointConnectionError.__init__(self, endpoint_url=endpoint_url)
 
 
 class BucketNameTaken(WorkshopError):

@@ -6,14 +6,17 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import parameters as rules
 from . import paths
+from .apicalls import LOG_ENV, ApiCall
 from .checks import summarise
 from .errors import WorkshopError
 from .local import control
@@ -106,6 +109,31 @@ def count_checks(notebook: nbformat.NotebookNode) -> tuple[int, int]:
     return summarise(outputs)
 
 
+@contextmanager
+def environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables for the duration of the block."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            _set_env(key, value)
+        yield
+    finally:
+        for key, value in saved.items():
+            _set_env(key, value)
+
+
+def _set_env(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+def calls_log(destination: Path) -> Path:
+    """Where the kernel running `destination` appends the API calls it makes (JSON lines)."""
+    return destination.with_suffix(".api-calls.jsonl")
+
+
 def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) -> NotebookResult:
     """Execute one notebook with papermill; never raises for a failing notebook."""
     import nbformat
@@ -114,11 +142,13 @@ def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) ->
 
     result = NotebookResult(source.stem, "passed")
     started = time.monotonic()
+    calls_log(destination).unlink(missing_ok=True)
     try:
-        papermill.execute_notebook(
-            str(source), str(destination), parameters=parameters, cwd=str(source.parent),
-            progress_bar={"desc": source.stem, "leave": False}, kernel_name="python3",
-        )
+        with environment({LOG_ENV: str(calls_log(destination))}):  # the kernel inherits it
+            papermill.execute_notebook(
+                str(source), str(destination), parameters=parameters, cwd=str(source.parent),
+                progress_bar={"desc": source.stem, "leave": False}, kernel_name="python3",
+            )
     except PapermillExecutionError as error:
         first_line = (error.source or "").strip().splitlines()[0] if error.source else ""
         result.status = "failed"
@@ -165,6 +195,60 @@ def _start_local_cloud() -> bool:
     return not already
 
 
+def write_api_calls(run_dir: Path, results: list[NotebookResult]) -> Path:
+    """Gather each notebook's API calls into `run_dir/api-calls.json` (in run order)."""
+    gathered = []
+    for result in results:
+        log = calls_log(run_dir / f"{result.notebook}.ipynb")
+        if log.exists():
+            calls = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+            gathered.append({"notebook": result.notebook, "calls": calls})
+            log.unlink()
+    target = run_dir / "api-calls.json"
+    target.write_text(json.dumps(gathered, indent=1))
+    return target
+
+
+def read_api_calls(path: Path) -> list[ApiCall]:
+    """Every call recorded in an `api-calls.json`, in order."""
+    notebooks = json.loads(path.read_text())
+    return [ApiCall.from_json(call) for notebook in notebooks for call in notebook["calls"]]
+
+
+@contextmanager
+def fresh_local_cloud() -> Iterator[str]:
+    """A local cloud of its own (own home, port 0) for the block; its endpoint URL."""
+    with (tempfile.TemporaryDirectory(prefix="mysfits-run-") as home,
+          environment({"MYSFITS_HOME": home, "MYSFITS_ENDPOINT_URL": None})):
+        info, _ = control.start_detached(port=0)
+        try:
+            with environment({"MYSFITS_ENDPOINT_URL": info.endpoint_url}):
+                yield info.endpoint_url
+        finally:
+            control.stop()
+
+
+# The learner policy's run: the series, then again (the re-run's update paths), then cleanup.
+POLICY_PASSES = ("01,02,03", "01,02,03,99")
+
+
+def policy_run(output_dir: Path) -> list[Path]:
+    """Run the policy's passes on a fresh local cloud, recording every call; each api-calls.json."""
+    run_dir = Path(output_dir) / f"learner-policy-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    parameters = {"target": "local", "interactive": False}
+    recorded = []
+    with fresh_local_cloud():
+        for number, only in enumerate(POLICY_PASSES, 1):
+            pass_dir = run_dir / f"pass-{number}"
+            pass_dir.mkdir(parents=True, exist_ok=True)
+            results = run_series(select_notebooks(only, notebooks_dir()), pass_dir, parameters)
+            recorded.append(write_api_calls(pass_dir, results))
+            if any(r.status != "passed" for r in results):
+                summary = format_summary(results)
+                raise WorkshopError(f"the series failed, so its calls are incomplete:\n{summary}")
+    return recorded
+
+
 def main(args: argparse.Namespace) -> int:
     selected = select_notebooks(args.only, notebooks_dir())
     parameters = {"target": args.target, **parse_parameters(args.parameter), "interactive": False}
@@ -180,6 +264,7 @@ def main(args: argparse.Namespace) -> int:
         elif started_here:
             print(f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: `mysfits local stop` ends it")
     (run_dir / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    write_api_calls(run_dir, results)
     print(format_summary(results))
     print(f"executed notebooks: {run_dir}")
     return 0 if all(r.status == "passed" for r in results) else 1

@@ -8,11 +8,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
+import requests
 from botocore import UNSIGNED
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from .errors import LocalCloudNotRunning, ResourceNotFound, WorkshopError
+from .apicalls import CallRecorder
+from .errors import LocalCloudNotRunning, LocalCloudStopped, ResourceNotFound, WorkshopError
 from .local import client as local_client
 from .names import ResourceNames, validate_prefix
 
@@ -33,7 +36,13 @@ class Workshop:
     session: boto3.Session
     account_id: str
     endpoint_url: str | None = None
+    calls: CallRecorder = field(default_factory=CallRecorder, repr=False)
     _clients: dict[str, BaseClient] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every client made from the session reports its calls (`ws.calls.table(...)` shows them).
+        self.calls.attach(self.session)
+        self.calls.endpoint_url = self.endpoint_url
 
     @property
     def names(self) -> ResourceNames:
@@ -51,15 +60,30 @@ class Workshop:
     def client(self, service: str) -> BaseClient:
         """A boto3 client for `service`, pointed at the target (cached per service)."""
         if service not in self._clients:
-            self._clients[service] = self.session.client(
+            self._clients[service] = self._watched(self.session.client(
                 service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
-            )
+            ))
         return self._clients[service]
 
     def anonymous_client(self, service: str) -> BaseClient:
         """A client that sends unsigned requests, as an anonymous visitor would."""
         config = _CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED))
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        client = self.session.client(service, endpoint_url=self.endpoint_url, config=config)
+        return self._watched(client)
+
+    def _watched(self, client: BaseClient) -> BaseClient:
+        """Locally, a connection failure because the cloud is gone says so, and what to do."""
+        if self.endpoint_url is not None:
+            client.meta.events.register("after-call-error", self._explain_connection_error)
+        return client
+
+    def _explain_connection_error(self, exception: Exception, **_: Any) -> None:
+        # botocore re-raises what an after-call-error handler raises in place of its own error.
+        url = self.endpoint_url
+        connection_lost = isinstance(exception, (EndpointConnectionError, ConnectionClosedError))
+        if url and connection_lost and not isinstance(exception, LocalCloudStopped):
+            if local_client.answers(url) is None:
+                raise LocalCloudStopped(endpoint_url=url) from exception
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -73,7 +97,10 @@ class Workshop:
         """The local cloud's data-plane endpoints (AWS needs no mapping: empty)."""
         if self.endpoint_url is None:
             return []
-        return local_client.endpoints(self.endpoint_url)
+        try:
+            return local_client.endpoints(self.endpoint_url)
+        except requests.ConnectionError as error:
+            raise LocalCloudStopped(endpoint_url=self.endpoint_url) from error
 
     def mailbox(self, to: str | None = None) -> list[dict[str, Any]] | None:
         """The messages the local cloud's user pools sent (to `to`); None on AWS, where they
@@ -136,5 +163,7 @@ def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "
         endpoint_url = None
     else:
         raise WorkshopError(f"unknown target {target!r}: use 'local' or 'aws'")
+    calls = CallRecorder(endpoint_url=endpoint_url)
+    calls.attach(session)  # before the first call, so the identity check is recorded too
     identity: dict[str, Any] = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
-    return Workshop(target, region, prefix, session, identity["Account"], endpoint_url)
+    return Workshop(target, region, prefix, session, identity["Account"], endpoint_url, calls)

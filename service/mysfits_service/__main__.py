@@ -1,4 +1,4 @@
-"""Container entrypoint: ``python -m mysfits_service`` serves the API on ``$PORT``."""
+"""Container entrypoint: ``python -m mysfits_service`` serves the API on ``$BIND_ADDRESS:$PORT``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import uvicorn
 
 from .app import create_app
-from .config import ConfigError, read_port
+from .config import ConfigError, read_bind_address, read_port
 from .logs import configure_logging
 
 log = logging.getLogger("mysfits_service")
@@ -19,14 +19,15 @@ def main() -> int:
     configure_logging()
     try:
         port = read_port(os.environ.get("PORT"))
+        host = read_bind_address(os.environ.get("BIND_ADDRESS"))
         app = create_app()
     except (ConfigError, OSError, ValueError) as exc:
         log.error("cannot start: %s", exc)
         return 2
-    log.info("serving on 0.0.0.0:%d", port)
+    log.info("serving on %s:%d", host, port)
     uvicorn.run(
         app,
-        host="0.0.0.0",
+        host=host,
         port=port,
         log_config=None,  # keep the handlers set up above
         access_log=False,  # AccessLogMiddleware writes one line per request instead

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from . import __version__
 from .access_log import AccessLogMiddleware
+from .body_limit import BodyLimitMiddleware
 from .cache import ListCache
 from .config import Settings
 from .encoding import encode, json_response
-from .filters import ALLOWED_VALUES, parse_filter
+from .filters import ALLOWED_VALUES, parse_filter, reject_repeats
 from .handlers import install_error_handlers
 from .models import Health, Mysfit, MysfitList, error_responses
 from .openapi import build_openapi
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
-    app.add_middleware(AccessLogMiddleware)  # added last, so it wraps CORS too
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AccessLogMiddleware)  # added last, so it wraps everything else
 
     @app.get("/", response_model=Health, operation_id="healthCheck", tags=["health"])
     async def health() -> Response:
@@ -87,8 +89,11 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         operation_id="listMysfits",
         tags=["mysfits"],
     )
-    async def list_mysfits(filter_name: FilterParam = None, value: ValueParam = None) -> Response:
+    async def list_mysfits(
+        request: Request, filter_name: FilterParam = None, value: ValueParam = None
+    ) -> Response:
         """All mysfits, or those whose GoodEvil or LawChaos equals ``value``."""
+        reject_repeats(request.query_params.multi_items(), ("filter", "value"))
         key = parse_filter(filter_name, value)
         body = cache.fresh(key)
         if body is None:

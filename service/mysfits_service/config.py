@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,3 +70,19 @@ def read_port(raw: str | None) -> int:
     if not 0 < port < 65536:
         raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
     return port
+
+
+def read_bind_address(raw: str | None) -> str:
+    """Parse ``BIND_ADDRESS``: the IP address to listen on (default every interface).
+
+    A container wants every interface (its network is its own); a plain process on a
+    learner's machine should listen on loopback only, so whoever starts it sets this.
+    """
+    if raw is None or not raw.strip():
+        return "0.0.0.0"
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        raise ConfigError(
+            f"BIND_ADDRESS must be an IP address such as 127.0.0.1 or 0.0.0.0, got {raw!r}"
+        ) from None

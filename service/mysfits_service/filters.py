@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import BadRequest
@@ -55,3 +56,11 @@ def parse_filter(name: str | None, value: str | None) -> ListFilter | None:
     if value not in allowed:
         raise BadRequest(f"Unknown value for filter {name}. Allowed values: {', '.join(allowed)}")
     return ListFilter(name, value)
+
+
+def reject_repeats(params: Iterable[tuple[str, str]], names: Iterable[str]) -> None:
+    """400 when one of ``names`` is given more than once (which one would win is unclear)."""
+    seen = [name for name, _ in params]
+    repeated = [name for name in names if seen.count(name) > 1]
+    if repeated:
+        raise BadRequest(f"Give {' and '.join(repr(n) for n in repeated)} once only.")

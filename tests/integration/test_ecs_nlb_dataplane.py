@@ -42,7 +42,7 @@ DESIRED = 2
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
 CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
 ESSENTIAL_EXITED = "Essential container in task exited"
-_SERVING = re.compile(r"serving on 0\.0\.0\.0:(\d+)")
+_SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")  # tasks listen on loopback only
 _ACCESS_LINE = re.compile(r"mysfits_service\.access GET /mysfits(\?\S*)? 200 ")
 
 

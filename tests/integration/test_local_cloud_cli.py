@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import psutil
+import pytest
 import requests
 
 from mysfits import website
@@ -46,8 +47,33 @@ def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
         for detach in (["--detach"], []):
             # A start that waited on the busy port would hit the timeout (TimeoutExpired).
             result = mysfits_cli(tmp_path, "local", "start", "--port", str(port), *detach, timeout=20)
-            assert result.returncode != 0
+            assert result.returncode == 3  # the local cloud's own PortBusy, passed on by the CLI
             assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
+            assert "Traceback" not in result.stderr
+
+
+def test_old_connections_in_time_wait_do_not_block_a_restart(tmp_path: Path) -> None:
+    # A server that closed its connections first, as a crashed cloud's (SO_REUSEADDR as its own).
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        visitor = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()
+        assert visitor.recv(1) == b""
+        visitor.close()
+    assert any(c.status == psutil.CONN_TIME_WAIT and c.laddr.port == port
+               for c in psutil.net_connections("tcp4"))
+    with socket.socket() as naive, pytest.raises(OSError):  # what the old port check did
+        naive.bind(("127.0.0.1", port))
+    started = mysfits_cli(tmp_path, "local", "start", "--detach", "--port", str(port))
+    try:
+        assert started.returncode == 0, started.stderr
+        assert json.loads(mysfits_cli(tmp_path, "local", "status").stdout)["port"] == port
+    finally:
+        mysfits_cli(tmp_path, "local", "stop")
 
 
 def test_stop_leaves_no_process_and_status_says_so(tmp_path: Path) -> None:

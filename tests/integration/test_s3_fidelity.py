@@ -70,6 +70,8 @@ def test_anonymous_without_policy_gets_nothing(ws: Workshop, bucket: str) -> Non
     assert _refusal(anonymous.list_objects_v2, Bucket=bucket) == (403, "AccessDenied")
     assert _refusal(anonymous.put_object, Bucket=bucket, Key="graffiti.txt", Body=b"x") == (403, "AccessDenied")
     assert _refusal(anonymous.get_object, Bucket="no-such-bucket-here", Key="x") == (404, "NoSuchBucket")
+    assert _refusal(anonymous.list_buckets) == (403, "AccessDenied")  # moto listed every bucket
+    assert bucket in [b["Name"] for b in ws.client("s3").list_buckets()["Buckets"]]
     assert "graffiti.txt" not in [o["Key"] for o in ws.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
 
 
@@ -96,3 +98,43 @@ def test_restrict_public_buckets_cuts_anonymous_access(ws: Workshop, bucket: str
     website.ensure_public_read(ws, bucket)
     ws.client("s3").put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=website.ALL_BLOCKED)
     assert _refusal(ws.anonymous_client("s3").get_object, Bucket=bucket, Key="index.html") == (403, "AccessDenied")
+
+
+DOCUMENTS = {
+    "put_public_access_block": {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True}},
+    "put_bucket_tagging": {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}},
+    "put_bucket_lifecycle_configuration": {"LifecycleConfiguration": {"Rules": [
+        {"ID": "r", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]}},
+    "put_bucket_website": {"WebsiteConfiguration": {"IndexDocument": {"Suffix": "index.html"}}},
+}
+
+
+def cut_body(request, **_) -> None:
+    """Cut the document botocore built short in the middle (and drop its checksums)."""
+    request.data = request.body[: len(request.body) // 2]
+    for name in [h for h in request.headers if "checksum" in h.lower() or h == "Content-MD5"]:
+        del request.headers[name]
+
+
+@pytest.mark.parametrize("operation", sorted(DOCUMENTS))
+def test_malformed_configuration_documents_are_400_malformed_xml(ws: Workshop, bucket: str,
+                                                                  operation: str) -> None:
+    s3 = ws.client("s3")
+    call = getattr(s3, operation)
+    handler = f"before-sign.s3.{s3.meta.method_to_api_mapping[operation]}"
+    s3.meta.events.register(handler, cut_body)
+    try:
+        assert _refusal(call, Bucket=bucket, **DOCUMENTS[operation]) == (400, "MalformedXML")
+    finally:
+        s3.meta.events.unregister(handler, cut_body)
+    call(Bucket=bucket, **DOCUMENTS[operation])  # whole, it is accepted
+
+
+def test_a_website_without_an_index_document_is_refused(ws: Workshop, bucket: str) -> None:
+    s3 = ws.client("s3")
+    assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
+    for refused in ({"ErrorDocument": {"Key": "e.html"}}, {"IndexDocument": {"Suffix": "a/i"}}):
+        assert _refusal(s3.put_bucket_website, Bucket=bucket,
+                        WebsiteConfiguration=refused) == (400, "InvalidArgument")
+    assert _refusal(s3.get_bucket_website, Bucket=bucket) == (404, "NoSuchWebsiteConfiguration")
+    assert bucket not in [e["name"] for e in ws.endpoints()]

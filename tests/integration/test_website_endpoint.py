@@ -1,4 +1,5 @@
-"""S3 website endpoints on loopback: index documents, redirects, 403 versus 404, error documents."""
+"""S3 website endpoints on loopback: index documents, redirects, 403 versus 404, error documents,
+UTF-8 keys, byte ranges and preconditions."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def site(ws: Workshop) -> website.Website:
         ("data.json", b'{"a": 1}', "application/json"),
         ("private/secret.txt", b"secret", "text/plain"),
         ("no-type.bin", b"raw", ""),
+        ("é.html", "<p>accentué</p>".encode(), "text/html; charset=utf-8"),
+        ("100%.txt", b"percent", "text/plain"),
     ]:
         extra = {"ContentType": content_type} if content_type else {}
         s3.put_object(Bucket=bucket.name, Key=key, Body=body, **extra)
@@ -103,6 +106,52 @@ def test_head_conditional_and_other_methods(site: website.Website) -> None:
     etag = get(site, "/").headers["ETag"]
     assert get(site, "/", headers={"If-None-Match": etag}).status_code == 304
     assert requests.post(site.url + "/", timeout=5).status_code == 405
+
+
+def test_keys_are_read_as_utf8(site: website.Website) -> None:
+    response = get(site, "/%C3%A9.html")
+    assert (response.status_code, response.content) == (200, "<p>accentué</p>".encode())
+    assert get(site, "/100%25.txt").content == b"percent"  # decoded once: %25 is a literal %
+    assert get(site, "/%C3%A9.htm").status_code == 403  # a near miss is still missing
+    assert get(site, "/%FF.html").status_code == 403  # not UTF-8: no key can match
+
+
+def test_a_byte_range_is_206_and_one_past_the_end_416(site: website.Website) -> None:
+    whole = b"<h1>home</h1>"
+    for asked, first, last in [("bytes=0-3", 0, 3), ("bytes=4-", 4, 12), ("bytes=-5", 8, 12),
+                               ("bytes=10-99", 10, 12)]:
+        response = get(site, "/index.html", headers={"Range": asked})
+        assert response.status_code == 206, asked
+        assert response.content == whole[first:last + 1]
+        assert response.headers["Content-Range"] == f"bytes {first}-{last}/{len(whole)}"
+        assert response.headers["Content-Length"] == str(last - first + 1)
+    head = requests.head(site.url + "/index.html", headers={"Range": "bytes=0-3"}, timeout=5)
+    assert (head.status_code, head.content, head.headers["Content-Length"]) == (206, b"", "4")
+    past = get(site, "/index.html", headers={"Range": "bytes=13-20"})
+    assert past.status_code == 416 and past.headers["Content-Range"] == "bytes */13"
+    assert past.headers["x-amz-error-code"] == "InvalidRange"
+    # Served whole, as RFC 9110 allows.
+    for ignored in ("bytes=0-1,4-5", "bytes=5-2", "pages=1-2", "bytes=x-"):
+        response = get(site, "/index.html", headers={"Range": ignored})
+        assert (response.status_code, response.content) == (200, whole), ignored
+    assert get(site, "/").headers["Accept-Ranges"] == "bytes"
+
+
+def test_preconditions_give_412_and_304(site: website.Website) -> None:
+    etag = get(site, "/index.html").headers["ETag"]
+    failed = get(site, "/index.html", headers={"If-Match": '"0123456789abcdef"'})
+    assert failed.status_code == 412 and failed.headers["x-amz-error-code"] == "PreconditionFailed"
+    assert failed.content == ERROR_PAGE  # a 4xx, so the error document is the body
+    assert get(site, "/index.html", headers={"If-Match": etag}).status_code == 200
+    assert get(site, "/index.html", headers={"If-Match": "*"}).status_code == 200
+    long_ago = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert get(site, "/index.html", headers={"If-Unmodified-Since": long_ago}).status_code == 412
+    # If-Match decides when both are given (S3's documented precedence).
+    both = {"If-Match": etag, "If-Unmodified-Since": long_ago}
+    assert get(site, "/index.html", headers=both).status_code == 200
+    future = "Fri, 01 Jan 2100 00:00:00 GMT"
+    assert get(site, "/index.html", headers={"If-Modified-Since": future}).status_code == 304
+    assert get(site, "/index.html", headers={"If-None-Match": '"other"'}).status_code == 200
 
 
 def test_endpoint_goes_away_with_the_website_configuration(ws: Workshop, site: website.Website) -> None:

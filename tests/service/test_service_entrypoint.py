@@ -15,6 +15,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = REPO_ROOT / "service" / "mysfits_service"
 
@@ -43,7 +45,7 @@ def test_python_dash_m_serves_from_workdir(tmp_path: Path) -> None:
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MYSFITS_", "PYTHONPATH"))}
-    env["PORT"] = str(port)
+    env.update(PORT=str(port), BIND_ADDRESS="127.0.0.1")
     server = subprocess.Popen(
         [sys.executable, "-m", "mysfits_service"],
         cwd=app_dir,
@@ -67,6 +69,11 @@ def test_python_dash_m_serves_from_workdir(tmp_path: Path) -> None:
         assert status == 200 and len(body["mysfits"]) == 12
         status, body = fetch(f"http://127.0.0.1:{port}/mysfits?filter=Bad&value=x")
         assert status == 400 and body["error"]["code"] == "bad_request"
+        listening = {c.laddr for c in psutil.Process(server.pid).net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN}
+        assert listening == {("127.0.0.1", port)}
+        healthcheck = [sys.executable, "-m", "mysfits_service.healthcheck"]
+        assert subprocess.run(healthcheck, cwd=app_dir, env=env, timeout=30).returncode == 0
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=20)
@@ -75,6 +82,11 @@ def test_python_dash_m_serves_from_workdir(tmp_path: Path) -> None:
     assert "Finished server process" in output
     assert "GET /mysfits 200" in output
     assert "GET /mysfits 400" in output
+    assert f"serving on 127.0.0.1:{port}" in output
+    # Nothing answers any more: the image's health check says so.
+    healthcheck = subprocess.run([sys.executable, "-m", "mysfits_service.healthcheck"], cwd=app_dir,
+                                 env=env, capture_output=True, text=True, timeout=30)
+    assert healthcheck.returncode == 1 and "unhealthy" in healthcheck.stderr
 
 
 def test_missing_data_file_fails_fast(tmp_path: Path) -> None:

@@ -26,7 +26,10 @@ def contracts() -> dict[str, dict[str, object]]:
 
 
 def library_modules() -> set[str]:
-    return {path.stem for path in LIB.glob("*.py") if path.stem != "__init__"}
+    """Every module and subpackage of the library but the local cloud itself."""
+    modules = {path.stem for path in LIB.glob("*.py") if path.stem != "__init__"}
+    packages = {path.parent.name for path in LIB.glob("*/__init__.py")} - {"local"}
+    return modules | packages
 
 
 def lint_imports(lib: Path, service: Path) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,8 @@ STATE_FILE = "local-cloud.json"
 CONTROL_PREFIX = "/_mysfits"
 DEFAULT_PORT = 4747
 LOOPBACK_HOST = "127.0.0.1"
+# `python -m mysfits.local.server` exits with this when its port is taken; `mysfits` passes it on.
+PORT_BUSY_EXIT = 3
 
 
 def state_dir() -> Path:
@@ -60,7 +62,7 @@ def clear_state(pid: int) -> None:
         (state_dir() / STATE_FILE).unlink(missing_ok=True)
 
 
-def answers(endpoint_url: str, timeout: float = 1.0) -> dict[str, Any] | None:
+def answers(endpoint_url: str, timeout: float = 3.0) -> dict[str, Any] | None:
     """The local cloud's health document, or None when nothing answers there."""
     try:
         response = requests.get(f"{endpoint_url}{CONTROL_PREFIX}/health", timeout=timeout)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +12,19 @@ from pathlib import Path
 from ..errors import WorkshopError
 from . import client
 from .client import LocalCloudInfo
+from .leftovers import Ended, end_leftovers
 
 
 class LocalCloudError(WorkshopError):
     """The local cloud could not be started or stopped; the message says why and what to do."""
 
+    exit_code = 2
 
-def port_in_use(port: int) -> bool:
-    """Whether something already listens on loopback `port` (moto alone would hang there)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((client.LOOPBACK_HOST, port))
-        except OSError as error:
-            return error.errno == errno.EADDRINUSE
-    return False
+
+class PortInUse(LocalCloudError):
+    """Another program listens on the requested port (the local cloud's own check said so)."""
+
+    exit_code = client.PORT_BUSY_EXIT
 
 
 def _pid_alive(pid: int) -> bool:
@@ -45,11 +42,6 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
     running = client.find_running()
     if running is not None:
         return running, True
-    if port and port_in_use(port):
-        raise LocalCloudError(
-            f"port {port} is already in use by another program: stop it, or choose another port "
-            f"with `mysfits local start --port N`"
-        )
     directory = client.state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     log_file = directory / "local-cloud.log"
@@ -65,6 +57,8 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
         info = client.read_state()
         if info is not None and info.pid == process.pid and client.answers(info.endpoint_url):
             return info, False
+        if process.poll() == client.PORT_BUSY_EXIT:  # its own bind (SO_REUSEADDR) failed
+            raise PortInUse(_last_error(log_file))
         if process.poll() is not None:
             raise LocalCloudError(f"the local cloud exited at start-up:\n{_tail(log_file)}")
         time.sleep(0.05)
@@ -73,15 +67,25 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
 
 
 def stop(timeout: float = 10.0) -> LocalCloudInfo | None:
-    """Stop the recorded local cloud and everything it started; return what was stopped."""
+    """Stop the recorded local cloud and everything it started; return what was stopped.
+
+    Whatever a local cloud that did not stop cleanly left behind is ended too.
+    """
     info = client.read_state()
     if info is None or not _pid_alive(info.pid):
         if info is not None:
             client.clear_state(info.pid)
-        return None
-    _terminate_group(info.pid, timeout)
-    client.clear_state(info.pid)
+        info = None
+    else:
+        _terminate_group(info.pid, timeout)
+        client.clear_state(info.pid)
+    end_leftovers(client.state_dir())
     return info
+
+
+def clear_leftovers() -> Ended:
+    """End what local clouds kept in `$MYSFITS_HOME` that did not stop cleanly left behind."""
+    return end_leftovers(client.state_dir())
 
 
 def _terminate_group(pid: int, timeout: float = 10.0) -> None:
@@ -111,6 +115,12 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def _last_error(log_file: Path) -> str:
+    """The last `error: ...` line the local cloud wrote (its own words for why it stopped)."""
+    errors = [line for line in _tail(log_file).splitlines() if line.startswith("error: ")]
+    return errors[-1].removeprefix("error: ") if errors else _tail(log_file)
 
 
 def _tail(path: Path, lines: int = 20) -> str:

@@ -18,15 +18,17 @@ from pathlib import Path
 from importlib.metadata import version
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from . import client
-from .core.endpoints import LOOPBACK, EndpointRegistry
-from .core.gateway import ControlHandlers, Gateway
+from .core.children import Children
+from .core.endpoints import LOOPBACK, EndpointRegistry, listen_loopback, loopback_server
+from .core.gateway import ControlHandlers, Gateway, RoutedMoto, xml_errors
 from .core.heartbeat import Heartbeat
 from .core.loopback import LoopbackClients
 from .core.patching import Patches
 from .core.stores import Stores
+from .leftovers import Ledger, end_leftovers
 
 # What this cloud can do that AWS cannot: run images pushed as a build context (no Docker needed).
 CAPABILITIES = ("build-context-images",)
@@ -44,7 +46,15 @@ class PortBusy(OSError):
 class LocalCloud:
     """One local cloud: control plane, fixes and data plane, serving on one loopback port."""
 
-    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = ""):
+    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = "",
+                 home: Path | None = None):
+        try:  # first, so a taken port is reported before moto takes seconds to load
+            listening = listen_loopback(port)
+        except OSError as error:
+            raise PortBusy(
+                f"port {port} is already in use on {LOOPBACK} ({error.strerror}): stop what "
+                f"listens there, or start on another port with `mysfits local start --port N`"
+            ) from error
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
         self.registry = EndpointRegistry()
@@ -55,21 +65,18 @@ class LocalCloud:
         self.stores = Stores()
         self.heartbeat = Heartbeat(self.registry)
         self.services: dict[str, Any] = {}
-        moto = DomainDispatcherApplication(create_backend_app)
+        moto = RoutedMoto(DomainDispatcherApplication(create_backend_app))
         self.gateway = Gateway(moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready)
-        try:
-            self._server: BaseWSGIServer = make_server(
-                LOOPBACK, port, self.gateway, threaded=True, request_handler=MotoRequestHandler
-            )
-        except OSError as error:
-            raise PortBusy(
-                f"port {port} on {LOOPBACK} is already in use ({error.strerror}): stop what listens "
-                f"there, or start on another port with `mysfits local start --port N`"
-            ) from error
-        self.port = self._server.server_port
+        handler = xml_errors(MotoRequestHandler)
+        self._server: BaseWSGIServer = loopback_server(self.gateway, listening, handler)
+        self.port = self._server.port
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self.loopback = LoopbackClients(self.endpoint_url)
+        # What this cloud starts is recorded, so a successor can end it should this one crash.
+        self.ledger = Ledger(home or client.state_dir())
+        self.children = Children(self.ledger.process)
         self.work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
+        self.ledger.folder(self.work_dir)
         self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
 
     def start(self) -> "LocalCloud":
@@ -116,7 +123,9 @@ class LocalCloud:
         self._server.shutdown()
         self._server.server_close()
         self.patches.undo_all()
+        self.children.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.ledger.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,11 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=client.DEFAULT_PORT)
     parser.add_argument("--log-file", default="")
     args = parser.parse_args(argv)
+    ended = end_leftovers(client.state_dir())
+    if ended:
+        print(ended, flush=True)
     try:
         cloud = LocalCloud(args.port, args.log_file).start()
     except PortBusy as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 3
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return client.PORT_BUSY_EXIT
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

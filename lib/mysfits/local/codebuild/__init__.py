@@ -29,7 +29,7 @@ class Builds(BaseReconciler):
 
 
 def register(cloud: "LocalCloud") -> BuildRunner:
-    runner = BuildRunner(cloud.loopback, cloud.stores, cloud.work_dir / "builds")
+    runner = BuildRunner(cloud.loopback, cloud.stores, cloud.work_dir / "builds", cloud.children)
     api.apply(cloud.patches, cloud.stores, runner.start)
     cloud.heartbeat.register(Builds(runner))
     return runner

@@ -17,6 +17,7 @@ from typing import Any
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.logs.models import logs_backends
 
+from ..core.children import Children
 from ..core.loopback import LoopbackClients
 from ..core.stores import Stores
 from ..ecs.tasks import LogDestination, open_stream
@@ -55,7 +56,7 @@ class Build:
     """One build: where it runs and what it reports."""
 
     def __init__(self, record: dict[str, Any], project: dict[str, Any], clients: LoopbackClients, stores: Stores,
-                 work_dir: Path):
+                 work_dir: Path, children: Children):
         self.id: str = record["id"]
         self.record, self.project = record, project
         self.region = record["arn"].split(":")[3]
@@ -68,6 +69,7 @@ class Build:
         self.deadline = time.monotonic() + 60 * int(record["timeoutInMinutes"])
         self.succeeding = True
         self._shell: subprocess.Popen[bytes] | None = None
+        self._children = children
         self._status_read = self._status_fd_in_shell = -1
         self._environment: dict[str, str] = {}
         self._output: list[str] = []
@@ -131,7 +133,7 @@ class Build:
         if self._status_read >= 0:
             os.close(self._status_read)
         status_read, status_write = os.pipe()
-        self._shell = subprocess.Popen(
+        self._shell = self._children.popen(
             ["bash", "--noprofile", "--norc"], cwd=self.source_dir, env=environment, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(status_write,), start_new_session=True)
         os.close(status_write)

@@ -23,6 +23,7 @@ import yaml
 from . import api as codebuild
 from .build import COMMAND_PHASES, Build, BuildFailed, BuildStopped, iso_now
 from .buildspec import artifact_files, parse_buildspec
+from ..core.children import Children
 from ..core.loopback import LoopbackClients
 from ..core.stores import Stores
 
@@ -38,10 +39,12 @@ _SKIPS_TO_FINALIZING = {"INSTALL", "PRE_BUILD"}
 class BuildRunner:
     """Runs every build StartBuild queues, each on its own thread."""
 
-    def __init__(self, clients: LoopbackClients, stores: Stores, work_dir: Path):
+    def __init__(self, clients: LoopbackClients, stores: Stores, work_dir: Path,
+                 children: Children):
         self._clients = clients
         self._stores = stores
         self.work_dir = work_dir
+        self._children = children
         self._threads: list[threading.Thread] = []
         self._builds: dict[str, Build] = {}
         self._lock = threading.Lock()
@@ -54,7 +57,8 @@ class BuildRunner:
 
     def _run(self, record: dict[str, Any], project: dict[str, Any]) -> None:
         try:
-            build = Build(record, project, self._clients, self._stores, self.work_dir)
+            build = Build(record, project, self._clients, self._stores, self.work_dir,
+                          self._children)
         except Exception as error:  # e.g. the log group cannot be made: the build fails at once
             log.exception("build %s could not start", record["id"])
             region, account = record["arn"].split(":")[3:5]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import LISTEN_QUEUE, BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..client import LOOPBACK_HOST
 from .wsgi import WsgiApp
@@ -35,10 +36,43 @@ class Endpoint:
         return {"kind": self.kind, "name": self.name, "aws_url": self.aws_url, "local_url": self.local_url}
 
 
+def listen_loopback(port: int) -> socket.socket:
+    """A socket listening on loopback `port` (0: a free one); OSError when the port is taken.
+
+    SO_REUSEADDR, so connections of a crashed predecessor in TIME_WAIT do not block a restart
+    (a live listener still does).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((LOOPBACK, port))
+        sock.listen(LISTEN_QUEUE)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def loopback_server(app: WsgiApp, sock: socket.socket,
+                    handler: type[WSGIRequestHandler] = WSGIRequestHandler) -> BaseWSGIServer:
+    """A threaded werkzeug server for `app` on `sock` (from `listen_loopback`), which it takes over.
+
+    The socket is bound beforehand because werkzeug, binding itself, prints and exits the process
+    when the port is taken.
+    """
+    try:
+        port = sock.getsockname()[1]
+        return make_server(
+            LOOPBACK, port, app, threaded=True, request_handler=handler, fd=sock.fileno()
+        )
+    finally:
+        sock.close()  # the server holds its own duplicate
+
+
 def serve_wsgi(app: WsgiApp, port: int = 0) -> tuple[str, Callable[[], None]]:
     """Serve `app` on a loopback port in a thread; return its URL and a stop function."""
-    server: BaseWSGIServer = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.server_port}", daemon=True)
+    server = loopback_server(app, listen_loopback(port), _QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.port}", daemon=True)
     thread.start()
 
     def stop() -> None:
@@ -46,7 +80,7 @@ def serve_wsgi(app: WsgiApp, port: int = 0) -> tuple[str, Callable[[], None]]:
         server.server_close()
         thread.join(timeout=5)
 
-    return f"http://{LOOPBACK}:{server.server_port}", stop
+    return f"http://{LOOPBACK}:{server.port}", stop
 
 
 class EndpointRegistry:

@@ -31,6 +31,16 @@ def respond_json(start_response: StartResponse, status: int, document: Any) -> l
     return respond(start_response, status, json.dumps(document).encode())
 
 
+def request_path(environ: dict[str, Any]) -> str:
+    """The request's path as text. WSGI hands it over percent-decoded but as latin-1 (PEP 3333);
+    URLs carry UTF-8, so `/%C3%A9.html` is `/é.html`."""
+    raw = environ.get("PATH_INFO", "/")
+    try:
+        return str(raw.encode("latin-1").decode("utf-8"))
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return str(raw)  # not UTF-8: no S3 key can match it, and it is shown as it came
+
+
 def read_body(environ: dict[str, Any]) -> bytes:
     """Read the request body and put it back, so the next app can read it again."""
     length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -35,7 +35,8 @@ class ServiceScheduling(BaseReconciler):
 
 def register(cloud: "LocalCloud") -> EcsScheduler:
     balancing = cloud.services["elbv2"]
-    scheduler = EcsScheduler(cloud.services["ecr"], balancing.directory, balancing.health, cloud.endpoint_url)
+    scheduler = EcsScheduler(cloud.services["ecr"], balancing.directory, balancing.health,
+                             cloud.endpoint_url, cloud.children)
     patches.apply(cloud.patches, scheduler.service_updated)
     cloud.heartbeat.register(ServiceScheduling(scheduler))
     return scheduler

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import Task
@@ -19,6 +19,7 @@ from moto.elbv2.models import elbv2_backends
 from moto.moto_api._internal import mock_random
 
 from ..client import LOOPBACK_HOST
+from ..core.children import Children
 from ..ecr.images import ImageCache, ImageUnavailable
 from ..elbv2.targets import HealthBook, TargetDirectory
 from .planning import TaskState, TaskView
@@ -63,11 +64,12 @@ class TaskFleet:
     """Every task the scheduler runs, by ARN, under `lock` (stops end on threads of their own)."""
 
     def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str, lock: threading.RLock):
+                 endpoint_url: str, lock: threading.RLock, children: Children):
         self._images = images
         self._directory = directory
         self._health = health
         self._endpoint_url = endpoint_url
+        self._children = children
         self._lock = lock
         self.tasks: dict[str, RunningTask] = {}
 
@@ -160,7 +162,7 @@ class TaskFleet:
             open_stream(destination, options.get("awslogs-create-group") == "true")
         port = _free_port()
         running.process = TaskProcess(image, container, port, self._endpoint_url, region,
-                                      destination)
+                                      destination, self._children)
         self._directory.add(running.target, (LOOPBACK_HOST, port))
         task.last_status = "ACTIVATING"
         started = now()
@@ -218,7 +220,7 @@ class TaskFleet:
         stopped = now()
         _stamp(task, stop_code=_stop_code(task) or code, stopped_at=stopped, execution_stopped_at=stopped)
         task.containers[0].last_status = "STOPPED"
-        task.containers[0].exitCode = exit_code  # moto serialises this one (never `exit_code`)
+        cast(Any, task.containers[0]).exitCode = exit_code  # moto serialises this one, never `exit_code`
 
     def close(self) -> None:
         """Stop every task's process and forget them all (the local cloud is shutting down)."""

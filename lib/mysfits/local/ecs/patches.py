@@ -16,7 +16,7 @@ AWS behaviours restored (moto 5.2.5 differs on each):
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.utils import generate_dns_from_ip
@@ -36,7 +36,8 @@ def _keep_deployment_configuration(original: Any) -> Any:
         if configuration:
             service = self.ecs_backend._get_service(self._get_param("cluster", "default"),
                                                     self._get_param("serviceName") or self._get_param("service"))
-            service.deployment_configuration = {**getattr(service, "deployment_configuration", {}), **configuration}
+            kept = {**getattr(service, "deployment_configuration", {}), **configuration}
+            cast(Any, service).deployment_configuration = kept  # moto serialises it; it declares none
         return result
 
     return handler
@@ -64,7 +65,7 @@ def _stopping_later(original: Callable[..., Task]) -> Callable[..., Task]:
                 if task.desired_status != "STOPPED":
                     task.desired_status = "STOPPED"
                     task.stopped_reason = reason or "Task stopped by user"
-                    task.stop_code = "UserInitiated"
+                    cast(Any, task).stop_code = "UserInitiated"  # a DescribeTasks field moto does not declare
                 return task
         return original(self, cluster_str, task_str, reason)
 

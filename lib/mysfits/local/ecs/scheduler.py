@@ -18,6 +18,7 @@ from typing import Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, Service, ecs_backends
 
+from ..core.children import Children
 from ..ecr.images import ImageCache
 from ..elbv2.targets import HealthBook, TargetDirectory
 from .fleet import TaskFleet
@@ -46,9 +47,9 @@ class EcsScheduler:
     """Reconciles every ECS service's tasks with its desired state, one `tick` at a time."""
 
     def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str):
+                 endpoint_url: str, children: Children):
         self._lock = threading.RLock()
-        self._fleet = TaskFleet(images, directory, health, endpoint_url, self._lock)
+        self._fleet = TaskFleet(images, directory, health, endpoint_url, self._lock, children)
         self._services: dict[str, ServiceRuntime] = {}
 
     def tick(self) -> None:
@@ -102,7 +103,7 @@ class EcsScheduler:
             self._carry_out(runtime, active=False)
             return
         if runtime.network_configuration is None and service.deployments:
-            runtime.network_configuration = service.deployments[0].get("networkConfiguration")
+            runtime.network_configuration = _first_deployment(service).get("networkConfiguration")
         self._follow(runtime)
         self._carry_out(runtime, active=True)
         runtime.publish(self._live(runtime))
@@ -110,8 +111,8 @@ class EcsScheduler:
     def _follow(self, runtime: ServiceRuntime) -> None:
         """Start a new deployment when the task definition changes or a new one is forced."""
         service = runtime.service
-        definition = runtime.backend.describe_task_definition(service.task_definition).arn
-        requested = service.deployments[0]["id"] if service.deployments else None
+        definition = runtime.backend.describe_task_definition(str(service.task_definition)).arn
+        requested = _first_deployment(service)["id"] if service.deployments else None
         new = new_deployment([d.view() for d in runtime.deployments], definition, requested)
         if new is not None:
             runtime.begin(new)
@@ -180,3 +181,9 @@ class EcsScheduler:
     @_apply.register
     def _(self, action: Event, runtime: ServiceRuntime) -> None:
         add_event(runtime.service, action.message)
+
+
+def _first_deployment(service: Service) -> dict[str, Any]:
+    """The newest deployment moto lists (moto annotates the list's items as `object`)."""
+    first: dict[str, Any] = service.deployments[0]
+    return first

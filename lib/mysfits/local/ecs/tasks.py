@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.logs.models import logs_backends
 
+from ..core.children import Children
+from ..core.endpoints import LOOPBACK
 from ..ecr.images import LocalImage
 
 # Variables a process needs to start at all; everything else comes from the task definition.
@@ -71,7 +73,7 @@ class TaskProcess:
     """Runs an image's command with the task's environment; ships each output line to CloudWatch Logs."""
 
     def __init__(self, image: LocalImage, container: dict[str, Any], port: int, endpoint_url: str, region: str,
-                 destination: LogDestination | None):
+                 destination: LogDestination | None, children: Children):
         self.port = port
         self._destination = destination
         command = list(container.get("entryPoint") or []) + list(container.get("command") or image.recipe.cmd)
@@ -81,10 +83,14 @@ class TaskProcess:
         environment.update(image.recipe.env)
         environment.update({e["name"]: e["value"] for e in container.get("environment", [])})
         environment.update(_PLACEHOLDER_CREDENTIALS)
-        environment.update({"PORT": str(port), "AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region,
-                            "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
-        self._process = subprocess.Popen(command, cwd=image.workdir, env=environment, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # A container listens on its own network; a plain process here must keep to loopback.
+        environment.update({"PORT": str(port), "BIND_ADDRESS": LOOPBACK,
+                            "AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region,
+                            "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1",
+                            "PYTHONDONTWRITEBYTECODE": "1"})
+        self._process = children.popen(command, cwd=image.workdir, env=environment,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
         self.pid = self._process.pid
         self._shipper = threading.Thread(target=self._ship, name=f"logs-{self.pid}", daemon=True)
         self._shipper.start()

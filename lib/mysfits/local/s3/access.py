@@ -5,9 +5,7 @@ Shared by the S3 API fixes and the website endpoints, so both answer alike.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
-from xml.sax.saxutils import escape
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import FakeBucket, PublicAccessBlock, S3Backend, s3_backends
@@ -58,14 +56,3 @@ def blocks_public_policy(bucket: FakeBucket) -> bool:
     """Whether BlockPublicPolicy is on for the bucket."""
     block: Any = bucket.public_access_block
     return bool(block is not None and block.block_public_policy)
-
-
-def error_xml(code: str, message: str, **extra: str) -> bytes:
-    """An S3 REST error body, as AWS sends it."""
-    fields = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in extra.items())
-    request_id = uuid.uuid4().hex[:16].upper()
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{fields}"
-        f"<RequestId>{request_id}</RequestId><HostId>{uuid.uuid4().hex}</HostId></Error>"
-    ).encode()
