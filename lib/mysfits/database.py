@@ -178,12 +178,21 @@ def item_count(ws: Workshop, table: Table) -> int:
 
 
 def check_table_empty(ws: Workshop, table: Table) -> Check:
-    """A table this run created holds nothing yet; one found from an earlier run is reported with what it keeps."""
-    count = item_count(ws, table)
+    """A new table holds nothing; one kept from an earlier run holds only the data set's mysfits.
+
+    Seeding writes only the mysfits that are missing, so a kept table ends up with exactly the
+    data set only when every item it already holds is one of them.
+    """
     if table.created:
+        count = item_count(ws, table)
         return Check(f"new table {table.name} is empty", count == 0, f"{count} items")
-    return Check(f"table {table.name} kept from an earlier run", True,
-                 f"{count} items kept; seeding below writes only the mysfits that are missing")
+    kept = _existing_keys(ws, table)
+    foreign = sorted(kept - {item[KEY]["S"] for item in load_items()})
+    shown = f": {', '.join(foreign[:3])}{' …' if len(foreign) > 3 else ''}" if foreign else ""
+    return Check(f"table {table.name} kept from an earlier run holds only workshop mysfits",
+                 not foreign,
+                 f"{len(kept)} items kept, {len(foreign)} not in the data set{shown}; "
+                 "seeding below writes only the mysfits that are missing")
 
 
 def check_item_count(ws: Workshop, table: Table, expect: int) -> Check:

@@ -21,6 +21,7 @@ from .checks import Check
 from .errors import BucketNameTaken, ResourceNotFound, WorkshopError, error_code, http_status
 from .idioms import absent_is_none, delete_if_present, translated
 from .inventory import Family, Leftover, tagged
+from .sitediff import differences, published_config, version_of
 from .workshop import Workshop
 
 __all__ = [
@@ -185,15 +186,7 @@ def _content_type(path: Path) -> str:
 
 def published_version(ws: Workshop, bucket: SiteBucket | str) -> int:
     """The `version` in the bucket's config.json; 0 when there is none or it is unreadable."""
-    answer = absent_is_none(
-        lambda: ws.client("s3").get_object(Bucket=_bucket_name(bucket), Key="config.json"),
-        "NoSuchKey")
-    if answer is None:
-        return 0
-    try:
-        return int(json.loads(answer["Body"].read()).get("version", 0))
-    except (ValueError, TypeError, AttributeError):
-        return 0
+    return version_of(published_config(ws.client("s3"), _bucket_name(bucket)))
 
 
 def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> list[str]:
@@ -230,18 +223,19 @@ def _delete_keys(ws: Workshop, name: str, keys: list[str]) -> None:
 
 
 def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
-    """Every site file is in the bucket with the right content type, and nothing else is."""
+    """Every site file is in the bucket with its content and content type, and nothing else is.
+
+    A newer site version already in the bucket is the site to find (upload_site keeps it).
+    """
     name = _bucket_name(bucket)
-    s3 = ws.client("s3")
-    expected = site_files(config)
-    keys = {obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name)
-            for obj in page.get("Contents", [])}
-    wrong_type = [k for k in ("index.html", "mysfits.json") if k in keys
-                  and s3.head_object(Bucket=name, Key=k)["ContentType"] != expected[k][1]]
-    missing, extra = sorted(set(expected) - keys), sorted(keys - set(expected))
-    ok = not (missing or extra or wrong_type)
-    evidence = f"{len(keys)} objects; missing {missing or 'none'}, unexpected {extra or 'none'}, wrong type {wrong_type or 'none'}"
-    return Check(f"site uploaded to {name}", ok, evidence)
+    wanted, published = config or {"version": 1}, published_config(ws.client("s3"), name)
+    newer = version_of(published) > version_of(wanted)
+    etags = _etags(ws, name)
+    found = differences(ws.client("s3"), name, etags, site_files(published if newer else wanted))
+    shown = ", ".join(f"{kind} {keys or 'none'}" for kind, keys in found.items())
+    kept = f" (site version {version_of(published)} kept)" if newer else ""
+    return Check(f"site uploaded to {name}", not any(found.values()),
+                 f"{len(etags)} objects{kept}; {shown}")
 
 
 def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]:

@@ -293,8 +293,8 @@ def test_stop_task_is_answered_like_aws_and_the_service_replaces_it(deployed: De
         return now if len(now) == DESIRED and all(t["lastStatus"] == "RUNNING" for t in now) else None
 
     replaced = poll(two_running, 15, "two RUNNING tasks again")
-    recovery = time.monotonic() - stopped_at
-    assert recovery < 15 and victim not in [t["taskArn"] for t in replaced]
+    recovery = time.monotonic() - stopped_at  # reported, not asserted: the poll's timeout bounds it
+    assert victim not in [t["taskArn"] for t in replaced]
 
     final = poll(lambda: (t := describe_task(deployed, victim))["lastStatus"] == "STOPPED" and t, 15,
                  "the stopped task to reach lastStatus STOPPED")
@@ -323,7 +323,8 @@ def test_a_crashed_task_is_replaced(deployed: Deployed) -> None:
                     [t["taskArn"] for t in now] and all(t["lastStatus"] == "RUNNING" for t in now) and now,
                     15, "a replacement task")
     print(f"\ncrash: replaced and RUNNING after {time.monotonic() - killed_at:.1f} s")
-    assert len(replaced) == DESIRED
+    revisions = [t["taskDefinitionArn"] for t in replaced]
+    assert revisions == [deployed.service.task_definition] * DESIRED
     wait_steady(deployed)
 
 

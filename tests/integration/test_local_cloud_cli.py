@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
+
+from mysfits import website
+from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli
 
@@ -27,10 +28,15 @@ def test_second_start_says_so_and_succeeds(local_cloud: dict[str, object]) -> No
     assert "already running" in again.stdout and str(local_cloud["pid"]) in again.stdout
 
 
-def test_endpoints_is_a_json_array(local_cloud: dict[str, object]) -> None:
+def test_endpoints_is_a_json_array(local_cloud: dict[str, object], ws: Workshop) -> None:
+    site = website.ensure_website(ws, website.ensure_site_bucket(ws))  # something to list
     listed = json.loads(mysfits_cli(local_cloud["home"], "local", "endpoints").stdout)  # type: ignore[arg-type]
     assert isinstance(listed, list)
+    mine = {"kind": "s3-website", "name": site.bucket, "aws_url": site.aws_url,
+            "local_url": site.url}
+    assert mine in listed
     assert all(set(e) == {"kind", "name", "aws_url", "local_url"} for e in listed)
+    website.delete_site_bucket(ws, site.bucket)
 
 
 def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
@@ -39,9 +45,8 @@ def test_busy_port_fails_fast_with_the_fix(tmp_path: Path) -> None:
         squatter.listen()
         port = squatter.getsockname()[1]
         for detach in (["--detach"], []):
-            started = time.monotonic()
+            # A start that waited on the busy port would hit the timeout (TimeoutExpired).
             result = mysfits_cli(tmp_path, "local", "start", "--port", str(port), *detach, timeout=20)
-            assert time.monotonic() - started < 10
             assert result.returncode == 3  # the local cloud's own PortBusy, passed on by the CLI
             assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
             assert "Traceback" not in result.stderr
@@ -107,4 +112,4 @@ def test_connect_without_a_cloud_names_the_fix(tmp_path: Path, monkeypatch) -> N
     monkeypatch.delenv("MYSFITS_ENDPOINT_URL", raising=False)
     with pytest.raises(LocalCloudNotRunning, match="mysfits local start --detach"):
         mysfits.connect("local")
-    assert os.environ["MYSFITS_HOME"] == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # connecting started nothing and recorded nothing

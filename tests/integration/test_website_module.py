@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mysfits import website
-from mysfits.errors import WorkshopError
+from mysfits.errors import WorkshopError, error_code
 from mysfits.workshop import Workshop
 
 
@@ -30,13 +30,23 @@ def test_ensure_twice_leaves_one_bucket_as_it_was(ws: Workshop) -> None:
 def test_upload_syncs_and_skips_unchanged(ws: Workshop) -> None:
     bucket = website.ensure_site_bucket(ws)
     s3 = ws.client("s3")
+    # Versioning makes every write visible: a PUT of the same bytes still adds a version.
+    s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=bucket.name, Key="stale.html", Body=b"old")
     keys = website.upload_site(ws, bucket)
     assert "stale.html" not in keys and {"index.html", "mysfits.json", "config.json"} <= set(keys)
-    before = s3.head_object(Bucket=bucket.name, Key="index.html")["LastModified"]
-    assert website.upload_site(ws, bucket) == keys
-    assert s3.head_object(Bucket=bucket.name, Key="index.html")["LastModified"] == before
+    before = _versions(ws, bucket.name)
+    assert sorted(key for key, _ in before if key != "stale.html") == keys
+    website.upload_site(ws, bucket)
+    assert _versions(ws, bucket.name) == before  # nothing was written again
     assert website.check_site_uploaded(ws, bucket).ok
+
+
+def _versions(ws: Workshop, bucket: str) -> set[tuple[str, str]]:
+    """Every version of every object (delete markers too), as (key, version id)."""
+    listed = ws.client("s3").list_object_versions(Bucket=bucket)
+    every = listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+    return {(v["Key"], v["VersionId"]) for v in every}
 
 
 def test_checks_fail_when_reality_differs(ws: Workshop) -> None:
@@ -45,6 +55,18 @@ def test_checks_fail_when_reality_differs(ws: Workshop) -> None:
     assert not website.check_anonymous_read(ws, bucket, expect=200).ok
     assert not website.check_block_public_access(ws, bucket, website.POLICIES_ALLOWED).ok
 
+
+def test_anonymous_checks_follow_the_bucket_policy(ws: Workshop) -> None:
+    bucket = website.ensure_site_bucket(ws)
+    website.upload_site(ws, bucket)
+    assert website.check_anonymous_read(ws, bucket, expect=403).ok
+    assert not website.check_anonymous_read(ws, bucket, expect=200).ok
+    website.ensure_public_read(ws, bucket)
+    assert website.check_anonymous_read(ws, bucket, expect=200).ok
+    assert website.check_anonymous_list(ws, bucket, expect=403).ok
+    website.ensure_public_read(ws, bucket, allow_list=True)  # more than a site needs
+    listed = website.check_anonymous_list(ws, bucket, expect=403)
+    assert not listed.ok and listed.evidence == "HTTP 200 OK"
 
 
 def test_policy_probe_runs_on_a_fresh_scratch_bucket(ws: Workshop) -> None:
@@ -55,8 +77,9 @@ def test_policy_probe_runs_on_a_fresh_scratch_bucket(ws: Workshop) -> None:
     assert website.check_anonymous_read(ws, probe, expect=403, key=website.PROBE_KEY).ok
     refused = website.check_public_policy_refused(ws, probe)
     assert refused.ok, refused.evidence
-    with pytest.raises(ClientError):  # the check changed nothing: still no policy
+    with pytest.raises(ClientError) as raised:  # the check changed nothing: still no policy
         ws.client("s3").get_bucket_policy(Bucket=probe.name)
+    assert error_code(raised.value) == "NoSuchBucketPolicy"
     website.allow_public_policies(ws, probe)
     accepted = website.check_public_policy_refused(ws, probe)
     assert not accepted.ok and accepted.evidence.startswith("the policy was accepted")

@@ -138,7 +138,7 @@ def test_failed_load_propagates_and_is_retried() -> None:
         return [record("a")]
 
     cache = ListCache(loader, 2.0, Clock())
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="backend down"):
         cache.get(None)
     assert decode(cache.get(None)) == [record("a")]
 

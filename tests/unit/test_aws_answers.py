@@ -77,7 +77,7 @@ def test_a_missing_site_bucket_says_which_notebook_to_run(s3: Stubber) -> None:
 
 def test_a_server_error_is_not_mistaken_for_a_missing_bucket(s3: Stubber) -> None:
     s3.add_client_error("head_bucket", service_error_code="500", http_status_code=500)
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError, match=r"\(500\) when calling the HeadBucket operation"):
         website.create_bucket(workshop(s3), NAME)
 
 

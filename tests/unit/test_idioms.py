@@ -160,7 +160,7 @@ def test_a_call_returning_none_still_counts_as_done() -> None:
         )
         is False
     )
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError, match="LimitExceededException"):
         create_if_absent(
             raising(aws_error("LimitExceededException")), "ResourceAlreadyExistsException"
         )

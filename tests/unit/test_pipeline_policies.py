@@ -35,8 +35,8 @@ def test_build_role_pushes_to_one_repository_only() -> None:
     assert wildcard == ["RegistryLogin"] and granted["RegistryLogin"]["Action"] == "ecr:GetAuthorizationToken"
     assert granted["PushImage"]["Resource"] == REPOSITORY.arn
     assert granted["Artifacts"]["Resource"] == "arn:aws:s3:::mysfits-artifacts-123456789012-eu-west-1/*"
-    assert all(r.startswith("arn:aws:logs:eu-west-1:123456789012:log-group:/aws/codebuild/mysfits-service-build")
-               for r in granted["Logs"]["Resource"])
+    log_group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/codebuild/mysfits-service-build"
+    assert granted["Logs"]["Resource"] == [log_group, f"{log_group}:*"]
     assert not any("Delete" in a for s in granted.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
 
 
