@@ -31,7 +31,7 @@ def _check_labels(name: str) -> None:
         if not (label[:1].isalnum() and label[-1:].isalnum()):
             raise InvalidBucketName(f"{name!r}: the label {label!r} must begin and end with a letter or digit")
     if _IP_ADDRESS.match(name):
-        raise InvalidBucketName(f"{name!r} is formatted as an IP address: bucket names must not be")
+        raise InvalidBucketName(f"{name!r} is formatted as an IP address: choose a name that is not one")
 
 
 def _check_reserved(name: str) -> None:
