@@ -52,11 +52,11 @@ coverage-report:
 	@echo "  lib/mysfits outside local/: $$($(COVERAGE) report --format=total --omit='$(LOCAL_CLOUD)')% (target 85%)"
 	@echo "  lib/mysfits/local/:         $$($(COVERAGE) report --format=total --include='$(LOCAL_CLOUD)')% (target 75%)"
 
-## Unit and service tests on a second supported Python when one is installed (CI runs this), in
+## Unit and service tests on a second supported Python, the oldest found (CI runs this), in
 ## its own .venv-pyX.Y, made once and kept while pyproject.toml is unchanged.
 test-other-python: $(STAMP)
 	@current=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	other=$$(sh scripts/pick-python --except $$current $(SUPPORTED_PYTHONS)); \
+	other=$$(sh scripts/pick-python --except $$current $(sort $(SUPPORTED_PYTHONS))); \
 	if [ -z "$$other" ]; then echo "no second supported Python ($(SUPPORTED_PYTHONS)) found: skipped"; \
 	else $(MAKE) --no-print-directory other-python-tests OTHER_PYTHON=$$other \
 	  OTHER_VENV=.venv-py$$($$other -c 'import sys; print("%d.%d" % sys.version_info[:2])'); fi

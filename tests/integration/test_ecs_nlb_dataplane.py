@@ -419,6 +419,16 @@ def test_rolling_update_keeps_serving(deployed: Deployed) -> None:
     print(f"\nrolling update: COMPLETED in {rollout:.1f} s; traffic meanwhile {traffic}")
 
 
+def crashed_on_start(stopped_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks that exited with the service's start-up error (exit code 2).
+
+    Each such failure counts; a task still starting when the breaker trips is stopped by the
+    scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
+    """
+    return [t for t in stopped_tasks
+            if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
+
+
 def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deployed) -> None:
     dep = deployed
     wait_steady(dep)
@@ -450,9 +460,7 @@ def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deploy
     (deployment,) = service["deployments"]
     assert (deployment["taskDefinition"], deployment["rolloutState"], service["runningCount"]) == (good, "COMPLETED", 2)
     assert [t["taskDefinitionArn"] for t in tasks(dep)] == [good] * DESIRED
-    # Each start-up failure counts; a task still starting when the breaker trips is stopped by the
-    # scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
-    crashed = [t for t in broken_tasks if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
+    crashed = crashed_on_start(broken_tasks)
     assert len(crashed) >= threshold, [(t["stoppedReason"], t["containers"][0].get("exitCode"))
                                        for t in broken_tasks]
     startup_log = dep.ws.client("logs").get_log_events(
