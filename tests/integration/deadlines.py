@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from mysfits.local.core.heartbeat import TICK_SECONDS
-from mysfits.local.ecs.scheduler import _REGISTRATION_DEADLINE as REGISTRATION_SECONDS
+from mysfits.local.ecs.planning import CRASH_BACKOFF as FAILURE_BACKOFF_SECONDS
+from mysfits.local.ecs.planning import REGISTRATION_DEADLINE as REGISTRATION_SECONDS
 
 LOAD = 3.0
-DRAIN_SECONDS = 1.0  # the scheduler's cap on a stopping task's drain (EcsScheduler._begin_stop)
-STOP_GRACE_SECONDS = 5.0  # SIGTERM to SIGKILL for a task process (TaskProcess.stop)
+DRAIN_SECONDS = 1.0  # the scheduler's cap on a stopping task's drain (ecs/fleet.py)
+STOP_GRACE_SECONDS = 5.0  # SIGTERM to SIGKILL for a task process (ecs/tasks.py TaskProcess.stop)
 
 
 def _scaled(seconds: float) -> float:
@@ -47,9 +48,6 @@ def task_healthy(group: dict[str, Any]) -> float:
 def replaced_and_healthy(group: dict[str, Any]) -> float:
     """An old task stops after its replacement is healthy (a rolling update's one step)."""
     return task_healthy(group) + task_stopped()
-
-
-FAILURE_BACKOFF_SECONDS = 1.0  # the scheduler's pause after a task fails to start (_count_failure)
 
 
 def crash_loop(failures: int) -> float:
