@@ -4,6 +4,7 @@ A notebook is one scenario, cell after cell, and builds on the resources of the 
 it (found by name, as a learner's would be). So notebook cells keep their order and run after every
 other test, whatever order pytest-randomly gives the rest; and a notebook selected without the
 earlier ones (`pytest notebooks/03_dynamodb.ipynb`) has them run headless first, on the same cloud.
+A test module that is one scenario too says so with `pytestmark = pytest.mark.in_order`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,20 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Notebook cells last and in collection order (pytest-randomly shuffles before this hook)."""
+    """Notebook cells last, and they and `in_order` modules' tests in collection order.
+
+    pytest-randomly shuffles before this hook; a module keeps its place in the shuffle.
+    """
     cells = sorted((i for i in items if _notebook(i)), key=lambda i: i.stash[_ORDER])
     items[:] = [i for i in items if not _notebook(i)] + cells
+    places: dict[Path, list[int]] = {}
+    for index, item in enumerate(items):
+        if item.get_closest_marker("in_order"):
+            places.setdefault(Path(str(item.path)), []).append(index)
+    for indexes in places.values():
+        in_file_order = sorted((items[i] for i in indexes), key=lambda i: i.stash[_ORDER])
+        for index, item in zip(indexes, in_file_order):
+            items[index] = item
 
 
 def missing_before(notebook: Path, selected: set[Path], done: set[Path]) -> list[Path]:

@@ -53,3 +53,8 @@ def replaced_and_healthy(group: dict[str, Any]) -> float:
 def crash_loop(failures: int) -> float:
     """`failures` tasks started one after another, each failing before it is registered."""
     return failures * (task_running() + _scaled(FAILURE_BACKOFF_SECONDS))
+
+
+def drained(deregistration_delay: float) -> float:
+    """A deregistered target stays `draining` for the delay, then leaves the target group."""
+    return _scaled(deregistration_delay + 2 * TICK_SECONDS)

@@ -132,6 +132,14 @@ def describe_service(dep: Deployed) -> dict[str, Any]:
     return dep.ecs.describe_services(cluster=dep.ws.names.cluster, services=[dep.ws.names.service])["services"][0]
 
 
+def deregistration_delay(dep: Deployed) -> float:
+    """How long a deregistered target of the service's group stays `draining`, in seconds."""
+    attributes = dep.ws.client("elbv2").describe_target_group_attributes(
+        TargetGroupArn=dep.balancer.target_group_arn)["Attributes"]
+    values = {a["Key"]: a["Value"] for a in attributes}
+    return float(values["deregistration_delay.timeout_seconds"])
+
+
 def healthy_target_ids(dep: Deployed) -> set[str]:
     health = loadbalancer.target_health(dep.ws, dep.balancer)
     return {t["Target"]["Id"] for t in health if t["TargetHealth"]["State"] == "healthy"}
@@ -283,7 +291,15 @@ def test_tasks_run_with_private_ips_that_are_the_healthy_targets(deployed: Deplo
         assert task["group"] == f"service:{deployed.ws.names.service}"
         assert task["taskDefinitionArn"] == describe_service(deployed)["taskDefinition"]
         assert re.fullmatch(r"10\.\d+\.\d+\.\d+", task_ip(task))
-    health = loadbalancer.target_health(deployed.ws, deployed.balancer)
+    # The targets of tasks an earlier test stopped stay `draining` for the deregistration delay.
+    ips = {task_ip(t) for t in running}
+
+    def only_running() -> list[dict[str, Any]] | None:
+        health = loadbalancer.target_health(deployed.ws, deployed.balancer)
+        return health if {t["Target"]["Id"] for t in health} == ips else None
+
+    health = poll(only_running, deadlines.drained(deregistration_delay(deployed)),
+                  "the target group to list only the running tasks")
     assert sorted((t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in health) == \
         sorted((task_ip(t), SERVICE_PORT, "healthy") for t in running)
 
