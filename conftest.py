@@ -1,30 +1,110 @@
-"""Notebook tests (nbval) run against a fresh local cloud started for the session."""
+"""Notebook tests (nbval): a fresh local cloud, notebooks in their order, prerequisites first.
+
+A notebook is one scenario, cell after cell, and builds on the resources of the notebooks before
+it (found by name, as a learner's would be). So notebook cells keep their order and run after every
+other test, whatever order pytest-randomly gives the rest; and a notebook selected without the
+earlier ones (`pytest notebooks/03_dynamodb.ipynb`) has them run headless first, on the same cloud.
+A test module that is one scenario too says so with `pytestmark = pytest.mark.in_order`.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
 
 import pytest
 
-_started: dict[str, str] = {}
+CLEANUP_PREFIX = "99_"  # the cleanup notebook needs nothing before it: it removes what it finds
+_ORDER = pytest.StashKey[int]()
+_collected: Iterator[int] = count()
+_cloud: dict[str, str] = {}
+_prepared: set[Path] = set()  # notebooks whose prerequisites ran (or were not needed)
+_failure: list[str] = []
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if not any(item.nodeid.split("::")[0].endswith(".ipynb") for item in session.items):
+def _notebook(item: pytest.Item) -> Path | None:
+    path = Path(str(item.path))
+    return path if path.suffix == ".ipynb" else None
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    item.stash[_ORDER] = next(_collected)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Notebook cells last, and they and `in_order` modules' tests in collection order.
+
+    pytest-randomly shuffles before this hook; a module keeps its place in the shuffle.
+    """
+    cells = sorted((i for i in items if _notebook(i)), key=lambda i: i.stash[_ORDER])
+    items[:] = [i for i in items if not _notebook(i)] + cells
+    places: dict[Path, list[int]] = {}
+    for index, item in enumerate(items):
+        if item.get_closest_marker("in_order"):
+            places.setdefault(Path(str(item.path)), []).append(index)
+    for indexes in places.values():
+        in_file_order = sorted((items[i] for i in indexes), key=lambda i: i.stash[_ORDER])
+        for index, item in zip(indexes, in_file_order):
+            items[index] = item
+
+
+def missing_before(notebook: Path, selected: set[Path], done: set[Path]) -> list[Path]:
+    """The numbered notebooks before `notebook` that are neither selected nor run already."""
+    if notebook.name.startswith(CLEANUP_PREFIX):
+        return []
+    from mysfits import runner
+
+    earlier = runner.select_notebooks("", notebook.parent)
+    return [p for p in earlier if p.name < notebook.name and p not in selected | done]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a notebook's first cell (so before nbval starts its kernel): cloud, prerequisites."""
+    notebook = _notebook(item)
+    if notebook is None:
         return
+    if _failure:
+        raise RuntimeError(_failure[0])
+    if notebook in _prepared:
+        return
+    _prepared.add(notebook)
+    if not _cloud:
+        _start_cloud()
+    selected = {p for i in item.session.items if (p := _notebook(i))}
+    prerequisites = missing_before(notebook, selected, _prepared)
+    _prepared.update(prerequisites)
+    _run_prerequisites(prerequisites, Path(_cloud["home"]))
+
+
+def _start_cloud() -> None:
     from mysfits.local import control
 
     os.environ.pop("MYSFITS_ENDPOINT_URL", None)
-    os.environ["MYSFITS_HOME"] = tempfile.mkdtemp(prefix="mysfits-nbval-")
+    os.environ["MYSFITS_HOME"] = _cloud["home"] = tempfile.mkdtemp(prefix="mysfits-nbval-")
     info, _ = control.start_detached(port=0)
     # Kernels inherit the environment, so every notebook finds this cloud.
     os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
-    _started["home"] = os.environ["MYSFITS_HOME"]
+
+
+def _run_prerequisites(notebooks: list[Path], home: Path) -> None:
+    if not notebooks:
+        return
+    from mysfits import runner
+
+    run_dir = Path(tempfile.mkdtemp(prefix="prerequisites-", dir=home))
+    results = runner.run_series(notebooks, run_dir, {"target": "local", "interactive": False})
+    if any(r.status != "passed" for r in results):
+        _failure.append("a notebook the selected ones build on failed (executed copies in "
+                        f"{run_dir}):\n{runner.format_summary(results)}")
+        raise RuntimeError(_failure[0])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _started:
+    if _cloud:
         from mysfits.local import control
 
         control.stop()

@@ -21,6 +21,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from .chromium import find as find_chromium
+from .chromium import why_missing
+
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # reported by the browser fixture with a clear message
@@ -187,10 +190,9 @@ def browser():
     if sync_playwright is None:
         pytest.fail("The Python package 'playwright' is not installed. Run `make test`, which sets up "
                     "the virtual environment and the browser.", pytrace=False)
-    chromium = shutil.which("chromium")
+    chromium = find_chromium()
     if chromium is None:
-        pytest.fail("Chromium is not installed (no `chromium` on PATH). Run `make test`, which installs "
-                    "it; these tests never download browsers with `playwright install`.", pytrace=False)
+        pytest.fail(why_missing(), pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser

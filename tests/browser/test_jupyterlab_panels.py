@@ -24,7 +24,7 @@ from .labnotebook import GREEN, RED, LabNotebook
 from .labserver import (LabServer, interactive_copy, lab_environment, start_lab, stop_lab,
                         workshop_copy)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.in_order]  # each notebook builds on the one before
 
 NOTEBOOKS = ["01_static_website.ipynb", "02_fargate_service.ipynb", "03_dynamodb.ipynb"]
 EXPECT_TIMEOUT_MS = 30_000  # a widget round trip through a busy kernel on a loaded machine

@@ -5,6 +5,9 @@ build-context image, cluster, log group, NLB, task definition, service). Pipelin
 then release to it: creating a pipeline runs it, a new source version runs it again, a build
 stage produces the image definitions, and bad inputs fail the action that meets them. A slow
 build shows SUPERSEDED mode and both kinds of StopPipelineExecution.
+
+The Source → Deploy pipeline is created by a fixture, which records what its first run did, so
+each test runs alone or in any order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -46,11 +50,14 @@ artifacts:
     - imagedefinitions.json
     - revision.txt
 """
-SLEEP_BUILDSPEC = """version: 0.2
+# Waits SLEEP_SECONDS, or less once the file named by GATE exists (the local cloud runs builds
+# on this machine), so a test decides when a build it inspects mid-way finishes.
+GATED_BUILDSPEC = """version: 0.2
 phases:
   build:
     commands:
-      - sleep "$SLEEP_SECONDS"
+      - end=$(( $(date +%s) + SLEEP_SECONDS ))
+      - until [ -e "$GATE" ] || [ "$(date +%s)" -ge "$end" ]; do sleep 0.2; done
 """
 
 
@@ -216,16 +223,34 @@ def service(made: Setup) -> dict[str, Any]:
     return dict(made.ecs.describe_services(cluster=made.ws.names.cluster, services=[made.ws.names.service])["services"][0])
 
 
-def assert_runs(made: Setup, definition_arn: str, image_uri: str) -> None:
-    """The service is steady on `definition_arn`, whose container runs `image_uri`, with its task RUNNING."""
+@dataclass(frozen=True)
+class ServiceView:
+    """The ECS service as it was at one moment: its description, task definition and tasks."""
+
+    service: dict[str, Any]
+    definition: dict[str, Any]
+    tasks: list[dict[str, Any]]
+
+
+def service_view(made: Setup) -> ServiceView:
     current = service(made)
-    assert current["taskDefinition"] == definition_arn
-    assert [(d["status"], d["rolloutState"]) for d in current["deployments"]] == [("PRIMARY", "COMPLETED")]
-    definition = made.ecs.describe_task_definition(taskDefinition=definition_arn)["taskDefinition"]
-    assert [c["image"] for c in definition["containerDefinitions"]] == [image_uri]
-    arns = made.ecs.list_tasks(cluster=made.ws.names.cluster, serviceName=made.ws.names.service)["taskArns"]
-    tasks = made.ecs.describe_tasks(cluster=made.ws.names.cluster, tasks=arns)["tasks"]
-    assert tasks and all(t["lastStatus"] == "RUNNING" and t["taskDefinitionArn"] == definition_arn for t in tasks)
+    ecs, cluster = made.ecs, made.ws.names.cluster
+    arn = current["taskDefinition"]
+    definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    arns = ecs.list_tasks(cluster=cluster, serviceName=made.ws.names.service)["taskArns"]
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+    return ServiceView(current, definition, tasks)
+
+
+def assert_runs(view: ServiceView, definition_arn: str, image_uri: str) -> None:
+    """The service was steady on `definition_arn`, whose container runs `image_uri`."""
+    assert view.service["taskDefinition"] == definition_arn
+    deployments = [(d["status"], d["rolloutState"]) for d in view.service["deployments"]]
+    assert deployments == [("PRIMARY", "COMPLETED")]
+    assert [c["image"] for c in view.definition["containerDefinitions"]] == [image_uri]
+    assert view.tasks
+    assert all(t["lastStatus"] == "RUNNING" and t["taskDefinitionArn"] == definition_arn
+               for t in view.tasks)
 
 
 def revision_number(arn: str) -> int:
@@ -235,38 +260,62 @@ def revision_number(arn: str) -> int:
 # -- Source → Deploy ---------------------------------------------------------------------------
 
 
-def test_creating_a_pipeline_runs_it_and_deploys_the_image_definitions(setup: Setup) -> None:
-    before = service(setup)["taskDefinition"]
+@dataclass(frozen=True)
+class FirstRun:
+    """The Source → Deploy pipeline, and what its creation's run did, recorded as it finished."""
+
+    name: str
+    version: str  # of the source object that run deployed
+    before: ServiceView  # the service before the pipeline existed
+    after: ServiceView
+    first: dict[str, Any]  # the run's execution summary
+    done: dict[str, Any]  # the run, finished
+    state: dict[str, dict[str, Any]]  # the pipeline's stages
+    etag: str  # of the source object
+    stored: list[str]  # the artifact store's keys
+
+
+@pytest.fixture(scope="module")
+def deploy_pipeline(setup: Setup) -> FirstRun:
+    """Create the Source → Deploy pipeline (which runs it) and wait for that run to finish."""
+    before = service_view(setup)
     version = upload(setup, "deploy/source.zip", image_definitions(setup.tagged_uri))
     name = create_pipeline(setup, "source-to-ecs-deploy", [
         ("Source", source_action(setup.source_bucket, "deploy/source.zip")),
         ("Deploy", deploy_action(setup, "SourceArtifact"))])
-
     [first] = summaries(setup, name)
-    assert first["trigger"]["triggerType"] == "CreatePipeline"
     done = wait_finished(setup, name, first["pipelineExecutionId"])
-    assert done["status"] == "Succeeded", stages(setup, name)
-    assert [(r["name"], r["revisionId"]) for r in done["artifactRevisions"]] == [("SourceArtifact", version)]
-
-    state = stages(setup, name)
-    for stage in ("Source", "Deploy"):
-        assert state[stage]["latestExecution"] == {
-            "pipelineExecutionId": first["pipelineExecutionId"], "status": "Succeeded", "type": "STANDARD"}
-        assert state[stage]["actionStates"][0]["latestExecution"]["status"] == "Succeeded"
-    etag = setup.s3.head_object(Bucket=setup.source_bucket, Key="deploy/source.zip")["ETag"].strip('"')
-    assert state["Source"]["actionStates"][0]["currentRevision"]["revisionId"] == version
-    assert state["Source"]["actionStates"][0]["currentRevision"]["revisionChangeId"] == etag
-
+    head = setup.s3.head_object(Bucket=setup.source_bucket, Key="deploy/source.zip")
     stored = [o["Key"] for o in setup.s3.list_objects_v2(Bucket=setup.artifact_bucket)["Contents"]]
-    assert any(re.fullmatch(rf"{re.escape(name[:20])}/SourceArti/[A-Za-z0-9]{{7}}", key) for key in stored), stored
-
-    after = service(setup)["taskDefinition"]
-    assert revision_number(after) == revision_number(before) + 1
-    assert_runs(setup, after, setup.tagged_uri)
+    return FirstRun(name, version, before, service_view(setup), first, done, stages(setup, name),
+                    head["ETag"].strip('"'), stored)
 
 
-def test_a_new_source_version_starts_an_execution(setup: Setup) -> None:
-    name = f"{setup.ws.prefix}-source-to-ecs-deploy"
+def test_creating_a_pipeline_runs_it_and_deploys_the_image_definitions(deploy_pipeline: FirstRun,
+                                                                       setup: Setup) -> None:
+    run, first = deploy_pipeline, deploy_pipeline.first
+    assert first["trigger"]["triggerType"] == "CreatePipeline"
+    assert run.done["status"] == "Succeeded", run.state
+    revisions = [(r["name"], r["revisionId"]) for r in run.done["artifactRevisions"]]
+    assert revisions == [("SourceArtifact", run.version)]
+
+    for stage in ("Source", "Deploy"):
+        assert run.state[stage]["latestExecution"] == {
+            "pipelineExecutionId": first["pipelineExecutionId"], "status": "Succeeded", "type": "STANDARD"}
+        assert run.state[stage]["actionStates"][0]["latestExecution"]["status"] == "Succeeded"
+    assert run.state["Source"]["actionStates"][0]["currentRevision"]["revisionId"] == run.version
+    assert run.state["Source"]["actionStates"][0]["currentRevision"]["revisionChangeId"] == run.etag
+
+    pattern = rf"{re.escape(run.name[:20])}/SourceArti/[A-Za-z0-9]{{7}}"
+    assert any(re.fullmatch(pattern, key) for key in run.stored), run.stored
+
+    after = run.after.service["taskDefinition"]
+    assert revision_number(after) == revision_number(run.before.service["taskDefinition"]) + 1
+    assert_runs(run.after, after, setup.tagged_uri)
+
+
+def test_a_new_source_version_starts_an_execution(deploy_pipeline: FirstRun, setup: Setup) -> None:
+    name = deploy_pipeline.name
     earlier = summaries(setup, name)
     before = service(setup)["taskDefinition"]
     version = upload(setup, "deploy/source.zip", image_definitions(setup.image.uri))
@@ -283,7 +332,7 @@ def test_a_new_source_version_starts_an_execution(setup: Setup) -> None:
     assert stages(setup, name)["Source"]["actionStates"][0]["currentRevision"]["revisionId"] == version
     after = service(setup)["taskDefinition"]
     assert revision_number(after) == revision_number(before) + 1
-    assert_runs(setup, after, setup.image.uri)
+    assert_runs(service_view(setup), after, setup.image.uri)
 
 
 @pytest.mark.parametrize("files, message", [
@@ -296,8 +345,9 @@ def test_a_new_source_version_starts_an_execution(setup: Setup) -> None:
     ({"other.json": "[]"},
      "Exception while trying to read the image artifact file from the artifact: SourceArtifact."),
 ], ids=["malformed-json", "not-an-array", "unknown-container", "missing-file"])
-def test_bad_image_definitions_fail_the_deploy_action(setup: Setup, files: dict[str, str], message: str) -> None:
-    name = f"{setup.ws.prefix}-source-to-ecs-deploy"
+def test_bad_image_definitions_fail_the_deploy_action(deploy_pipeline: FirstRun, setup: Setup,
+                                                      files: dict[str, str], message: str) -> None:
+    name = deploy_pipeline.name
     known = {s["pipelineExecutionId"] for s in summaries(setup, name)}
     before = service(setup)["taskDefinition"]
     upload(setup, "deploy/source.zip", files)
@@ -349,21 +399,24 @@ def test_a_build_stage_turns_the_source_into_image_definitions(setup: Setup) -> 
 
     after = service(setup)["taskDefinition"]
     assert revision_number(after) == revision_number(before) + 1
-    assert_runs(setup, after, setup.tagged_uri)
+    assert_runs(service_view(setup), after, setup.tagged_uri)
 
 
 # -- SUPERSEDED mode and StopPipelineExecution ------------------------------------------------
 
 
-def test_superseded_mode_and_stopping(setup: Setup) -> None:
+def test_superseded_mode_and_stopping(setup: Setup, tmp_path: Path) -> None:
     project = build_project(setup, "sleep")
-    upload(setup, "slow/source.zip", {"buildspec.yml": SLEEP_BUILDSPEC})
-    sleep_variable = json.dumps([{"name": "SLEEP_SECONDS", "value": "#{variables.SLEEP}"}])
+    upload(setup, "slow/source.zip", {"buildspec.yml": GATED_BUILDSPEC})
+    build_variables = json.dumps([{"name": "SLEEP_SECONDS", "value": "#{variables.SLEEP}"},
+                                  {"name": "GATE", "value": "#{variables.GATE}"}])
     name = create_pipeline(setup, "slow", [
         ("Source", source_action(setup.source_bucket, "slow/source.zip", PollForSourceChanges="false")),
-        ("Build", action("Build", BUILD, {"ProjectName": project, "EnvironmentVariables": sleep_variable},
+        ("Build", action("Build", BUILD,
+                         {"ProjectName": project, "EnvironmentVariables": build_variables},
                          inputs=["SourceArtifact"]))],
-        variables=[{"name": "SLEEP", "defaultValue": "60"}])
+        variables=[{"name": "SLEEP", "defaultValue": "60"},
+                   {"name": "GATE", "defaultValue": "/nonexistent"}])
     [first] = summaries(setup, name)
     one = first["pipelineExecutionId"]
 
@@ -379,8 +432,9 @@ def test_superseded_mode_and_stopping(setup: Setup) -> None:
     poll(lambda: building(one), 60, "the first execution to be building")
     two = setup.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
     poll(lambda: inbound() == two, 30, "the second execution to wait at the Build stage")
+    gate = tmp_path / "release-the-third-build"
     three = setup.cp.start_pipeline_execution(
-        name=name, variables=[{"name": "SLEEP", "value": "3"}])["pipelineExecutionId"]
+        name=name, variables=[{"name": "GATE", "value": str(gate)}])["pipelineExecutionId"]
     poll(lambda: inbound() == three, 30, "the third execution to wait at the Build stage")
     assert wait_finished(setup, name, two, timeout=10)["status"] == "Superseded"
     assert execution(setup, name, three)["status"] == "InProgress"
@@ -392,14 +446,16 @@ def test_superseded_mode_and_stopping(setup: Setup) -> None:
         setup.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=one)
     poll(lambda: building(three), 30, "the third execution to enter the Build stage")
 
-    # Stop and wait: the build finishes, nothing after it starts.
+    # Stop and wait: the build finishes (when the test opens its gate), nothing after it starts.
     setup.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=three, reason="wait for it")
     assert execution(setup, name, three)["status"] == "Stopping"
     with pytest.raises(ClientError, match="DuplicatedStopRequestException"):
         setup.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=three)
+    gate.touch()
     stopped = wait_finished(setup, name, three, timeout=60)
     assert stopped["status"] == "Stopped"
-    assert stopped["variables"] == [{"name": "SLEEP", "resolvedValue": "3"}]
+    assert stopped["variables"] == [{"name": "SLEEP", "resolvedValue": "60"},
+                                    {"name": "GATE", "resolvedValue": str(gate)}]
     build = stages(setup, name)["Build"]
     assert build["latestExecution"] == {"pipelineExecutionId": three, "status": "Stopped", "type": "STANDARD"}
     assert build["actionStates"][0]["latestExecution"]["status"] == "Succeeded"
@@ -441,7 +497,8 @@ def test_an_action_the_local_cloud_does_not_run_fails(setup: Setup) -> None:
     assert "does not run Approval actions of type AWS/Manual/1" in latest["errorDetails"]["message"]
 
 
-def test_unknown_pipelines_and_executions_are_errors(setup: Setup) -> None:
+def test_unknown_pipelines_and_executions_are_errors(deploy_pipeline: FirstRun,
+                                                      setup: Setup) -> None:
     missing = f"{setup.ws.prefix}-no-such-pipeline"
     for call in (lambda: setup.cp.get_pipeline_state(name=missing),
                  lambda: setup.cp.start_pipeline_execution(name=missing),
@@ -450,7 +507,7 @@ def test_unknown_pipelines_and_executions_are_errors(setup: Setup) -> None:
                  lambda: setup.cp.stop_pipeline_execution(pipelineName=missing, pipelineExecutionId=UNKNOWN_EXECUTION)):
         with pytest.raises(setup.cp.exceptions.PipelineNotFoundException):
             call()
-    existing = f"{setup.ws.prefix}-source-to-ecs-deploy"
+    existing = deploy_pipeline.name
     with pytest.raises(setup.cp.exceptions.PipelineExecutionNotFoundException):
         setup.cp.get_pipeline_execution(pipelineName=existing, pipelineExecutionId=UNKNOWN_EXECUTION)
     with pytest.raises(ClientError, match="ValidationException"):

@@ -4,7 +4,10 @@ The real Mysfits service is deployed once for the module (core stack, build-cont
 cluster, log group, NLB, task definition, service); every test then checks one AWS-shaped
 behaviour through boto3 and real HTTP to the load balancer's loopback endpoint: the API,
 names, tasks and target health, logs, StopTask, a crashed task, a rolling update, the
-deployment circuit breaker with rollback, and finally cleanup leaving no process behind.
+deployment circuit breaker with rollback, and cleanup leaving no process behind. Each test starts
+from a steady service (cleanup's test deploys it again for the tests after it, as the ensure_
+steps are idempotent), so the tests run in any order. Waits end on the condition, with deadlines
+from the local cloud's configured intervals (deadlines.py); durations are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from mysfits.loadbalancer import SERVICE_PORT, LoadBalancer
 from mysfits.network import CoreNetwork
 from mysfits.workshop import Workshop
 
+from . import deadlines
 from .conftest import mysfits_cli
 from .helpers import poll
 
@@ -40,10 +44,12 @@ pytestmark = pytest.mark.integration
 
 DESIRED = 2
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
-CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
 ESSENTIAL_EXITED = "Essential container in task exited"
+FAILED_EVENT = "deployment failed: tasks failed to start"
 _SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")  # tasks listen on loopback only
 _ACCESS_LINE = re.compile(r"mysfits_service\.access GET /mysfits(\?\S*)? 200 ")
+MIN_REQUESTS = 50  # traffic a disruption test sends at least, so 99 % means at most 0 failures
+DEPLOY_TIMEOUT = 120  # the whole stack on a loaded machine; the steps have their own deadlines
 
 
 @dataclass
@@ -53,29 +59,48 @@ class Deployed:
     ws: Workshop
     cloud_pid: int
     home: Any
-    core: CoreNetwork
-    image: Image
-    balancer: LoadBalancer
-    service: Service
+    core: CoreNetwork = field(init=False)
+    image: Image = field(init=False)
+    balancer: LoadBalancer = field(init=False)
+    service: Service = field(init=False)
+    group: dict[str, Any] = field(init=False)  # the target group, with its health-check settings
     processes: dict[int, psutil.Process] = field(default_factory=dict)
+    deleted: bool = True
 
     @property
     def ecs(self) -> Any:
         return self.ws.client("ecs")
 
+    def deploy(self) -> Deployed:
+        """Deploy the real service as notebook 02 does (again, if cleanup's test deleted it)."""
+        if self.deleted:
+            ws, timeout = self.ws, DEPLOY_TIMEOUT
+            stack = servicestack.ensure_service_stack(ws, desired_count=DESIRED, timeout=timeout)
+            loadbalancer.wait_for_healthy_targets(ws, stack.balancer, DESIRED, timeout=timeout)
+            self.core, self.image, self.service = stack.core, stack.image, stack.service
+            self.balancer = stack.balancer
+            self.group = loadbalancer.find_target_group(self.ws) or {}
+            self.processes.clear()
+            self.deleted = False
+        return self
+
 
 @pytest.fixture(scope="module")
-def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
-    """Deploy the real service once, as notebook 02 does; delete everything afterwards."""
+def deployment(local_cloud: dict[str, object]) -> Iterator[Deployed]:
+    """One deployment for the module's tests; everything deleted afterwards."""
     # The `ws` fixture's recipe (a prefix of its own), at module scope so one deployment serves every test.
     ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
     try:
-        stack = servicestack.ensure_service_stack(ws, desired_count=DESIRED, timeout=60)
-        loadbalancer.wait_for_healthy_targets(ws, stack.balancer, DESIRED, timeout=60)
-        yield Deployed(ws, int(local_cloud["pid"]), local_cloud["home"], stack.core,  # type: ignore[call-overload]
-                       stack.image, stack.balancer, stack.service)
+        pid = int(str(local_cloud["pid"]))
+        yield Deployed(ws, pid, local_cloud["home"])
     finally:
         cleanup.delete_everything(ws)
+
+
+@pytest.fixture
+def deployed(deployment: Deployed) -> Deployed:
+    """The module's deployment, deployed (again) if need be."""
+    return deployment.deploy()
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -107,6 +132,14 @@ def describe_service(dep: Deployed) -> dict[str, Any]:
     return dep.ecs.describe_services(cluster=dep.ws.names.cluster, services=[dep.ws.names.service])["services"][0]
 
 
+def deregistration_delay(dep: Deployed) -> float:
+    """How long a deregistered target of the service's group stays `draining`, in seconds."""
+    attributes = dep.ws.client("elbv2").describe_target_group_attributes(
+        TargetGroupArn=dep.balancer.target_group_arn)["Attributes"]
+    values = {a["Key"]: a["Value"] for a in attributes}
+    return float(values["deregistration_delay.timeout_seconds"])
+
+
 def healthy_target_ids(dep: Deployed) -> set[str]:
     health = loadbalancer.target_health(dep.ws, dep.balancer)
     return {t["Target"]["Id"] for t in health if t["TargetHealth"]["State"] == "healthy"}
@@ -124,8 +157,16 @@ def steady(dep: Deployed) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     return (service, running) if healthy_target_ids(dep) == {task_ip(t) for t in running} else None
 
 
-def wait_steady(dep: Deployed, timeout: float = 20) -> list[dict[str, Any]]:
-    return poll(lambda: steady(dep), timeout, "the service to be steady with 2 healthy targets")[1]
+def wait_steady(dep: Deployed) -> list[dict[str, Any]]:
+    """Running tasks once steady (an earlier test's rollout may still be replacing some)."""
+    return poll(lambda: steady(dep), deadlines.replaced_and_healthy(dep.group),
+                "the service to be steady with 2 healthy targets")[1]
+
+
+def stopped(dep: Deployed, arn: str) -> dict[str, Any] | None:
+    """The task once its lastStatus is STOPPED."""
+    task = describe_task(dep, arn)
+    return task if task["lastStatus"] == "STOPPED" else None
 
 
 def task_processes(dep: Deployed, running: list[dict[str, Any]]) -> dict[str, psutil.Process]:
@@ -166,16 +207,15 @@ def alive(process: psutil.Process) -> bool:
 class Traffic(threading.Thread):
     """GET /mysfits through the load balancer in a loop, a new connection per request, 2 s timeout."""
 
-    def __init__(self, base_url: str, duration: float | None = None):
+    def __init__(self, base_url: str):
         super().__init__(name="traffic", daemon=True)
         self._url = f"{base_url}/mysfits"
-        self._deadline = None if duration is None else time.monotonic() + duration
         self._halt = threading.Event()
         self.ok = 0
         self.failures: list[str] = []
 
     def run(self) -> None:
-        while not self._halt.is_set() and (self._deadline is None or time.monotonic() < self._deadline):
+        while not self._halt.is_set():
             try:
                 response = requests.get(self._url, timeout=2, headers={"Connection": "close"})
                 if response.status_code == 200 and len(response.json()["mysfits"]) == 12:
@@ -185,7 +225,12 @@ class Traffic(threading.Thread):
             except (requests.RequestException, ValueError, KeyError) as error:
                 self.failures.append(f"{type(error).__name__}: {error}")
 
-    def finish(self) -> "Traffic":
+    def finish(self, at_least: int = MIN_REQUESTS) -> "Traffic":
+        """Stop once `at_least` requests were answered (the loop began before the event)."""
+        def enough() -> bool:
+            return self.total >= at_least or not self.is_alive()
+
+        poll(enough, 2 * at_least, f"{at_least} requests")  # each request times out after 2 s
         self._halt.set()
         self.join(timeout=10)
         return self
@@ -244,9 +289,17 @@ def test_tasks_run_with_private_ips_that_are_the_healthy_targets(deployed: Deplo
     for task in running:
         assert (task["lastStatus"], task["desiredStatus"], task["launchType"]) == ("RUNNING", "RUNNING", "FARGATE")
         assert task["group"] == f"service:{deployed.ws.names.service}"
-        assert task["taskDefinitionArn"] == deployed.service.task_definition
+        assert task["taskDefinitionArn"] == describe_service(deployed)["taskDefinition"]
         assert re.fullmatch(r"10\.\d+\.\d+\.\d+", task_ip(task))
-    health = loadbalancer.target_health(deployed.ws, deployed.balancer)
+    # The targets of tasks an earlier test stopped stay `draining` for the deregistration delay.
+    ips = {task_ip(t) for t in running}
+
+    def only_running() -> list[dict[str, Any]] | None:
+        health = loadbalancer.target_health(deployed.ws, deployed.balancer)
+        return health if {t["Target"]["Id"] for t in health} == ips else None
+
+    health = poll(only_running, deadlines.drained(deregistration_delay(deployed)),
+                  "the target group to list only the running tasks")
     assert sorted((t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in health) == \
         sorted((task_ip(t), SERVICE_PORT, "healthy") for t in running)
 
@@ -278,7 +331,7 @@ def test_stop_task_is_answered_like_aws_and_the_service_replaces_it(deployed: De
     running = wait_steady(deployed)
     task_processes(deployed, running)
     victim = running[0]["taskArn"]
-    traffic = Traffic(deployed.balancer.url, duration=10)
+    traffic = Traffic(deployed.balancer.url)
     traffic.start()
     stopped_at = time.monotonic()
     answer = ecs.stop_task(cluster=cluster, task=victim)["task"]
@@ -292,17 +345,17 @@ def test_stop_task_is_answered_like_aws_and_the_service_replaces_it(deployed: De
         now = tasks(deployed)
         return now if len(now) == DESIRED and all(t["lastStatus"] == "RUNNING" for t in now) else None
 
-    replaced = poll(two_running, 15, "two RUNNING tasks again")
-    recovery = time.monotonic() - stopped_at  # reported, not asserted: the poll's timeout bounds it
+    replaced = poll(two_running, deadlines.task_running(), "two RUNNING tasks again")
+    recovery = time.monotonic() - stopped_at  # reported, not asserted: the poll's deadline bounds it
     assert victim not in [t["taskArn"] for t in replaced]
 
-    final = poll(lambda: (t := describe_task(deployed, victim))["lastStatus"] == "STOPPED" and t, 15,
+    final = poll(lambda: stopped(deployed, victim), deadlines.task_stopped(),
                  "the stopped task to reach lastStatus STOPPED")
     assert (final["desiredStatus"], final["stopCode"], final["stoppedReason"]) == \
         ("STOPPED", "UserInitiated", "Task stopped by user")
     assert final["stoppingAt"] <= final["stoppedAt"]
-    traffic.join(timeout=15)
-    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    traffic.finish()
+    assert traffic.total >= MIN_REQUESTS and traffic.success_rate >= 0.99, str(traffic)
     print(f"\nStopTask: back to {DESIRED} RUNNING in {recovery:.1f} s; traffic meanwhile {traffic}")
 
 
@@ -312,16 +365,16 @@ def test_a_crashed_task_is_replaced(deployed: Deployed) -> None:
     process = task_processes(deployed, running)[victim]
     process.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
-    stopped = poll(lambda: (t := describe_task(deployed, victim))["lastStatus"] == "STOPPED" and t, 10,
+    crashed = poll(lambda: stopped(deployed, victim), deadlines.task_stopped(),
                    "the killed task to be STOPPED")
-    assert (stopped["desiredStatus"], stopped["stoppedReason"], stopped["stopCode"]) == \
+    assert (crashed["desiredStatus"], crashed["stoppedReason"], crashed["stopCode"]) == \
         ("STOPPED", ESSENTIAL_EXITED, "EssentialContainerExited")
-    container = stopped["containers"][0]
+    container = crashed["containers"][0]
     assert (container["name"], container["lastStatus"], container["exitCode"]) == (CONTAINER_NAME, "STOPPED", 137)
 
     replaced = poll(lambda: (now := tasks(deployed)) and len(now) == DESIRED and victim not in
                     [t["taskArn"] for t in now] and all(t["lastStatus"] == "RUNNING" for t in now) and now,
-                    15, "a replacement task")
+                    deadlines.task_running(), "a replacement task")
     print(f"\ncrash: replaced and RUNNING after {time.monotonic() - killed_at:.1f} s")
     revisions = [t["taskDefinitionArn"] for t in replaced]
     assert revisions == [deployed.service.task_definition] * DESIRED
@@ -331,38 +384,66 @@ def test_a_crashed_task_is_replaced(deployed: Deployed) -> None:
 # -- deployments ------------------------------------------------------------------------------
 
 
+def old_tasks_stopped(dep: Deployed, definition: str) -> list[dict[str, Any]] | None:
+    """The tasks of `definition` once none runs and each has reached lastStatus STOPPED."""
+    if any(t["taskDefinitionArn"] == definition for t in tasks(dep)):
+        return None
+    old = [t for t in tasks(dep, "STOPPED") if t["taskDefinitionArn"] == definition]
+    return old if old and all(t["lastStatus"] == "STOPPED" for t in old) else None
+
+
+def events_since(dep: Deployed, known: set[str]) -> list[str]:
+    """The service's event messages that are not in `known` (ids), newest first."""
+    return [e["message"] for e in describe_service(dep)["events"] if e["id"] not in known]
+
+
 def test_rolling_update_keeps_serving(deployed: Deployed) -> None:
     dep = deployed
     wait_steady(dep)
     before = describe_service(dep)["taskDefinition"]
-    revision = fargate.ensure_task_definition(dep.ws, dep.core, dep.image, environment={"EXTRA": "1"})
+    extra = uuid.uuid4().hex[:8]  # a revision no earlier test made
+    revision = fargate.ensure_task_definition(dep.ws, dep.core, dep.image,
+                                              environment={"EXTRA": extra})
     assert revision != before
     traffic = Traffic(dep.balancer.url)
     traffic.start()
     started = time.monotonic()
     fargate.ensure_service(dep.ws, dep.core, dep.balancer, revision, desired_count=DESIRED)
-    seen: list[tuple[str, ...]] = []
+    # UpdateService lists the new deployment at once; the old one stays COMPLETED until the new
+    # tasks pass two health checks, HealthCheckIntervalSeconds (5 s) apart: this state lasts.
+    rolling = describe_service(dep)["deployments"]
+    assert [(d["status"], d["rolloutState"], d["taskDefinition"]) for d in rolling] == \
+        [("PRIMARY", "IN_PROGRESS", revision), ("ACTIVE", "COMPLETED", before)]
 
     def completed() -> dict[str, Any] | None:
-        service = describe_service(dep)
-        seen.append(tuple(f"{d['status']}:{d['rolloutState']}" for d in service["deployments"]))
         done = steady(dep)
         return done[0] if done and done[0]["deployments"][0]["taskDefinition"] == revision else None
 
-    service = poll(completed, 30, "the rolling update to complete", interval=0.25)
+    service = poll(completed, deadlines.replaced_and_healthy(dep.group),
+                   "the rolling update to complete")
     rollout = time.monotonic() - started
-    time.sleep(1.5)  # the replaced tasks finish stopping while traffic still flows
+    # The replaced tasks finish stopping while traffic still flows.
+    poll(lambda: old_tasks_stopped(dep, before), deadlines.task_stopped(), "the old tasks to stop")
     traffic.finish()
-    assert ("PRIMARY:IN_PROGRESS", "ACTIVE:COMPLETED") in seen
     (deployment,) = service["deployments"]
     assert (deployment["status"], deployment["rolloutState"], deployment["taskDefinition"]) == \
         ("PRIMARY", "COMPLETED", revision)
     assert deployment["rolloutStateReason"] == f"ECS deployment {deployment['id']} completed."
     running = tasks(dep)
     assert [t["taskDefinitionArn"] for t in running] == [revision] * DESIRED
-    assert all(p.environ().get("EXTRA") == "1" for p in task_processes(dep, running).values())
-    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    assert all(p.environ().get("EXTRA") == extra for p in task_processes(dep, running).values())
+    assert traffic.total >= MIN_REQUESTS and traffic.success_rate >= 0.99, str(traffic)
     print(f"\nrolling update: COMPLETED in {rollout:.1f} s; traffic meanwhile {traffic}")
+
+
+def crashed_on_start(stopped_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks that exited with the service's start-up error (exit code 2).
+
+    Each such failure counts; a task still starting when the breaker trips is stopped by the
+    scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
+    """
+    return [t for t in stopped_tasks
+            if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
 
 
 def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deployed) -> None:
@@ -372,38 +453,38 @@ def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deploy
     broken = fargate.ensure_task_definition(dep.ws, dep.core, dep.image,
                                             environment={"EXTRA": "1", "MYSFITS_LIST_CACHE_SECONDS": "not-a-number"})
     assert broken != good
+    known = {e["id"] for e in describe_service(dep)["events"]}
     traffic = Traffic(dep.balancer.url)
     traffic.start()
     fargate.ensure_service(dep.ws, dep.core, dep.balancer, broken, desired_count=DESIRED)
-    failed: list[dict[str, Any]] = []
 
+    # The FAILED deployment is listed only until the rollback replaces it (one heartbeat here), so
+    # the test waits for what lasts: the service's events, its steady state, the stopped tasks.
     def rolled_back() -> dict[str, Any] | None:
-        service = describe_service(dep)
-        failed.extend(d for d in service["deployments"] if d["taskDefinition"] == broken and d["rolloutState"] == "FAILED")
-        done = failed and steady(dep)
-        return done[0] if done and done[0]["deployments"][0]["taskDefinition"] == good else None
+        done = steady(dep)
+        failed = any(FAILED_EVENT in m for m in events_since(dep, known))
+        on_good = done and done[0]["deployments"][0]["taskDefinition"] == good
+        return done[0] if failed and on_good else None
 
-    service = poll(rolled_back, 40, "the circuit breaker to fail the deployment and roll back", interval=0.05)
+    threshold = 3  # max(3, ceil(desired / 2)) failed tasks trip the breaker
+    deadline = deadlines.crash_loop(threshold) + deadlines.replaced_and_healthy(dep.group)
+    service = poll(rolled_back, deadline, "the circuit breaker to fail the deployment and roll back")
+    broken_tasks = poll(lambda: old_tasks_stopped(dep, broken), deadlines.task_stopped(),
+                        "every task of the broken revision to stop")
     traffic.finish()
-    assert failed[0]["rolloutStateReason"] == CIRCUIT_BREAKER_REASON
-    assert failed[0]["failedTasks"] >= 3
+    messages = events_since(dep, known)
+    assert any(FAILED_EVENT in m for m in messages), messages[:5]
     (deployment,) = service["deployments"]
     assert (deployment["taskDefinition"], deployment["rolloutState"], service["runningCount"]) == (good, "COMPLETED", 2)
     assert [t["taskDefinitionArn"] for t in tasks(dep)] == [good] * DESIRED
-    broken_tasks = [t for t in tasks(dep, "STOPPED") if t["taskDefinitionArn"] == broken]
-    assert {t["lastStatus"] for t in broken_tasks} == {"STOPPED"}
-    # Each start-up failure counts; a task still starting when the breaker trips is stopped by the
-    # scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
-    crashed = [t for t in broken_tasks if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
-    assert len(crashed) >= 3, [(t["stoppedReason"], t["containers"][0].get("exitCode")) for t in broken_tasks]
-    broken_tasks = crashed
-    messages = [e["message"] for e in service["events"]]
-    assert any("deployment failed: tasks failed to start" in m for m in messages), messages[:5]
+    crashed = crashed_on_start(broken_tasks)
+    assert len(crashed) >= threshold, [(t["stoppedReason"], t["containers"][0].get("exitCode"))
+                                       for t in broken_tasks]
     startup_log = dep.ws.client("logs").get_log_events(
         logGroupName=dep.ws.names.log_group, startFromHead=True,
-        logStreamName=f"service/{CONTAINER_NAME}/{task_id(broken_tasks[0]['taskArn'])}")["events"]
+        logStreamName=f"service/{CONTAINER_NAME}/{task_id(crashed[0]['taskArn'])}")["events"]
     assert any("MYSFITS_LIST_CACHE_SECONDS must be a number" in e["message"] for e in startup_log)
-    assert traffic.total > 50 and traffic.success_rate >= 0.99, str(traffic)
+    assert traffic.total >= MIN_REQUESTS and traffic.success_rate >= 0.99, str(traffic)
     assert requests.get(f"{dep.balancer.url}/mysfits", timeout=5).status_code == 200
 
 
@@ -416,9 +497,13 @@ def test_cleanup_leaves_no_task_process_and_no_listener(deployed: Deployed) -> N
     remembered = list(dep.processes.values())
     assert len(remembered) >= DESIRED
     port = urlsplit(dep.balancer.url).port
-    cleanup.delete_everything(dep.ws)
+    try:
+        cleanup.delete_everything(dep.ws)
+    finally:
+        dep.deleted = True  # the tests after this one deploy again
     assert cleanup.check_nothing_left(dep.ws).ok
-    poll(lambda: not any(alive(p) for p in remembered), 15, "every task process to exit")
+    poll(lambda: not any(alive(p) for p in remembered), deadlines.task_stopped(),
+         "every task process to exit")
     assert [c for c in psutil.Process(dep.cloud_pid).children() if c.pid in dep.processes and alive(c)] == []
     assert not [e for e in dep.ws.endpoints() if e["kind"] == "nlb" and e["name"] == dep.ws.names.load_balancer]
     listening = {c.laddr.port for c in psutil.Process(dep.cloud_pid).net_connections("tcp")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import logging
-import threading
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -288,24 +288,46 @@ def test_list_is_cached_but_profile_reads_are_not(
     assert len(scans) == 1
 
 
+@pytest.fixture
+def dynamodb_as_served(dynamodb: Any) -> Iterator[Any]:
+    """moto with the local cloud's DynamoDB fidelity fix: every item write atomic, as on AWS.
+
+    moto alone applies an UpdateItem as unlocked Python steps (parse, read, evaluate, write,
+    serialise the answer), so concurrent writes to one item can be lost, or one request's
+    answer can be serialised while another mutates the item ("dictionary changed size during
+    iteration"). DynamoDB applies each write atomically; the local cloud restores that in
+    `mysfits.local.dynamodb.patches`, the backend the service meets in the workshop.
+    """
+    from mysfits.local.core.patching import Patches
+    from mysfits.local.dynamodb import patches as dynamodb_fix
+
+    patches = Patches()
+    dynamodb_fix.apply(patches)
+    try:
+        yield dynamodb
+    finally:
+        patches.undo_all()
+
+
+@pytest.fixture
+def frequent_thread_switches() -> Iterator[None]:
+    """Switch threads as often as the interpreter allows, so races show on every run."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def test_concurrent_likes_are_all_counted(
-    dynamo_client: TestClient, records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    dynamodb_as_served: Any,
+    dynamo_client: TestClient,
+    records: list[dict[str, Any]],
+    frequent_thread_switches: None,
 ) -> None:
-    # moto applies an UpdateItem as an unlocked read-modify-write (and returns a live
-    # reference to the item), so it can lose concurrent ADDs; DynamoDB applies each one
-    # atomically. Give moto that guarantee so this test checks our side: one atomic ADD
-    # per like, none lost or repeated.
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    real_backend_update = DynamoDBBackend.update_item
-
-    def atomic_update(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return copy.deepcopy(real_backend_update(self, *args, **kwargs))
-
-    monkeypatch.setattr(DynamoDBBackend, "update_item", atomic_update)
-
+    # The service's part of atomicity: each like is one conditional `ADD` that DynamoDB
+    # applies atomically; it never reads the count and writes it back.
     store = store_of(dynamo_client)
     operations: list[str] = []
     real_update, real_get = store.client.update_item, store.client.get_item
@@ -326,4 +348,5 @@ def test_concurrent_likes_are_all_counted(
         results = list(pool.map(lambda _: store.like(mysfit_id)["likes"], range(200)))
     assert operations == ["ADD Likes :one"] * 200  # no read-modify-write on our side
     assert store.get_mysfit(mysfit_id)["likes"] == before + 200
+    # Each answer is the count right after that like: none lost, none repeated.
     assert sorted(results) == list(range(before + 1, before + 201))

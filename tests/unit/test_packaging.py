@@ -1,4 +1,4 @@
-"""environment.yml and the service's requirements stay in step with pyproject.toml."""
+"""environment.yml, the Makefile and the service's requirements stay in step with pyproject.toml."""
 
 import re
 import tomllib
@@ -28,7 +28,7 @@ def environment_pins() -> dict[str, str]:
     for entry in environment["dependencies"]:
         if isinstance(entry, dict):
             pins.update(_split(r, "==") for r in entry["pip"] if "==" in r)
-        elif "=" in entry and not entry.startswith(("python=", "pip")):
+        elif "=" in entry and not entry.startswith(("python", "pip")):
             name, version = _split(entry, "=")
             pins[CONDA_TO_PYPI.get(name, name)] = version
     return pins
@@ -50,3 +50,16 @@ def test_service_requirements_match_the_workshop_environment() -> None:
                    if line.strip() and not line.startswith("#"))
     pins = pyproject_pins()
     assert service and all(pins.get(name) == version for name, version in service.items()), service
+
+
+def test_the_supported_pythons_agree() -> None:
+    """requires-python, the Makefile's interpreter list, environment.yml and the tools' target."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    low, high = re.fullmatch(r">=3\.(\d+),<3\.(\d+)", pyproject["project"]["requires-python"]).groups()
+    supported = [f"3.{minor}" for minor in range(int(low), int(high))]
+    makefile = re.search(r"^SUPPORTED_PYTHONS := (.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert makefile is not None and makefile.group(1).split() == supported[::-1]  # newest first
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert f"python>={supported[0]},<3.{high}" in environment["dependencies"]
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py3{low}"
+    assert pyproject["tool"]["mypy"]["python_version"] == supported[0]

@@ -1,0 +1,60 @@
+"""How long integration tests wait for the local cloud's data plane, from its configured intervals.
+
+Each deadline is the longest a step takes by the local cloud's own configuration (its heartbeat,
+the ECS scheduler's registration deadline, a target group's health checks, a task's stop grace),
+times LOAD: on a loaded 2-core machine everything runs later, never sooner. A deadline only bounds
+how long a broken test takes to fail; no test asserts how fast something happened (the figures
+are in benchmarks/).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mysfits.local.core.heartbeat import TICK_SECONDS
+from mysfits.local.ecs.planning import CRASH_BACKOFF as FAILURE_BACKOFF_SECONDS
+from mysfits.local.ecs.planning import REGISTRATION_DEADLINE as REGISTRATION_SECONDS
+
+LOAD = 3.0
+DRAIN_SECONDS = 1.0  # the scheduler's cap on a stopping task's drain (ecs/fleet.py)
+STOP_GRACE_SECONDS = 5.0  # SIGTERM to SIGKILL for a task process (ecs/tasks.py TaskProcess.stop)
+
+
+def _scaled(seconds: float) -> float:
+    return LOAD * seconds
+
+
+def task_running() -> float:
+    """A task started on the next tick is RUNNING once it listens, or at its registration deadline."""
+    return _scaled(2 * TICK_SECONDS + REGISTRATION_SECONDS)
+
+
+def task_stopped() -> float:
+    """A stopping task drains, gets SIGTERM and, after its grace, SIGKILL."""
+    return _scaled(2 * TICK_SECONDS + DRAIN_SECONDS + STOP_GRACE_SECONDS)
+
+
+def healthy(group: dict[str, Any]) -> float:
+    """A registered target passes `HealthyThresholdCount` checks, `HealthCheckIntervalSeconds` apart."""
+    checks = group["HealthCheckIntervalSeconds"] * group["HealthyThresholdCount"]
+    return _scaled(checks + group["HealthCheckTimeoutSeconds"])
+
+
+def task_healthy(group: dict[str, Any]) -> float:
+    """A task the scheduler starts is RUNNING, then healthy behind `group`."""
+    return task_running() + healthy(group)
+
+
+def replaced_and_healthy(group: dict[str, Any]) -> float:
+    """An old task stops after its replacement is healthy (a rolling update's one step)."""
+    return task_healthy(group) + task_stopped()
+
+
+def crash_loop(failures: int) -> float:
+    """`failures` tasks started one after another, each failing before it is registered."""
+    return failures * (task_running() + _scaled(FAILURE_BACKOFF_SECONDS))
+
+
+def drained(deregistration_delay: float) -> float:
+    """A deregistered target stays `draining` for the delay, then leaves the target group."""
+    return _scaled(deregistration_delay + 2 * TICK_SECONDS)
