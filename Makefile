@@ -18,7 +18,7 @@ LOCAL := --include='$(LOCAL_CLOUD)'
 TARGET_LIBRARY := 85
 TARGET_LOCAL_CLOUD := 75
 
-.PHONY: workshop test test-other-python other-python-tests coverage-report lab benchmark \
+.PHONY: workshop test lint test-other-python other-python-tests coverage-report lab benchmark \
 	system-deps clean
 
 $(STAMP): pyproject.toml service/requirements.txt
@@ -43,10 +43,16 @@ system-deps: $(STAMP)
 
 ## Unit, service, integration, notebook (nbval) and browser tests, in random order within each
 ## module (pytest-randomly; rerun one order with -p randomly --randomly-seed=N), under coverage.
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	rm -f .coverage .coverage.*
 	$(COVERAGE) run -m pytest
 	@$(MAKE) --no-print-directory coverage-report
+
+## Style and types: ruff (lint and format, lines at most 100) and mypy, configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check lib service tests benchmarks conftest.py
+	$(BIN)/ruff format --check lib service tests benchmarks conftest.py
+	$(BIN)/mypy
 
 ## Line and branch coverage of lib/mysfits in every process the tests ran; below a target fails.
 coverage-report:
