@@ -23,6 +23,7 @@ import yaml
 from . import api as codebuild
 from .build import COMMAND_PHASES, Build, BuildFailed, BuildStopped, iso_now
 from .buildspec import artifact_files, parse_buildspec
+from .buildtools import TIMESTAMPS_SETTING
 from ..core.children import Children
 from ..core.loopback import LoopbackClients
 from ..core.stores import Stores
@@ -227,7 +228,8 @@ def _buildspec_text(build: Build, source: dict[str, Any]) -> str:
 
 def _environment(build: Build, spec: dict[str, Any]) -> dict[str, str]:
     record = build.record
-    environment = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    inherited = (*_INHERITED, TIMESTAMPS_SETTING)  # the setting reaches `docker build`
+    environment = {name: os.environ[name] for name in inherited if name in os.environ}
     environment.update(_PLACEHOLDER_CREDENTIALS)
     environment["PATH"] = f"{build.dir / 'bin'}{os.pathsep}{environment.get('PATH', '/usr/bin:/bin')}"
     environment.update({
