@@ -170,7 +170,7 @@ def check_service_runs_release(ws: Workshop, release: Release) -> Check:
         "taskDefinition"
     ]
     image = definition["containerDefinitions"][0]["image"]
-    primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
+    primary: dict[str, Any] = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
     ok = (
         image.endswith(f":{release.image_tag}")
         and primary.get("rolloutState") == "COMPLETED"
