@@ -10,9 +10,9 @@ has another (the local cloud stamps builds like Docker with MYSFITS_LOCAL_BUILD_
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 
 import pytest
 

@@ -9,8 +9,16 @@ from typing import Any
 import pytest
 
 from mysfits import paths
-from mysfits.buildcontext import Recipe, context_files, context_tarball, in_context, source_tag, tarball
-from mysfits.local.codebuild.buildtools import TIMESTAMPS_SETTING, main as build_tool
+from mysfits.buildcontext import (
+    Recipe,
+    context_files,
+    context_tarball,
+    in_context,
+    source_tag,
+    tarball,
+)
+from mysfits.local.codebuild.buildtools import TIMESTAMPS_SETTING
+from mysfits.local.codebuild.buildtools import main as build_tool
 from mysfits.ocipush import push_build_context
 
 

@@ -6,7 +6,7 @@ import functools
 import io
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 import pytest
@@ -170,7 +170,7 @@ class FakeCloudFormation:
 
 
 def event(number: int, resource: str, status: str) -> dict[str, Any]:
-    return {"EventId": str(number), "Timestamp": datetime(2025, 1, 1, 0, 0, number, tzinfo=timezone.utc),
+    return {"EventId": str(number), "Timestamp": datetime(2025, 1, 1, 0, 0, number, tzinfo=UTC),
             "ResourceStatus": status, "LogicalResourceId": resource, "ResourceType": "AWS::EC2::VPC"}
 
 
