@@ -6,7 +6,7 @@ import functools
 import io
 import json
 import zipfile
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
