@@ -46,7 +46,8 @@ def main() -> None:
         pipeline.ensure_build_project(ws, repository, roles)
         first = releases.push_source(ws)
         pipeline.ensure_pipeline(ws, roles)
-        releasewatch.wait_for_release(ws, first, timeout=300)  # the release a new pipeline makes at creation
+        # the release a new pipeline makes at creation
+        releasewatch.wait_for_release(ws, first, timeout=300)
         released = []
         for run in range(runs):
             started = time.perf_counter()

@@ -148,10 +148,12 @@ def context_files(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str,
     return {name: (root / name).read_bytes() for name in sorted(members)}
 
 
-def in_context(files: Mapping[str, bytes], dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
-    """The part of a source tree (path → bytes) that `dockerfile` builds from: itself and what it COPYs."""
+def in_context(files: Mapping[str, bytes],
+               dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
+    """The part of a source tree (path → bytes) that `dockerfile` builds from: it and its COPYs."""
     sources = [source for source, _ in parse_dockerfile(files[dockerfile].decode()).copies]
-    return {name: data for name, data in files.items() if name == dockerfile or _copied(name, sources)}
+    return {name: data for name, data in files.items()
+            if name == dockerfile or _copied(name, sources)}
 
 
 def tarball(files: Mapping[str, bytes]) -> bytes:
@@ -171,5 +173,5 @@ def context_tarball(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> bytes:
 
 
 def source_tag(context: bytes) -> str:
-    """The image tag naming a build context's content: a code change makes a new tag (and rollout)."""
+    """The image tag naming a build context's content: a code change makes a new tag (a rollout)."""
     return "src-" + hashlib.sha256(context).hexdigest()[:12]

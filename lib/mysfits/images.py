@@ -82,7 +82,8 @@ def publish_image(ws: Workshop, repository: Repository) -> Image:
     tag = source_tag()
     digest = _digest(ws, repository.name, tag)
     if digest is not None:
-        return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "already in the repository")
+        uri = f"{repository.uri}:{tag}"
+        return Image(repository.name, tag, digest, uri, "already in the repository")
     docker = _docker_client()
     if docker is not None:
         return _docker_push(ws, docker, repository, tag)

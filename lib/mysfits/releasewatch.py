@@ -170,7 +170,8 @@ def check_service_runs_release(ws: Workshop, release: Release) -> Check:
         "taskDefinition"
     ]
     image = definition["containerDefinitions"][0]["image"]
-    primary: dict[str, Any] = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
+    deployments = service["deployments"]
+    primary: dict[str, Any] = next((d for d in deployments if d["status"] == "PRIMARY"), {})
     ok = (
         image.endswith(f":{release.image_tag}")
         and primary.get("rolloutState") == "COMPLETED"

@@ -118,7 +118,7 @@ RELEASE_HEADER = "X-Mysfits-Release"
 
 
 def release_of(base_url: str) -> str | None:
-    """Which release answers GET /mysfits: its X-Mysfits-Release header (None before any release)."""
+    """Which release answers GET /mysfits: its X-Mysfits-Release header (None before any)."""
     return requests.get(f"{base_url}/mysfits", timeout=_TIMEOUT).headers.get(RELEASE_HEADER)
 
 
@@ -126,5 +126,6 @@ def check_release_header(base_url: str, expect: str | None) -> Check:
     """GET /mysfits carries the X-Mysfits-Release header `expect` (None: no header)."""
     response = requests.get(f"{base_url}/mysfits", timeout=_TIMEOUT)
     found = response.headers.get(RELEASE_HEADER)
-    return Check(f"the API answers as release {expect}", response.status_code == 200 and found == expect,
+    ok = response.status_code == 200 and found == expect
+    return Check(f"the API answers as release {expect}", ok,
                  f"HTTP {response.status_code}, {RELEASE_HEADER}: {found}")

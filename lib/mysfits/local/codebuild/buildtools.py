@@ -23,7 +23,7 @@ import json
 import os
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def _docker_build(args: argparse.Namespace) -> str:
     (_state_dir() / f"{image_id}.tar.gz").write_bytes(tarball)
     images = _load("images.json")
     stamped = os.environ.get(TIMESTAMPS_SETTING) == "1"
-    created = datetime.now(timezone.utc).isoformat() if stamped else ""
+    created = datetime.now(UTC).isoformat() if stamped else ""
     images[image_id] = {"recipe": recipe.as_json(), "created": created}
     for tag in args.tag or []:
         images[normalise(tag)] = {"id": image_id}
@@ -140,7 +140,8 @@ def _docker_push(args: argparse.Namespace) -> str:
     tarball = (_state_dir() / f"{image_id}.tar.gz").read_bytes()
     ecr = _client("ecr", registry["region"])
     try:
-        digest = push_build_context(ecr, repository, tarball, recipe, [tag], built.get("created", ""))
+        created = built.get("created", "")
+        digest = push_build_context(ecr, repository, tarball, recipe, [tag], created)
     except ClientError as error:
         if error.response["Error"]["Code"] == "RepositoryNotFoundException":
             raise ToolError(f"name unknown: The repository with name '{repository}' does not exist in the "
