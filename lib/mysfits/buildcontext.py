@@ -144,7 +144,8 @@ def context_files(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str,
         elif path.is_file():
             members.add(source)
         else:
-            raise DockerfileError(f"the Dockerfile copies {source!r}, which does not exist under {root}")
+            raise DockerfileError(
+                f"the Dockerfile copies {source!r}, which does not exist under {root}")
     return {name: (root / name).read_bytes() for name in sorted(members)}
 
 
@@ -159,7 +160,8 @@ def in_context(files: Mapping[str, bytes],
 def tarball(files: Mapping[str, bytes]) -> bytes:
     """A gzip tar of `files`, byte-identical for identical inputs (sorted, mode 644, time 0)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, tarfile.open(fileobj=zipped, mode="w") as tar:
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
+            tarfile.open(fileobj=zipped, mode="w") as tar:
         for name in sorted(files):
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(files[name]), 0o644, 0
