@@ -17,7 +17,7 @@ import tempfile
 import time
 
 import mysfits
-from mysfits import fargate, images, pipeline, servicestack
+from mysfits import fargate, images, pipeline, releases, releasewatch, servicestack
 from mysfits.local import control
 
 
@@ -44,13 +44,15 @@ def main() -> None:
         pipeline.ensure_buckets(ws)
         roles = pipeline.ensure_roles(ws, repository, core)
         pipeline.ensure_build_project(ws, repository, roles)
-        first = pipeline.push_source(ws)
+        first = releases.push_source(ws)
         pipeline.ensure_pipeline(ws, roles)
-        pipeline.wait_for_release(ws, first, timeout=300)  # the release a new pipeline makes at creation
+        # the release a new pipeline makes at creation
+        releasewatch.wait_for_release(ws, first, timeout=300)
         released = []
         for run in range(runs):
             started = time.perf_counter()
-            release = pipeline.wait_for_release(ws, pipeline.push_source(ws, pipeline.source_archive({"service/RELEASE": f"run {run}"})), timeout=300)
+            push = releases.push_release(ws, MYSFITS_RELEASE=f"run {run}")
+            release = releasewatch.wait_for_release(ws, push, timeout=300)
             released.append(time.perf_counter() - started)
             assert release.status == "Succeeded", release
     finally:

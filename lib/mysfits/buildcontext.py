@@ -9,11 +9,12 @@ already has the service's pinned requirements (a test keeps them in step).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import shlex
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -125,8 +126,14 @@ def _env_pairs(rest: str) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
-def context_tarball(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> bytes:
-    """A gzip tar of the Dockerfile and every file it COPYs, byte-identical for identical inputs."""
+def _copied(name: str, sources: list[str]) -> bool:
+    parts = PurePosixPath(name).parts
+    return "__pycache__" not in parts and any(
+        name == source or name.startswith(source.rstrip("/") + "/") for source in sources)
+
+
+def context_files(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
+    """The Dockerfile and every file it COPYs, by path relative to `root`."""
     recipe = parse_dockerfile((root / dockerfile).read_text())
     members = {dockerfile}
     for source, _ in recipe.copies:
@@ -137,12 +144,36 @@ def context_tarball(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> bytes:
         elif path.is_file():
             members.add(source)
         else:
-            raise DockerfileError(f"the Dockerfile copies {source!r}, which does not exist under {root}")
+            raise DockerfileError(
+                f"the Dockerfile copies {source!r}, which does not exist under {root}")
+    return {name: (root / name).read_bytes() for name in sorted(members)}
+
+
+def in_context(files: Mapping[str, bytes],
+               dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
+    """The part of a source tree (path → bytes) that `dockerfile` builds from: it and its COPYs."""
+    sources = [source for source, _ in parse_dockerfile(files[dockerfile].decode()).copies]
+    return {name: data for name, data in files.items()
+            if name == dockerfile or _copied(name, sources)}
+
+
+def tarball(files: Mapping[str, bytes]) -> bytes:
+    """A gzip tar of `files`, byte-identical for identical inputs (sorted, mode 644, time 0)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, tarfile.open(fileobj=zipped, mode="w") as tar:
-        for name in sorted(members):
-            data = (root / name).read_bytes()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
+            tarfile.open(fileobj=zipped, mode="w") as tar:
+        for name in sorted(files):
             info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, 0
-            tar.addfile(info, io.BytesIO(data))
+            info.size, info.mode, info.mtime = len(files[name]), 0o644, 0
+            tar.addfile(info, io.BytesIO(files[name]))
     return buffer.getvalue()
+
+
+def context_tarball(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> bytes:
+    """A gzip tar of the Dockerfile and every file it COPYs, byte-identical for identical inputs."""
+    return tarball(context_files(root, dockerfile))
+
+
+def source_tag(context: bytes) -> str:
+    """The image tag naming a build context's content: a code change makes a new tag (a rollout)."""
+    return "src-" + hashlib.sha256(context).hexdigest()[:12]

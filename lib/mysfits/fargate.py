@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import images
 from .checks import Check
 from .idioms import Answer, absent_is_none, create_if_absent, delete_if_present, retry_while
 from .images import Image
@@ -15,7 +14,7 @@ from .inventory import Family, Leftover
 from .loadbalancer import SERVICE_PORT, LoadBalancer
 from .network import CoreNetwork
 from .parameters import require_count
-from .waiting import wait_until
+from .waiting import Progress, wait_until
 from .workshop import Workshop
 
 CONTAINER_NAME = "MysfitsService"
@@ -82,21 +81,28 @@ def _same_definition(current: dict[str, Any], spec: dict[str, Any]) -> bool:
             and container.get("logConfiguration") == wanted["logConfiguration"])
 
 
+def current_task_definition(ws: Workshop) -> dict[str, Any] | None:
+    """What the service runs now (its task definition), or else the family's latest revision."""
+    ecs, service = ws.client("ecs"), _describe(ws)
+    wanted = service["taskDefinition"] if service is not None else ws.names.task_family
+    return absent_is_none(
+        lambda: dict(ecs.describe_task_definition(taskDefinition=wanted)["taskDefinition"]),
+        NO_TASK_DEFINITION, "InvalidParameterException")
+
+
 def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
                            environment: dict[str, str] | None = None) -> str:
-    """Register a new revision only when the wanted one differs from the latest; return its ARN."""
-    ecs, spec = ws.client("ecs"), task_definition_spec(ws, network, image, environment)
-    current = absent_is_none(
-        lambda: ecs.describe_task_definition(taskDefinition=ws.names.task_family)["taskDefinition"],
-        NO_TASK_DEFINITION, "InvalidParameterException")
-    if current is not None and current.get("status") == "ACTIVE":
-        running = current["containerDefinitions"][0].get("image", "")
-        if images.same_content(ws, running, image):
-            # The pipeline may have deployed the same build under its own tag: keep that revision.
-            spec["containerDefinitions"][0]["image"] = running
-        if _same_definition(current, spec):
-            return str(current["taskDefinitionArn"])
-    registered = ecs.register_task_definition(**spec, tags=ws.tag_list("key", "value"))
+    """Register a new revision only when the wanted one differs from what the service runs; its ARN.
+
+    Images are compared by URI: the tag names the source, so equal URIs mean the same source
+    whatever the digests (two Docker builds of one source differ in theirs).
+    """
+    spec = task_definition_spec(ws, network, image, environment)
+    current = current_task_definition(ws)
+    active = current is not None and current.get("status") == "ACTIVE"
+    if current is not None and active and _same_definition(current, spec):
+        return str(current["taskDefinitionArn"])
+    registered = ws.client("ecs").register_task_definition(**spec, tags=ws.tag_list("key", "value"))
     return str(registered["taskDefinition"]["taskDefinitionArn"])
 
 
@@ -112,6 +118,11 @@ def _describe(ws: Workshop) -> dict[str, Any] | None:
         "ClusterNotFoundException") or []
     active = [s for s in services if s["status"] == "ACTIVE"]
     return active[0] if active else None
+
+
+def service_exists(ws: Workshop) -> bool:
+    """Whether the service exists (and is not being deleted)."""
+    return _describe(ws) is not None
 
 
 def ensure_service(ws: Workshop, network: CoreNetwork, balancer: LoadBalancer, task_definition: str,
@@ -149,8 +160,11 @@ def ensure_service(ws: Workshop, network: CoreNetwork, balancer: LoadBalancer, t
 
 def wait_for_steady_state(ws: Workshop, service: Service, timeout: float = 900) -> dict[str, Any]:
     """Wait until one deployment remains, COMPLETED, with every desired task running."""
+    seen: list[dict[str, Any]] = []
+
     def steady() -> dict[str, Any] | None:
         current = _describe(ws)
+        seen[:] = [current] if current is not None else []
         if current is None:
             return None
         deployments = current.get("deployments", [])
@@ -161,7 +175,15 @@ def wait_for_steady_state(ws: Workshop, service: Service, timeout: float = 900) 
             and current["runningCount"] == current["desiredCount"] == service.desired_count
         return current if done else None
 
+    def progress() -> Progress:
+        deployments = seen[0]["deployments"] if seen else []
+        primary: dict[str, Any] = next((d for d in deployments if d["status"] == "PRIMARY"), {})
+        running = int(primary.get("runningCount", 0))
+        rollout = primary.get("rolloutState", "not started")
+        return Progress(running, service.desired_count, "new tasks running", f"rollout {rollout}")
+
     return wait_until(steady, what=f"service {service.name} to reach a steady state", timeout=timeout, interval=2,
+                      progress=progress,
                       hint="Read the service events (describe_services) and the task logs for the reason.")
 
 

@@ -8,13 +8,12 @@ artifact through ECR's own upload API; any other target gets a clear error.
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from . import paths
+from . import buildcontext, paths
 from .buildcontext import DEFAULT_DOCKERFILE, context_tarball, parse_dockerfile
 from .checks import Check
 from .errors import WorkshopError, error_code
@@ -71,12 +70,20 @@ def _docker_client():  # returns docker.DockerClient | None
 
 def source_tag() -> str:
     """A tag naming the build context's content, so a code change makes a new tag (and rollout)."""
-    return "src-" + hashlib.sha256(context_tarball(paths.repo_root())).hexdigest()[:12]
+    return buildcontext.source_tag(context_tarball(paths.repo_root()))
 
 
 def publish_image(ws: Workshop, repository: Repository) -> Image:
-    """Build and push the service image (or its build context); idempotent for unchanged sources."""
+    """Build and push the service image (or its build context), unless the tag is already there.
+
+    The tag names the source, so an image under it is this source's build: pushing another build
+    (Docker builds differ in their digests) would change what running task definitions pull.
+    """
     tag = source_tag()
+    digest = _digest(ws, repository.name, tag)
+    if digest is not None:
+        uri = f"{repository.uri}:{tag}"
+        return Image(repository.name, tag, digest, uri, "already in the repository")
     docker = _docker_client()
     if docker is not None:
         return _docker_push(ws, docker, repository, tag)
@@ -107,18 +114,6 @@ def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image
     recipe = parse_dockerfile((root / DEFAULT_DOCKERFILE).read_text())
     digest = push_build_context(ws.client("ecr"), repository.name, context_tarball(root), recipe, [tag, "latest"])
     return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)")
-
-
-def same_content(ws: Workshop, uri: str, image: Image) -> bool:
-    """Whether `uri` names an image of the same repository with `image`'s digest (e.g. the pipeline's build)."""
-    repository_uri, _, tag = uri.rpartition(":")
-    if uri == image.uri:
-        return True
-    if not tag or repository_uri != image.uri.rpartition(":")[0]:
-        return False
-    # Both as the registry reports them (it may compute digests its own way).
-    digests = [_digest(ws, image.repository, wanted) for wanted in (tag, image.tag)]
-    return digests[0] is not None and digests[0] == digests[1]
 
 
 def _digest(ws: Workshop, repository: str, tag: str) -> str | None:

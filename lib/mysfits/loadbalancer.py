@@ -11,7 +11,7 @@ from .checks import Check
 from .idioms import absent_is_none
 from .inventory import Family, Leftover
 from .network import CoreNetwork
-from .waiting import wait_until
+from .waiting import Progress, wait_until
 from .workshop import Workshop
 
 SERVICE_PORT = 8080
@@ -117,11 +117,20 @@ def health_check_settings(ws: Workshop, balancer: LoadBalancer) -> pd.Series:
 
 def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600) -> list[dict]:
     """Wait until the group lists exactly `count` targets, all healthy (none still draining)."""
+    seen: list[dict] = []
+
     def ready() -> list[dict] | None:
-        healthy = [t for t in target_health(ws, balancer) if t["TargetHealth"]["State"] == "healthy"]
-        return healthy if len(healthy) == count and len(target_health(ws, balancer)) == count else None
+        seen[:] = target_health(ws, balancer)
+        healthy = [t for t in seen if t["TargetHealth"]["State"] == "healthy"]
+        return healthy if len(healthy) == count == len(seen) else None
+
+    def progress() -> Progress:
+        states = [t["TargetHealth"]["State"] for t in seen]
+        registered = f"{len(states)} registered"
+        return Progress(states.count("healthy"), count, "healthy targets", registered)
 
     return wait_until(ready, what=f"{count} healthy targets", timeout=timeout, interval=2,
+                      progress=progress,
                       hint="Look at the service's events and logs: a task that cannot answer GET / never gets healthy.")
 
 

@@ -12,6 +12,7 @@ from .errors import ResourceNotFound, WorkshopError
 from .idioms import Answer, absent_is_none, done_unless
 from .inventory import TAG_KEY, Family, Leftover, tagged
 from .parameters import require_count
+from .stackevents import StackEvents
 from .waiting import wait_until
 from .workshop import Workshop
 
@@ -59,15 +60,22 @@ def _stack(ws: Workshop, name: str) -> dict | None:
     return stacks[0] if stacks else None
 
 
-def _settle(ws: Workshop, name: str, what: str, timeout: float = 1800) -> dict | None:
-    """Wait until the stack leaves every *_IN_PROGRESS state; return it (None once deleted)."""
+def _settle(ws: Workshop, name: str, what: str, events: StackEvents | None = None,
+            timeout: float = 1800) -> dict | None:
+    """Wait until the stack leaves every *_IN_PROGRESS state; return it (None once deleted).
+
+    `events`, made before the operation started, streams what CloudFormation does meanwhile.
+    """
+    events = events if events is not None else StackEvents(ws, name)
+
     def settled() -> dict | bool | None:
+        events.poll()  # each new event is written as it arrives
         stack = _stack(ws, name)
         if stack is None:
             return {"StackStatus": "DELETE_COMPLETE"}
         return None if stack["StackStatus"].endswith(_IN_PROGRESS) else stack
 
-    stack = wait_until(settled, what=what, timeout=timeout, interval=2,
+    stack = wait_until(settled, what=what, timeout=timeout, interval=2, progress=events.progress,
                        hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}")
     return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
 
@@ -103,11 +111,13 @@ def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     request: dict[str, Any] = {"StackName": name, "TemplateBody": template_body(),
                                "Parameters": parameters, "Capabilities": ["CAPABILITY_IAM"],
                                "Tags": ws.tag_list()}
-    if _settled_stack(ws, name) is None:
+    exists = _settled_stack(ws, name) is not None
+    events = StackEvents(ws, name)  # before the operation, so that none of its events is missed
+    if not exists:
         cloudformation.create_stack(**request, OnFailure="ROLLBACK")
     else:
         done_unless(lambda: cloudformation.update_stack(**request), NO_UPDATES)
-    stack = _settle(ws, name, f"stack {name}")
+    stack = _settle(ws, name, f"stack {name}", events)
     if stack is None or not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
         raise StackFailed(f"stack {name} failed: {_failure_reasons(ws, name)}")
     return core_network(ws)
@@ -146,8 +156,9 @@ def delete_core_stack(ws: Workshop) -> bool:
     name = ws.names.core_stack
     if _stack(ws, name) is None:
         return False
+    events = StackEvents(ws, name)
     ws.client("cloudformation").delete_stack(StackName=name)
-    stack = _settle(ws, name, f"stack {name} to be deleted")
+    stack = _settle(ws, name, f"stack {name} to be deleted", events)
     if stack is not None:
         raise StackFailed(f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}")
     return True

@@ -33,12 +33,15 @@ def _upload_blob(ecr: Any, repository: str, data: bytes) -> str:
     return digest
 
 
-def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str]) -> str:
+def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str],
+                       created: str = "") -> str:
     """Store a build context as an OCI artifact under `tags` through ECR's upload API; return its digest.
 
-    Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`.
+    Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`. `created`
+    stamps the config as Docker does (so two builds of one context get different digests).
     """
-    config = json.dumps(recipe.as_json(), sort_keys=True).encode()
+    stamp = {"created": created} if created else {}
+    config = json.dumps({**recipe.as_json(), **stamp}, sort_keys=True).encode()
     layer_digest, config_digest = _upload_blob(ecr, repository, context), _upload_blob(ecr, repository, config)
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,

@@ -4,35 +4,28 @@ A push is an upload of the service's source (a zip) to a versioned S3 bucket. Co
 notices the new version, CodeBuild runs `service/buildspec.yml` to build and push the image,
 and the ECS deploy action rolls the service to it. S3 is the source rather than a Git host so
 that the same code works on a fresh AWS account and on the local cloud with no extra tools.
+This module builds the pipeline; `releases` ships through it and `releasewatch` follows a release.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 import json
-import tarfile
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import paths, website
-from .buildcontext import context_tarball
-from .checks import Check
+from . import website
 from .idioms import Answer, absent_is_none, create_or_get, delete_if_present, retry_while
 from .images import Repository
 from .inventory import Family, Leftover
 from .network import CoreNetwork
-from .waiting import wait_until
 from .workshop import Workshop
 
 SOURCE_KEY = "service-source.zip"
 BUILDSPEC = "service/buildspec.yml"
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 IMAGE_DEFINITIONS = "imagedefinitions.json"
-SOURCE_DIGEST_KEY = "source-sha256"  # object metadata: lets a push skip unchanged sources
 # On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per minute.
 PIPELINE_USD_PER_ACTION_MINUTE = 0.002
 BUILD_USD_PER_MINUTE = 0.005
@@ -49,29 +42,6 @@ ROLE_NOT_READY = (Answer("InvalidInputException", "not authorized to perform"),
 class Roles:
     build: str
     pipeline: str
-
-
-@dataclass(frozen=True)
-class Push:
-    """One upload of the source: its S3 version, and whether it changed anything."""
-
-    version_id: str
-    changed: bool
-
-
-@dataclass(frozen=True)
-class Release:
-    """A pipeline execution for one source version, as it ended."""
-
-    execution_id: str
-    status: str
-    source_version: str
-    stages: dict[str, str]
-
-    @property
-    def image_tag(self) -> str:
-        """The tag the buildspec gives the image: the first 7 characters of the source version."""
-        return self.source_version[:7]
 
 
 # -- buckets and roles ----------------------------------------------------------------------------
@@ -241,91 +211,6 @@ def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
     if _comparable(current) != _comparable(spec):
         codepipeline.update_pipeline(pipeline=spec)
     return ws.names.pipeline
-
-
-# -- pushing and releasing ------------------------------------------------------------------------
-
-
-def source_archive(changes: dict[str, str | bytes] | None = None) -> bytes:
-    """The service's build context (what its Dockerfile copies, buildspec included) as a reproducible zip.
-
-    `changes` adds or replaces files by their path in the archive, e.g. a release note.
-    """
-    root = paths.repo_root()
-    with tarfile.open(fileobj=io.BytesIO(context_tarball(root)), mode="r:gz") as tar:
-        files: dict[str, str | bytes] = {m.name: tar.extractfile(m).read() for m in tar.getmembers()  # type: ignore[union-attr]
-                                         if m.isfile()}
-    files.setdefault(BUILDSPEC, (root / BUILDSPEC).read_bytes())
-    files.update(changes or {})
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name], zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
-def push_source(ws: Workshop, archive: bytes | None = None) -> Push:
-    """Upload the source as a new version, unless the latest version already holds exactly these bytes."""
-    s3, data = ws.client("s3"), archive if archive is not None else source_archive()
-    digest = hashlib.sha256(data).hexdigest()
-    # HeadObject answers without a body, so botocore's error code is the HTTP status.
-    head = absent_is_none(lambda: s3.head_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY),
-                          "404")
-    if head is not None and head.get("Metadata", {}).get(SOURCE_DIGEST_KEY) == digest:
-        return Push(str(head["VersionId"]), changed=False)
-    put = s3.put_object(Bucket=ws.names.source_bucket, Key=SOURCE_KEY, Body=data,
-                        Metadata={SOURCE_DIGEST_KEY: digest}, ContentType="application/zip")
-    return Push(str(put["VersionId"]), changed=True)
-
-
-def _release_of(ws: Workshop, version_id: str) -> dict[str, Any] | None:
-    pages = ws.client("codepipeline").get_paginator("list_pipeline_executions").paginate(pipelineName=ws.names.pipeline)
-    for page in pages:
-        for summary in page["pipelineExecutionSummaries"]:
-            if any(r.get("revisionId") == version_id for r in summary.get("sourceRevisions", [])):
-                return summary
-    return None
-
-
-def stage_states(ws: Workshop) -> dict[str, str]:
-    """Each stage of the pipeline and the status of its latest execution."""
-    state = ws.client("codepipeline").get_pipeline_state(name=ws.names.pipeline)
-    return {s["stageName"]: s.get("latestExecution", {}).get("status", "not run") for s in state["stageStates"]}
-
-
-def wait_for_release(ws: Workshop, push: Push, timeout: float = 1800) -> Release:
-    """Wait until the pipeline has run for `push` (noticing it can take a minute on AWS) and finished."""
-    def finished() -> dict[str, Any] | None:
-        summary = _release_of(ws, push.version_id)
-        return summary if summary is not None and summary["status"] not in {"InProgress", "Stopping"} else None
-
-    summary = wait_until(finished, what=f"pipeline {ws.names.pipeline} released source version {push.version_id}",
-                         timeout=timeout, interval=2,
-                         hint="see the pipeline's stages with pipeline.stage_states(ws), the build log in CloudWatch "
-                              f"Logs group /aws/codebuild/{ws.names.build_project}")
-    return Release(summary["pipelineExecutionId"], summary["status"], push.version_id, stage_states(ws))
-
-
-def check_release(ws: Workshop, release: Release) -> Check:
-    """The execution for the pushed version succeeded in every stage."""
-    return Check(f"pipeline released source version {release.source_version[:12]}", release.status == "Succeeded",
-                 f"execution {release.execution_id}: {release.status}; stages {release.stages}")
-
-
-def check_service_runs_release(ws: Workshop, release: Release) -> Check:
-    """The service's current task definition runs the image the pipeline built for this release."""
-    ecs = ws.client("ecs")
-    service = ecs.describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"][0]
-    definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-    image = definition["containerDefinitions"][0]["image"]
-    primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
-    ok = image.endswith(f":{release.image_tag}") and primary.get("rolloutState") == "COMPLETED" \
-        and service["runningCount"] == service["desiredCount"]
-    return Check("the service runs the released image", ok,
-                 f"{definition['family']}:{definition['revision']} runs {image}; rollout "
-                 f"{primary.get('rolloutState')}; {service['runningCount']}/{service['desiredCount']} tasks running")
 
 
 # -- deleting ---------------------------------------------------------------------------------------

@@ -112,3 +112,20 @@ def check_adopt(base_url: str, mysfit_id: str) -> Check:
     earlier = "" if len(statuses) == 2 else " (adopted by an earlier run)"
     return Check(name, ok,
                  f"POST /adopt answered {' then '.join(map(str, statuses))}{earlier}; adopted now: {adopted}")
+
+
+RELEASE_HEADER = "X-Mysfits-Release"
+
+
+def release_of(base_url: str) -> str | None:
+    """Which release answers GET /mysfits: its X-Mysfits-Release header (None before any)."""
+    return requests.get(f"{base_url}/mysfits", timeout=_TIMEOUT).headers.get(RELEASE_HEADER)
+
+
+def check_release_header(base_url: str, expect: str | None) -> Check:
+    """GET /mysfits carries the X-Mysfits-Release header `expect` (None: no header)."""
+    response = requests.get(f"{base_url}/mysfits", timeout=_TIMEOUT)
+    found = response.headers.get(RELEASE_HEADER)
+    ok = response.status_code == 200 and found == expect
+    return Check(f"the API answers as release {expect}", ok,
+                 f"HTTP {response.status_code}, {RELEASE_HEADER}: {found}")

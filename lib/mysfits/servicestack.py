@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import fargate, images, loadbalancer, network
+from . import fargate, images, loadbalancer, network, releases
 from .parameters import require_count
 from .workshop import Workshop
 
@@ -35,7 +35,8 @@ def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 
     fargate.ensure_cluster(ws)
     fargate.ensure_log_group(ws)
     balancer = loadbalancer.ensure_load_balancer(ws, core)
-    service = fargate.ensure_service(ws, core, balancer, fargate.ensure_task_definition(ws, core, image),
-                                     desired_count=desired_count)
+    # A service the pipeline releases keeps what it runs.
+    task_definition = releases.task_definition_to_run(ws, core, image)
+    service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=desired_count)
     fargate.wait_for_steady_state(ws, service, timeout=timeout)
     return ServiceStack(core, repository, image, balancer, service)

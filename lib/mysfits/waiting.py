@@ -1,9 +1,16 @@
-"""One shared wait: poll a condition with a progress bar, a timeout and a clear message."""
+"""One shared wait: poll a condition with a progress bar, a timeout and a clear message.
+
+The bar counts what the wait is about (stages, targets, resources, tasks) when the caller can
+say so, and otherwise the checks made; never the seconds of the timeout, which say nothing
+about how far the work has got.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 
@@ -16,6 +23,26 @@ class WaitTimedOut(WorkshopError):
     """A wait ran out of time; the message says what was awaited and what to try."""
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far the awaited work has got: `done` of `total` `unit`s, and a short note."""
+
+    done: int
+    total: int
+    unit: str
+    note: str = ""
+
+
+def _show(bar: tqdm, progress: Progress | None) -> None:
+    if progress is None:
+        bar.update(1)  # a check made: the bar's own clock shows the time spent
+        return
+    bar.total, bar.unit = progress.total, progress.unit
+    bar.n = min(progress.done, progress.total)
+    bar.set_postfix_str(progress.note, refresh=False)
+    bar.refresh()
+
+
 def wait_until(
     condition: Callable[[], T | None],
     *,
@@ -25,21 +52,23 @@ def wait_until(
     hint: str = "",
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[], Progress] | None = None,
 ) -> T:
     """Call `condition` until it returns something truthy, then return that value.
 
-    Shows a tqdm bar counting elapsed seconds; raises `WaitTimedOut` naming `what`
-    and `hint` when `timeout` seconds pass first.
+    After each call the bar shows `progress()` (or counts checks without it); raises
+    `WaitTimedOut` naming `what` and `hint` when `timeout` seconds pass first.
     """
     start = clock()
-    with tqdm(total=round(timeout), desc=what, unit="s", leave=False, disable=None) as bar:
+    with tqdm(total=None, desc=what, unit="check", leave=False, disable=None) as bar:
         while True:
             result = condition()
+            _show(bar, progress() if progress is not None else None)
             if result:
                 return result
             elapsed = clock() - start
             if elapsed >= timeout:
-                raise WaitTimedOut(f"Timed out after {timeout:.0f} s waiting for {what}. {hint}".strip())
+                raise WaitTimedOut(
+                    f"Timed out after {timeout:.0f} s waiting for {what}. {hint}".strip()
+                )
             sleep(min(interval, max(timeout - elapsed, 0.0)))
-            bar.n = min(round(clock() - start), bar.total)
-            bar.refresh()

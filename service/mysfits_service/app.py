@@ -19,6 +19,7 @@ from .filters import ALLOWED_VALUES, parse_filter, reject_repeats
 from .handlers import install_error_handlers
 from .models import Health, Mysfit, MysfitList, error_responses
 from .openapi import build_openapi
+from .release_header import ReleaseHeaderMiddleware
 from .store import MysfitStore, build_store
 
 ID_PATTERN = r"^[A-Za-z0-9._~-]{1,128}$"
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         max_age=600,
     )
     app.add_middleware(BodyLimitMiddleware)
+    if settings.release:
+        app.add_middleware(ReleaseHeaderMiddleware, release=settings.release)
     app.add_middleware(AccessLogMiddleware)  # added last, so it wraps everything else
 
     @app.get("/", response_model=Health, operation_id="healthCheck", tags=["health"])

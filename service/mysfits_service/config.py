@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_DATA_FILE = "data/mysfits.json"
 DEFAULT_CACHE_SECONDS = 2.0
+# A release may bake settings into the image: the pipeline's source bundle adds this file (the
+# git checkout never holds it). Real environment variables win over what it says.
+RELEASE_FILE = Path(__file__).with_name("release.json")
 
 
 class ConfigError(ValueError):
@@ -27,17 +32,34 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = ("*",)
     # Not read from the environment: lets tests force DynamoDB pagination.
     page_size: int | None = None
+    # Sent as the X-Mysfits-Release header when set: which release answered.
+    release: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (defaults to ``os.environ``)."""
-        env = os.environ if env is None else env
+        """Build settings from ``env`` (defaults to the baked release settings under ``os.environ``)."""
+        env = {**baked_environment(), **os.environ} if env is None else env
         return cls(
             data_file=env.get("MYSFITS_DATA_FILE") or DEFAULT_DATA_FILE,
             table=(env.get("MYSFITS_TABLE") or "").strip() or None,
             list_cache_seconds=_parse_seconds(env.get("MYSFITS_LIST_CACHE_SECONDS")),
             cors_allow_origins=_parse_origins(env.get("CORS_ALLOW_ORIGINS")),
+            release=(env.get("MYSFITS_RELEASE") or "").strip() or None,
         )
+
+
+def baked_environment(path: Path | None = None) -> dict[str, str]:
+    """The environment variables a release baked into the image; empty when it baked none."""
+    path = RELEASE_FILE if path is None else path
+    if not path.is_file():
+        return {}
+    try:
+        baked = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{path.name} is not JSON: {exc}") from None
+    if not isinstance(baked, dict) or not all(isinstance(v, str) for v in baked.values()):
+        raise ConfigError(f"{path.name} must map variable names to strings")
+    return {str(k): v for k, v in baked.items()}
 
 
 def _parse_seconds(raw: str | None) -> float:

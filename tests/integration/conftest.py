@@ -17,22 +17,24 @@ import mysfits
 from mysfits.workshop import Workshop
 
 
-def cli_env(home: Path) -> dict[str, str]:
+def cli_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a `mysfits` command that uses the local cloud kept in `home`."""
     env = {k: v for k, v in os.environ.items() if k != "MYSFITS_ENDPOINT_URL"}
     env["MYSFITS_HOME"] = str(home)
-    return env
+    return {**env, **(extra or {})}
 
 
-def mysfits_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mysfits.cli", *args], env=cli_env(home),
+def mysfits_cli(home: Path, *args: str, timeout: float = 60,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mysfits.cli", *args], env=cli_env(home, env),
                           capture_output=True, text=True, timeout=timeout)
 
 
 @contextmanager
-def running_cloud(home: Path) -> Iterator[dict[str, object]]:
-    """A local cloud kept in `home`, started through the CLI and stopped afterwards; its status."""
-    started = mysfits_cli(home, "local", "start", "--detach", "--port", "0")
+def running_cloud(home: Path, env: dict[str, str] | None = None) -> Iterator[dict[str, object]]:
+    """A local cloud kept in `home` (its process gets `env` too), started through the CLI and
+    stopped afterwards; its status."""
+    started = mysfits_cli(home, "local", "start", "--detach", "--port", "0", env=env)
     assert started.returncode == 0, started.stderr
     try:
         yield {"home": home, **json.loads(mysfits_cli(home, "local", "status").stdout)}

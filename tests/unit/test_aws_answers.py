@@ -145,6 +145,9 @@ def test_a_denied_task_definition_lookup_is_not_taken_for_a_missing_one(ecs: Stu
     )
     ws = workshop(ecs)
     ws.names.log_group, ws.tag_list = "/mysfits/service", lambda *_: []
+    ws.names.service = "mysfits-service"
+    # No service yet (its cluster is missing): the family's latest revision is looked up.
+    ecs.add_client_error("describe_services", service_error_code="ClusterNotFoundException")
     ecs.add_client_error(
         "describe_task_definition",
         service_error_code="ClientException",

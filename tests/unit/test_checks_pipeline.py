@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysfits import pipeline
+from mysfits import releasewatch
+from mysfits.releases import Push
 from mysfits.workshop import Workshop
 
 from .fakes import create_service, reported_service, stub
 
-# An S3 version id of the source: the buildspec tags the image with its first 7 characters.
+# An S3 version id of the source, and the tag the bundle gives its image (src- and a context hash).
 VERSION = "Zq8LzNdkBEm4ZMa1SXLb3T0d2ntHqQhN"
+TAG = "src-5e1ea5ed0a1b"
 EXECUTION = "4f2d5d2e-3b5e-4b8a-9d0c-1b2a3c4d5e6f"
 
 
-def _release(ws: Workshop, status: str, stages: dict[str, str]) -> pipeline.Release:
+def _release(ws: Workshop, status: str, stages: dict[str, str]) -> releasewatch.Release:
     """Wait for the release of VERSION while CodePipeline reports it `status`, with `stages`."""
     codepipeline = stub(ws, "codepipeline")
     summary: dict[str, Any] = {
@@ -31,21 +33,21 @@ def _release(ws: Workshop, status: str, stages: dict[str, str]) -> pipeline.Rele
         {"pipelineExecutionSummaries": [summary]},
         {"pipelineName": ws.names.pipeline},
     )
-    codepipeline.add_response(
-        "get_pipeline_state",
-        {
-            "pipelineName": ws.names.pipeline,
-            "stageStates": [
-                {
-                    "stageName": name,
-                    "latestExecution": {"pipelineExecutionId": EXECUTION, "status": state},
-                }
-                for name, state in stages.items()
-            ],
-        },
-        {"name": ws.names.pipeline},
-    )
-    release = pipeline.wait_for_release(ws, pipeline.Push(VERSION, changed=True), timeout=1)
+    state = {
+        "pipelineName": ws.names.pipeline,
+        "stageStates": [
+            {
+                "stageName": name,
+                "latestExecution": {"pipelineExecutionId": EXECUTION, "status": state},
+            }
+            for name, state in stages.items()
+        ],
+    }
+    # Once while the release is watched, once more for the stages it ended with.
+    for _ in range(2):
+        codepipeline.add_response("get_pipeline_state", state, {"name": ws.names.pipeline})
+    push = Push(VERSION, TAG, {}, changed=True)
+    release = releasewatch.wait_for_release(ws, push, timeout=1, write=lambda _: None)
     codepipeline.assert_no_pending_responses()
     return release
 
@@ -54,7 +56,7 @@ def test_release_passes_when_every_stage_succeeded(ws: Workshop) -> None:
     release = _release(
         ws, "Succeeded", {"Source": "Succeeded", "Build": "Succeeded", "Deploy": "Succeeded"}
     )
-    check = pipeline.check_release(ws, release)
+    check = releasewatch.check_release(ws, release)
     assert check.ok and check.evidence.startswith(f"execution {EXECUTION}: Succeeded")
 
 
@@ -62,14 +64,14 @@ def test_release_fails_when_the_build_failed(ws: Workshop) -> None:
     release = _release(
         ws, "Failed", {"Source": "Succeeded", "Build": "Failed", "Deploy": "not run"}
     )
-    check = pipeline.check_release(ws, release)
+    check = releasewatch.check_release(ws, release)
     assert not check.ok and "'Build': 'Failed'" in check.evidence
 
 
 # -- the service runs what the release built -------------------------------------------------------
 
-RELEASE = pipeline.Release(EXECUTION, "Succeeded", VERSION, {})
-IMAGE = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/unit-service:{VERSION[:7]}"
+RELEASE = releasewatch.Release(EXECUTION, "Succeeded", VERSION, TAG, {})
+IMAGE = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/unit-service:{TAG}"
 
 
 def _steady(ws: Workshop, image: str) -> Any:
@@ -86,7 +88,7 @@ def _steady(ws: Workshop, image: str) -> Any:
 
 def test_service_runs_release_passes_once_rolled_to_the_released_image(ws: Workshop) -> None:
     ecs = _steady(ws, IMAGE)
-    check = pipeline.check_service_runs_release(ws, RELEASE)
+    check = releasewatch.check_service_runs_release(ws, RELEASE)
     assert check.ok, check
     assert (
         check.evidence
@@ -96,12 +98,12 @@ def test_service_runs_release_passes_once_rolled_to_the_released_image(ws: Works
 
 
 def test_service_runs_release_fails_when_the_deploy_left_the_old_image(ws: Workshop) -> None:
-    _steady(ws, IMAGE.replace(VERSION[:7], "src-0123456789ab"))
-    check = pipeline.check_service_runs_release(ws, RELEASE)
+    _steady(ws, IMAGE.replace(TAG, "src-0123456789ab"))
+    check = releasewatch.check_service_runs_release(ws, RELEASE)
     assert not check.ok and "src-0123456789ab" in check.evidence
 
 
 def test_service_runs_release_fails_while_the_rollout_is_in_progress(ws: Workshop) -> None:
     create_service(ws, IMAGE)  # moto: the revision is current, but none of its tasks runs yet
-    check = pipeline.check_service_runs_release(ws, RELEASE)
+    check = releasewatch.check_service_runs_release(ws, RELEASE)
     assert not check.ok and check.evidence.endswith("rollout IN_PROGRESS; 0/2 tasks running")

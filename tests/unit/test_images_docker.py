@@ -109,9 +109,22 @@ def repository(ws: Workshop) -> images.Repository:
     )
 
 
+def _tag_absent(stubber: Stubber, repository: str) -> None:
+    """ECR answers that no image has the source's tag yet (publish_image looks first)."""
+    stubber.add_client_error(
+        "describe_images",
+        "ImageNotFoundException",
+        expected_params={
+            "repositoryName": repository,
+            "imageIds": [{"imageTag": images.source_tag()}],
+        },
+    )
+
+
 @pytest.fixture
 def ecr(ws: Workshop) -> Iterator[Stubber]:
     stubber = stub(ws, "ecr")
+    _tag_absent(stubber, ws.names.ecr_repository)
     token = base64.b64encode(f"AWS:{PASSWORD}".encode()).decode()
     stubber.add_response(
         "get_authorization_token",
@@ -180,6 +193,24 @@ def test_a_refused_push_stops_with_the_registrys_message(
     # The ecr fixture checks that describe_images was not called: no Image for a failed push.
 
 
+def test_an_image_already_under_its_source_tag_is_not_built_again(
+    ws: Workshop, repository: images.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag, ecr = images.source_tag(), stub(ws, "ecr")
+    ecr.add_response(
+        "describe_images",
+        {"imageDetails": [{"imageDigest": DIGEST, "imageTags": [tag]}]},
+        {"repositoryName": repository.name, "imageIds": [{"imageTag": tag}]},
+    )
+    engine = FakeEngine()
+    with http_server(engine) as url:
+        _engine_at(monkeypatch, url)
+        image = images.publish_image(ws, repository)
+    assert image.digest == DIGEST and image.built_with == "already in the repository"
+    assert engine.requests_to("/build") == [] and engine.requests_to("/push") == []
+    ecr.assert_no_pending_responses()
+
+
 def test_a_reachable_engine_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = FakeEngine()
     with http_server(engine) as url:
@@ -193,6 +224,7 @@ def test_no_engine_on_aws_names_the_fix(
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
     assert images._docker_client() is None
+    _tag_absent(stub(ws, "ecr"), repository.name)
     with pytest.raises(
         images.NoDockerEngine, match="start Docker .* or let the CI/CD pipeline build it"
     ):

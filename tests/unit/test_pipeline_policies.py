@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from mysfits import pipeline
 from mysfits.images import Repository
 from mysfits.names import ResourceNames
@@ -48,14 +45,6 @@ def test_pipeline_role_passes_only_the_task_roles_to_ecs() -> None:
     assert granted["Deploy"]["Resource"] == "arn:aws:ecs:eu-west-1:123456789012:service/mysfits-cluster/mysfits-service"
     assert granted["Build"]["Resource"] == "arn:aws:codebuild:eu-west-1:123456789012:project/mysfits-service-build"
     assert "s3:PutObject" not in granted["Source"]["Action"]  # the pipeline never writes the source
-
-
-def test_source_archive_is_reproducible_and_holds_what_the_build_needs() -> None:
-    first, second = pipeline.source_archive(), pipeline.source_archive()
-    assert first == second
-    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
-    assert {"service/Dockerfile", "service/buildspec.yml", "data/mysfits.json"} <= set(names)
-    assert not any("__pycache__" in n for n in names)
 
 
 def test_longest_prefix_still_gives_valid_bucket_names() -> None:

@@ -7,6 +7,11 @@ local ECR under the tag, and `aws ecr get-login-password` answers from ECR's own
 commands a buildspec for ECR needs are here; anything else fails with a message that says so.
 
 Run as `python -m mysfits.local.codebuild.buildtools docker|aws ARGS…` (the build's PATH does).
+
+Docker stamps each image's config with its creation time, so on AWS two builds of the same
+source have different digests. Local builds are reproducible (same context, same digest) unless
+the local cloud runs with MYSFITS_LOCAL_BUILD_TIMESTAMPS=1: then `docker build` stamps the
+config as Docker does, which is how tests show nothing relies on equal digests.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import os
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,7 @@ from botocore.exceptions import ClientError
 from ...buildcontext import DockerfileError, Recipe, context_tarball, parse_dockerfile
 from ...ocipush import push_build_context
 
+TIMESTAMPS_SETTING = "MYSFITS_LOCAL_BUILD_TIMESTAMPS"
 _ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 
 
@@ -86,7 +93,9 @@ def _docker_build(args: argparse.Namespace) -> str:
     image_id = hashlib.sha256(tarball).hexdigest()
     (_state_dir() / f"{image_id}.tar.gz").write_bytes(tarball)
     images = _load("images.json")
-    images[image_id] = {"recipe": recipe.as_json()}
+    stamped = os.environ.get(TIMESTAMPS_SETTING) == "1"
+    created = datetime.now(UTC).isoformat() if stamped else ""
+    images[image_id] = {"recipe": recipe.as_json(), "created": created}
     for tag in args.tag or []:
         images[normalise(tag)] = {"id": image_id}
     _save("images.json", images)
@@ -126,10 +135,13 @@ def _docker_push(args: argparse.Namespace) -> str:
         raise ToolError("no basic auth credentials")
     repository, _, tag = rest.rpartition(":")
     image_id = _image_id(reference)
-    recipe = Recipe(**_load("images.json")[image_id]["recipe"])
+    built = _load("images.json")[image_id]
+    recipe = Recipe(**built["recipe"])
     tarball = (_state_dir() / f"{image_id}.tar.gz").read_bytes()
+    ecr = _client("ecr", registry["region"])
     try:
-        digest = push_build_context(_client("ecr", registry["region"]), repository, tarball, recipe, [tag])
+        created = built.get("created", "")
+        digest = push_build_context(ecr, repository, tarball, recipe, [tag], created)
     except ClientError as error:
         if error.response["Error"]["Code"] == "RepositoryNotFoundException":
             raise ToolError(f"name unknown: The repository with name '{repository}' does not exist in the "

@@ -23,12 +23,14 @@ import yaml
 from . import api as codebuild
 from .build import COMMAND_PHASES, Build, BuildFailed, BuildStopped, iso_now
 from .buildspec import artifact_files, parse_buildspec
+from .buildtools import TIMESTAMPS_SETTING
 from ..core.children import Children
 from ..core.loopback import LoopbackClients
 from ..core.stores import Stores
 
 log = logging.getLogger("mysfits.local.codebuild")
 
+_PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the directory that holds `mysfits`
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 # The local cloud ignores credentials; these are placeholders, not secrets.
 _PLACEHOLDER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mysfits-local-build", "AWS_SECRET_ACCESS_KEY": "mysfits-local-build"}
@@ -185,9 +187,13 @@ def _provision(build: Build) -> None:
     build.source_dir.mkdir(parents=True, exist_ok=True)
     tools = build.dir / "bin"
     tools.mkdir(exist_ok=True)
+    # The tools are this cloud's own code: import the `mysfits` this process runs, not whichever
+    # one the build's Python would find first.
+    first = f'PYTHONPATH="{_PACKAGE_ROOT}${{PYTHONPATH:+:$PYTHONPATH}}"; export PYTHONPATH'
     for tool in ("docker", "aws"):
         script = tools / tool
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mysfits.local.codebuild.buildtools {tool} "$@"\n')
+        run = f'exec "{sys.executable}" -m mysfits.local.codebuild.buildtools {tool} "$@"'
+        script.write_text(f"#!/bin/sh\n{first}\n{run}\n")
         script.chmod(0o755)
 
 
@@ -227,7 +233,8 @@ def _buildspec_text(build: Build, source: dict[str, Any]) -> str:
 
 def _environment(build: Build, spec: dict[str, Any]) -> dict[str, str]:
     record = build.record
-    environment = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    inherited = (*_INHERITED, TIMESTAMPS_SETTING)  # the setting reaches `docker build`
+    environment = {name: os.environ[name] for name in inherited if name in os.environ}
     environment.update(_PLACEHOLDER_CREDENTIALS)
     environment["PATH"] = f"{build.dir / 'bin'}{os.pathsep}{environment.get('PATH', '/usr/bin:/bin')}"
     environment.update({

@@ -1,4 +1,5 @@
-"""ECR: pushed layers keep their bytes, and images become something the local ECS can run."""
+"""ECR: pushed layers keep their bytes, images are digested by manifest, and images become
+something the local ECS can run."""
 
 from __future__ import annotations
 
@@ -13,4 +14,5 @@ if TYPE_CHECKING:
 
 def register(cloud: "LocalCloud") -> ImageCache:
     patches.apply(cloud.patches, cloud.stores)
+    patches.apply_manifest_digests(cloud.patches)
     return ImageCache(cloud.work_dir / "images", cloud.stores)

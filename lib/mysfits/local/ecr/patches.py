@@ -1,16 +1,20 @@
-"""ECR keeps the layers you push.
+"""ECR keeps the layers you push, and names an image by the digest of its manifest.
 
-AWS behaviour restored: a completed layer upload stores the blob, so whatever pulls the
-image later gets the bytes. moto 5.2.5 keeps only each layer's size; without the bytes the
-local ECS could not run what was pushed.
+AWS behaviours restored: a completed layer upload stores the blob, so whatever pulls the
+image later gets the bytes (moto 5.2.5 keeps only each layer's size; without the bytes the
+local ECS could not run what was pushed). An image's digest is the sha256 of its manifest as
+pushed, as for any OCI registry, so two images with the same layers but different configs
+(Docker stamps each build's creation time in its config) have different digests; moto hashes
+the layer digests alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any, Callable
 
-from moto.ecr.models import ECRBackend
+from moto.ecr.models import ECRBackend, Image
 
 from ..core.patching import Patches
 from ..core.stores import Stores
@@ -53,3 +57,12 @@ def apply(patches: Patches, stores: Stores) -> None:
         return complete_layer_upload
 
     patches.wrap("ecr.keep-layer-bytes", ECRBackend, "complete_layer_upload", keeping_bytes)
+
+
+def _manifest_digest(self: Image) -> None:
+    self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
+
+
+def apply_manifest_digests(patches: Patches) -> None:
+    """Digest images by their whole manifest, as registries do."""
+    patches.apply("ecr.manifest-digest", Image, "_create_digest", _manifest_digest)
