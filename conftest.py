@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             places.setdefault(Path(str(item.path)), []).append(index)
     for indexes in places.values():
         in_file_order = sorted((items[i] for i in indexes), key=lambda i: i.stash[_ORDER])
-        for index, item in zip(indexes, in_file_order):
+        for index, item in zip(indexes, in_file_order, strict=True):
             items[index] = item
 
 
@@ -98,8 +98,10 @@ def _run_prerequisites(notebooks: list[Path], home: Path) -> None:
     run_dir = Path(tempfile.mkdtemp(prefix="prerequisites-", dir=home))
     results = runner.run_series(notebooks, run_dir, {"target": "local", "interactive": False})
     if any(r.status != "passed" for r in results):
-        _failure.append("a notebook the selected ones build on failed (executed copies in "
-                        f"{run_dir}):\n{runner.format_summary(results)}")
+        _failure.append(
+            "a notebook the selected ones build on failed (executed copies in "
+            f"{run_dir}):\n{runner.format_summary(results)}"
+        )
         raise RuntimeError(_failure[0])
 
 

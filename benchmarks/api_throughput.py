@@ -62,8 +62,14 @@ class Result:
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mysfits.cli", *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "mysfits.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
 
 
 def start_cloud() -> tuple[dict[str, str], dict[str, Any]]:
@@ -117,9 +123,13 @@ def task_port(process: psutil.Process) -> int:
 # -- load generators ---------------------------------------------------------------------------
 
 
-async def _one_client(host: str, port: int, deadline: float, latencies: list[float], errors: list[int]) -> None:
+async def _one_client(
+    host: str, port: int, deadline: float, latencies: list[float], errors: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    request = f"GET {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n\r\n".encode()
+    request = (
+        f"GET {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n\r\n".encode()
+    )
     loop = asyncio.get_running_loop()
     try:
         while loop.time() < deadline:
@@ -146,8 +156,12 @@ async def _python_run(url: str, clients: int, duration: float) -> Result:
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     deadline = loop.time() + duration
-    await asyncio.gather(*(_one_client(parts.hostname or LOOPBACK, parts.port or 80, deadline, latencies, errors)
-                           for _ in range(clients)))
+    await asyncio.gather(
+        *(
+            _one_client(parts.hostname or LOOPBACK, parts.port or 80, deadline, latencies, errors)
+            for _ in range(clients)
+        )
+    )
     elapsed = time.perf_counter() - started
     return _summarise(latencies, elapsed, errors[0])
 
@@ -176,8 +190,12 @@ _WRK_MEAN = re.compile(r"^\s*Latency\s+([\d.]+)(us|ms|s)\s", re.M)
 def wrk_client(url: str, clients: int, duration: float, attempts: int = 3) -> Result:
     threads = max(1, min(2, clients))
     seconds = max(1, round(duration))  # wrk takes whole seconds
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", f"{url}{PATH}"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", f"{url}{PATH}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     latency = {int(p): float(v) * _WRK_UNITS[u] for p, v, u in _WRK_LATENCY.findall(out)}
     done = re.search(r"(\d+) requests in ([\d.]+)(ms|s)", out)
     if done is None or set(latency) != {50, 99}:
@@ -191,8 +209,10 @@ def wrk_client(url: str, clients: int, duration: float, attempts: int = 3) -> Re
     # wrk 4.1 now and then reports latencies that do (on this VM): measure again, or flag the row.
     if busy_ms > 1.2 * clients * seconds * 1000:
         if attempts > 1:
-            print(f"  (wrk's latencies for {url} at {clients} clients add up to {busy_ms / 1000:.0f} s in "
-                  f"{seconds:.0f} s: inconsistent, measuring again)")
+            print(
+                f"  (wrk's latencies for {url} at {clients} clients add up to {busy_ms / 1000:.0f} s in "
+                f"{seconds:.0f} s: inconsistent, measuring again)"
+            )
             return wrk_client(url, clients, duration, attempts - 1)
         return Result(int(done.group(1)), seconds, latency[50], latency[99], errors, suspect=True)
     return Result(int(done.group(1)), seconds, latency[50], latency[99], errors)
@@ -203,16 +223,30 @@ def wrk_client(url: str, clients: int, duration: float, attempts: int = 3) -> Re
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per cell (default %(default)s)")
-    parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default %(default)s)")
-    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
-                        help="load generator: wrk when installed (auto), or the built-in asyncio client")
-    parser.add_argument("--table", action="store_true", help="deploy the DynamoDB-backed service variant")
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="seconds per cell (default %(default)s)"
+    )
+    parser.add_argument(
+        "--clients", default="1,8,32", help="concurrency levels (default %(default)s)"
+    )
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator: wrk when installed (auto), or the built-in asyncio client",
+    )
+    parser.add_argument(
+        "--table", action="store_true", help="deploy the DynamoDB-backed service variant"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
-    if args.table and not (DATABASE_MODULE.exists() and importlib.util.find_spec("mysfits.database")):
-        print(f"--table is unavailable: {DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
-              "(it provides database.ensure_table and database.seed_table)")
+    if args.table and not (
+        DATABASE_MODULE.exists() and importlib.util.find_spec("mysfits.database")
+    ):
+        print(
+            f"--table is unavailable: {DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
+            "(it provides database.ensure_table and database.seed_table)"
+        )
         return 2
     tool = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
     if tool == "wrk" and not shutil.which("wrk"):
@@ -233,28 +267,52 @@ def main() -> int:
         targets = {"nlb": balancer.url, "direct": direct}
         for url in targets.values():  # warm up both paths (list cache, imports, connection set-up)
             measure(url, 8, 1.0)
-        print(f"GET {PATH}, {args.duration:g} s per cell, load generator: {tool}; "
-              f"{'DynamoDB' if args.table else 'file'} backend; {os.cpu_count()} CPUs")
+        print(
+            f"GET {PATH}, {args.duration:g} s per cell, load generator: {tool}; "
+            f"{'DynamoDB' if args.table else 'file'} backend; {os.cpu_count()} CPUs"
+        )
         print(f"  NLB    {balancer.url}  ->  {len(tasks)} tasks")
         print(f"  direct {direct}  (task pid {tasks[0].pid})")
-        print(f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
-              + ("   (* latencies unreliable: wrk contradicted itself three times)" if tool == "wrk" else ""))
+        print(
+            f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
+            + (
+                "   (* latencies unreliable: wrk contradicted itself three times)"
+                if tool == "wrk"
+                else ""
+            )
+        )
         ratios: dict[int, float] = {}
         results: dict[tuple[int, str], Result] = {}
         for clients in levels:
             for name, url in targets.items():
                 result = results[(clients, name)] = measure(url, clients, args.duration)
-                print(f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  {result.p50_ms:>7.2f}  "
-                      f"{result.p99_ms:>7.2f}{'*' if result.suspect else ' '} {result.errors:>6}", flush=True)
-            ratios[clients] = results[(clients, "nlb")].rps / max(results[(clients, "direct")].rps, 1e-9)
-        print("ratio NLB/direct rps: " + ", ".join(f"{c} clients {r:.2f}x" for c, r in ratios.items())
-              + "   (target >= 0.80x)")
+                print(
+                    f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  {result.p50_ms:>7.2f}  "
+                    f"{result.p99_ms:>7.2f}{'*' if result.suspect else ' '} {result.errors:>6}",
+                    flush=True,
+                )
+            ratios[clients] = results[(clients, "nlb")].rps / max(
+                results[(clients, "direct")].rps, 1e-9
+            )
+        print(
+            "ratio NLB/direct rps: "
+            + ", ".join(f"{c} clients {r:.2f}x" for c, r in ratios.items())
+            + "   (target >= 0.80x)"
+        )
         top = max(levels)
-        print(f"p99 at {top} clients: NLB {results[(top, 'nlb')].p99_ms:.1f} ms, "
-              f"direct {results[(top, 'direct')].p99_ms:.1f} ms   (target < 50 ms)")
+        print(
+            f"p99 at {top} clients: NLB {results[(top, 'nlb')].p99_ms:.1f} ms, "
+            f"direct {results[(top, 'direct')].p99_ms:.1f} ms   (target < 50 ms)"
+        )
         rss = [(p.pid, p.memory_info().rss / 2**20) for p in task_processes(int(status["pid"]))]
-        print("task RSS: " + ", ".join(f"pid {pid} {mib:.1f} MiB" for pid, mib in rss) + "   (target < 150 MiB)")
-        print(f"local cloud RSS: {psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB")
+        print(
+            "task RSS: "
+            + ", ".join(f"pid {pid} {mib:.1f} MiB" for pid, mib in rss)
+            + "   (target < 150 MiB)"
+        )
+        print(
+            f"local cloud RSS: {psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB"
+        )
     finally:
         if ws is not None:
             cleanup.delete_everything(ws)

@@ -38,14 +38,27 @@ def local_cloud_seconds() -> float:
     env = {**os.environ, "MYSFITS_HOME": tempfile.mkdtemp(prefix="bench-start-")}
     env.pop("MYSFITS_ENDPOINT_URL", None)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mysfits.cli", "local", "start", "--detach", "--port", "0"],
-                   env=env, check=True, capture_output=True)
-    status = subprocess.run([sys.executable, "-m", "mysfits.cli", "local", "status"], env=env,
-                            capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "mysfits.cli", "local", "start", "--detach", "--port", "0"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    status = subprocess.run(
+        [sys.executable, "-m", "mysfits.cli", "local", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     url = __import__("json").loads(status.stdout)["endpoint_url"]
     requests.get(f"{url}/_mysfits/health", timeout=5).raise_for_status()
     elapsed = time.perf_counter() - started
-    subprocess.run([sys.executable, "-m", "mysfits.cli", "local", "stop"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "mysfits.cli", "local", "stop"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return elapsed
 
 
@@ -56,8 +69,12 @@ def main() -> None:
     moto = [bare_moto_seconds() for _ in range(runs)]
     ours = [local_cloud_seconds() for _ in range(runs)]
     m, o = statistics.median(moto), statistics.median(ours)
-    print(f"bare moto start to first answer:      median {m:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in moto)})")
-    print(f"mysfits local start to first answer:  median {o:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in ours)})")
+    print(
+        f"bare moto start to first answer:      median {m:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in moto)})"
+    )
+    print(
+        f"mysfits local start to first answer:  median {o:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in ours)})"
+    )
     print(f"ratio local cloud / bare moto: {o / m:.2f}x   (target: first answer within 3 s)")
 
 

@@ -24,11 +24,17 @@ from mysfits.runner import notebooks_dir, run_notebook, select_notebooks
 
 def baseline_seconds(directory: Path) -> float:
     empty = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
-    empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    empty.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     source = directory / "empty.ipynb"
     nbformat.write(empty, source)
     started = time.perf_counter()
-    papermill.execute_notebook(str(source), str(directory / "empty-out.ipynb"), progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(source), str(directory / "empty-out.ipynb"), progress_bar=False, kernel_name="python3"
+    )
     return time.perf_counter() - started
 
 
@@ -41,7 +47,9 @@ def series(only: str) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="notebook numbers, e.g. 01,02 (default: all, then 99)")
+    parser.add_argument(
+        "--only", default="", help="notebook numbers, e.g. 01,02 (default: all, then 99)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-nb-"))
     os.environ["MYSFITS_HOME"] = str(work)
@@ -54,12 +62,18 @@ def main() -> None:
         total = 0.0
         for source in series(args.only):
             started = time.perf_counter()
-            result = run_notebook(source, work / source.name, {"target": "local", "interactive": False})
+            result = run_notebook(
+                source, work / source.name, {"target": "local", "interactive": False}
+            )
             seconds = time.perf_counter() - started
             total += seconds
-            print(f"{source.stem}: {result.status} in {seconds:.2f} s = {seconds / base:.1f}x the empty notebook "
-                  f"({result.checks_passed} checks passed)")
-        print(f"total: {total:.2f} s = {total / base:.1f}x the empty notebook   (target: whole series < 60 s)")
+            print(
+                f"{source.stem}: {result.status} in {seconds:.2f} s = {seconds / base:.1f}x the empty notebook "
+                f"({result.checks_passed} checks passed)"
+            )
+        print(
+            f"total: {total:.2f} s = {total / base:.1f}x the empty notebook   (target: whole series < 60 s)"
+        )
     finally:
         control.stop()
 

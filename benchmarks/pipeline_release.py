@@ -37,8 +37,12 @@ def main() -> None:
         for run in range(runs):
             started = time.perf_counter()
             image = images.publish_image(ws, repository)
-            revision = fargate.ensure_task_definition(ws, core, image, environment={"RELEASE": str(run)})
-            fargate.wait_for_steady_state(ws, fargate.ensure_service(ws, core, balancer, revision), timeout=120)
+            revision = fargate.ensure_task_definition(
+                ws, core, image, environment={"RELEASE": str(run)}
+            )
+            fargate.wait_for_steady_state(
+                ws, fargate.ensure_service(ws, core, balancer, revision), timeout=120
+            )
             manual.append(time.perf_counter() - started)
 
         pipeline.ensure_buckets(ws)
@@ -59,10 +63,14 @@ def main() -> None:
         control.stop()
 
     m, p = statistics.median(manual), statistics.median(released)
-    print(f"manual deploy (publish, register, update, rollout): median {m:.1f} s  "
-          f"(runs: {', '.join(f'{x:.1f}' for x in manual)})")
-    print(f"pipeline release (push to rollout complete):        median {p:.1f} s  "
-          f"(runs: {', '.join(f'{x:.1f}' for x in released)})")
+    print(
+        f"manual deploy (publish, register, update, rollout): median {m:.1f} s  "
+        f"(runs: {', '.join(f'{x:.1f}' for x in manual)})"
+    )
+    print(
+        f"pipeline release (push to rollout complete):        median {p:.1f} s  "
+        f"(runs: {', '.join(f'{x:.1f}' for x in released)})"
+    )
     print(f"ratio pipeline / manual: {p / m:.2f}x")
 
 

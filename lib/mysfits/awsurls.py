@@ -4,8 +4,15 @@ from __future__ import annotations
 
 # Regions whose website endpoints use a dash before the region; all newer ones use a dot.
 _DASH_WEBSITE_REGIONS = {
-    "us-east-1", "us-west-1", "us-west-2", "us-gov-west-1", "ap-southeast-1", "ap-southeast-2",
-    "ap-northeast-1", "sa-east-1", "eu-west-1",
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "us-gov-west-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+    "eu-west-1",
 }
 
 

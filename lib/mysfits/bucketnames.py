@@ -26,21 +26,31 @@ def _check_characters(name: str) -> None:
 
 def _check_labels(name: str) -> None:
     if ".." in name:
-        raise InvalidBucketName(f"{name!r} has two adjacent periods: separate labels with a single period")
+        raise InvalidBucketName(
+            f"{name!r} has two adjacent periods: separate labels with a single period"
+        )
     for label in name.split("."):
         if not (label[:1].isalnum() and label[-1:].isalnum()):
-            raise InvalidBucketName(f"{name!r}: the label {label!r} must begin and end with a letter or digit")
+            raise InvalidBucketName(
+                f"{name!r}: the label {label!r} must begin and end with a letter or digit"
+            )
     if _IP_ADDRESS.match(name):
-        raise InvalidBucketName(f"{name!r} is formatted as an IP address: choose a name that is not one")
+        raise InvalidBucketName(
+            f"{name!r} is formatted as an IP address: choose a name that is not one"
+        )
 
 
 def _check_reserved(name: str) -> None:
     prefix = next((p for p in RESERVED_PREFIXES if name.startswith(p)), None)
     if prefix:
-        raise InvalidBucketName(f"{name!r} starts with the reserved prefix {prefix!r}: choose another start")
+        raise InvalidBucketName(
+            f"{name!r} starts with the reserved prefix {prefix!r}: choose another start"
+        )
     suffix = next((s for s in RESERVED_SUFFIXES if name.endswith(s)), None)
     if suffix:
-        raise InvalidBucketName(f"{name!r} ends with the reserved suffix {suffix!r}: choose another ending")
+        raise InvalidBucketName(
+            f"{name!r} ends with the reserved suffix {suffix!r}: choose another ending"
+        )
 
 
 def validate_bucket_name(name: str) -> str:

@@ -40,8 +40,15 @@ class Recipe:
     cmd: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
-        return {"base": self.base, "workdir": self.workdir, "env": self.env, "copies": self.copies,
-                "user": self.user, "expose": self.expose, "cmd": self.cmd}
+        return {
+            "base": self.base,
+            "workdir": self.workdir,
+            "env": self.env,
+            "copies": self.copies,
+            "user": self.user,
+            "expose": self.expose,
+            "cmd": self.cmd,
+        }
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -65,7 +72,9 @@ def _resolve(workdir: str, path: str) -> str:
 
 
 def _copy(recipe: Recipe, rest: str) -> None:
-    words = [w for w in shlex.split(rest) if not w.startswith("--chown") and not w.startswith("--chmod")]
+    words = [
+        w for w in shlex.split(rest) if not w.startswith("--chown") and not w.startswith("--chmod")
+    ]
     if any(w.startswith("--from") for w in words):
         return  # copies out of a builder stage carry installed dependencies only
     *sources, dest = words
@@ -99,8 +108,14 @@ def _add(recipe: Recipe, rest: str) -> None:
 # What each instruction does to the recipe; instructions not listed (RUN, ARG, LABEL…) change nothing
 # the local runner needs.
 _INSTRUCTIONS: dict[str, Callable[[Recipe, str], None]] = {
-    "WORKDIR": _workdir, "ENV": _env, "COPY": _copy, "USER": _user, "EXPOSE": _expose,
-    "CMD": _cmd, "ENTRYPOINT": _cmd, "ADD": _add,
+    "WORKDIR": _workdir,
+    "ENV": _env,
+    "COPY": _copy,
+    "USER": _user,
+    "EXPOSE": _expose,
+    "CMD": _cmd,
+    "ENTRYPOINT": _cmd,
+    "ADD": _add,
 }
 
 
@@ -115,7 +130,9 @@ def parse_dockerfile(text: str) -> Recipe:
         elif instruction in _INSTRUCTIONS:
             _INSTRUCTIONS[instruction](recipe, rest)
     if not recipe.cmd:
-        raise DockerfileError("the Dockerfile has no CMD: the local runner cannot tell what to start")
+        raise DockerfileError(
+            "the Dockerfile has no CMD: the local runner cannot tell what to start"
+        )
     return recipe
 
 
@@ -129,7 +146,8 @@ def _env_pairs(rest: str) -> dict[str, str]:
 def _copied(name: str, sources: list[str]) -> bool:
     parts = PurePosixPath(name).parts
     return "__pycache__" not in parts and any(
-        name == source or name.startswith(source.rstrip("/") + "/") for source in sources)
+        name == source or name.startswith(source.rstrip("/") + "/") for source in sources
+    )
 
 
 def context_files(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
@@ -139,29 +157,37 @@ def context_files(root: Path, dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str,
     for source, _ in recipe.copies:
         path = root / source
         if path.is_dir():
-            members |= {p.relative_to(root).as_posix() for p in path.rglob("*")
-                        if p.is_file() and "__pycache__" not in p.parts}
+            members |= {
+                p.relative_to(root).as_posix()
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+            }
         elif path.is_file():
             members.add(source)
         else:
             raise DockerfileError(
-                f"the Dockerfile copies {source!r}, which does not exist under {root}")
+                f"the Dockerfile copies {source!r}, which does not exist under {root}"
+            )
     return {name: (root / name).read_bytes() for name in sorted(members)}
 
 
-def in_context(files: Mapping[str, bytes],
-               dockerfile: str = DEFAULT_DOCKERFILE) -> dict[str, bytes]:
+def in_context(
+    files: Mapping[str, bytes], dockerfile: str = DEFAULT_DOCKERFILE
+) -> dict[str, bytes]:
     """The part of a source tree (path → bytes) that `dockerfile` builds from: it and its COPYs."""
     sources = [source for source, _ in parse_dockerfile(files[dockerfile].decode()).copies]
-    return {name: data for name, data in files.items()
-            if name == dockerfile or _copied(name, sources)}
+    return {
+        name: data for name, data in files.items() if name == dockerfile or _copied(name, sources)
+    }
 
 
 def tarball(files: Mapping[str, bytes]) -> bytes:
     """A gzip tar of `files`, byte-identical for identical inputs (sorted, mode 644, time 0)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped, \
-            tarfile.open(fileobj=zipped, mode="w") as tar:
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w") as tar,
+    ):
         for name in sorted(files):
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(files[name]), 0o644, 0

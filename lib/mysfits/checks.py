@@ -48,10 +48,14 @@ class Check:
         }
 
 
-def expect_equal(name: str, actual: Any, expected: Any, evidence: str = "", **details: Any) -> Check:
+def expect_equal(
+    name: str, actual: Any, expected: Any, evidence: str = "", **details: Any
+) -> Check:
     """A check that passes when `actual == expected`."""
     said = evidence or f"got {actual!r}, expected {expected!r}"
-    return Check(name, actual == expected, said, {"actual": actual, "expected": expected, **details})
+    return Check(
+        name, actual == expected, said, {"actual": actual, "expected": expected, **details}
+    )
 
 
 def require(*checks: Check) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import requests
 
@@ -37,14 +37,18 @@ def _local_start(args: argparse.Namespace) -> int:
         return server.main(["--port", str(args.port)])
     info, already = control.start_detached(args.port)
     verb = "is already running" if already else "started"
-    print(f"local cloud {verb} at {info.endpoint_url} (pid {info.pid}); stop it with `mysfits local stop`")
+    print(
+        f"local cloud {verb} at {info.endpoint_url} (pid {info.pid}); stop it with `mysfits local stop`"
+    )
     return 0
 
 
 def _local_stop(args: argparse.Namespace) -> int:
     stopped = control.stop()
     _report_leftovers()
-    print(f"stopped the local cloud (pid {stopped.pid})" if stopped else "no local cloud was running")
+    print(
+        f"stopped the local cloud (pid {stopped.pid})" if stopped else "no local cloud was running"
+    )
     return 0
 
 
@@ -60,7 +64,9 @@ def _local_status(args: argparse.Namespace) -> int:
 def _require_running() -> client.LocalCloudInfo:
     info = client.find_running()
     if info is None:
-        raise WorkshopError("no local cloud is running: start one with `mysfits local start --detach`")
+        raise WorkshopError(
+            "no local cloud is running: start one with `mysfits local start --detach`"
+        )
     return info
 
 
@@ -71,7 +77,9 @@ def _local_endpoints(args: argparse.Namespace) -> int:
 
 def _local_reset(args: argparse.Namespace) -> int:
     info = _require_running()
-    requests.post(f"{info.endpoint_url}{client.CONTROL_PREFIX}/reset", timeout=30).raise_for_status()
+    requests.post(
+        f"{info.endpoint_url}{client.CONTROL_PREFIX}/reset", timeout=30
+    ).raise_for_status()
     print(f"the local cloud at {info.endpoint_url} now holds no resources")
     return 0
 
@@ -83,8 +91,10 @@ def _local_mail(args: argparse.Namespace) -> int:
         print(f"no messages{whom}: a user pool sends one when someone signs up")
         return 0
     for message in messages:
-        print(f"{message['sent_at']}  {message['medium']:<5} to {message['to']}  "
-              f"{message['kind']:<9} code {message['code']}  ({message['subject'] or 'SMS'})")
+        print(
+            f"{message['sent_at']}  {message['medium']:<5} to {message['to']}  "
+            f"{message['kind']:<9} code {message['code']}  ({message['subject'] or 'SMS'})"
+        )
     return 0
 
 
@@ -100,7 +110,11 @@ def _cleanup(args: argparse.Namespace) -> int:
 
     ws = connect(target=args.target, region=args.region, prefix=args.prefix)
     found = cleanup.inventory(ws)
-    print(cleanup.as_table(found).to_string(index=False) if found else f"nothing of prefix {args.prefix!r} found")
+    print(
+        cleanup.as_table(found).to_string(index=False)
+        if found
+        else f"nothing of prefix {args.prefix!r} found"
+    )
     if args.dry_run or not found:
         return 0
     cleanup.delete_everything(ws)
@@ -123,8 +137,9 @@ def _learner_policy(args: argparse.Namespace) -> int:
         print(f"warning: no permissions known for {kind}: add them by hand", file=sys.stderr)
     size, limit = learnerpolicy.policy_size(policy), learnerpolicy.MANAGED_POLICY_LIMIT
     if size > limit:
-        print(f"warning: {size} characters exceed IAM's {limit} for a managed policy",
-              file=sys.stderr)
+        print(
+            f"warning: {size} characters exceed IAM's {limit} for a managed policy", file=sys.stderr
+        )
     text = learnerpolicy.render(policy)
     if args.check:
         return _compare(Path(args.check), text)
@@ -144,11 +159,14 @@ def _compare(path: Path, text: str) -> int:
     if current == text:
         print(f"{path} is in step with the run")
         return 0
-    diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(path), "this run",
-                                lineterm="")
+    diff = difflib.unified_diff(
+        current.splitlines(), text.splitlines(), str(path), "this run", lineterm=""
+    )
     print("\n".join(diff))
-    print(f"{path} is out of step with the calls a run makes: regenerate it with `{REGENERATE}`",
-          file=sys.stderr)
+    print(
+        f"{path} is out of step with the calls a run makes: regenerate it with `{REGENERATE}`",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -156,15 +174,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mysfits", description="Mythical Mysfits workshop tools.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    local = commands.add_parser("local", help="the embedded local cloud").add_subparsers(dest="action", required=True)
+    local = commands.add_parser("local", help="the embedded local cloud").add_subparsers(
+        dest="action", required=True
+    )
     start = local.add_parser("start", help="start the local cloud (foreground unless --detach)")
-    start.add_argument("--port", type=int, default=client.DEFAULT_PORT, help="loopback port (default %(default)s)")
+    start.add_argument(
+        "--port", type=int, default=client.DEFAULT_PORT, help="loopback port (default %(default)s)"
+    )
     start.add_argument("--detach", action="store_true", help="run in the background and return")
     start.set_defaults(func=_local_start)
-    local.add_parser("stop", help="stop the local cloud and everything it runs").set_defaults(func=_local_stop)
-    local.add_parser("status", help="JSON status; exit 1 when none runs").set_defaults(func=_local_status)
-    local.add_parser("endpoints", help="JSON list of data-plane endpoints").set_defaults(func=_local_endpoints)
-    local.add_parser("reset", help="delete every resource in the local cloud").set_defaults(func=_local_reset)
+    local.add_parser("stop", help="stop the local cloud and everything it runs").set_defaults(
+        func=_local_stop
+    )
+    local.add_parser("status", help="JSON status; exit 1 when none runs").set_defaults(
+        func=_local_status
+    )
+    local.add_parser("endpoints", help="JSON list of data-plane endpoints").set_defaults(
+        func=_local_endpoints
+    )
+    local.add_parser("reset", help="delete every resource in the local cloud").set_defaults(
+        func=_local_reset
+    )
     mail = local.add_parser("mail", help="the messages user pools sent (confirmation codes)")
     mail.add_argument("--to", help="only messages to this address")
     mail.set_defaults(func=_local_mail)
@@ -172,30 +202,51 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the notebooks headless with papermill")
     run.add_argument("--target", choices=["local", "aws"], default="local")
     run.add_argument("--only", default="", help="comma-separated notebook numbers, e.g. 01,02")
-    run.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
-                     help="notebook parameter (repeatable); values are parsed as JSON when they can be")
-    run.add_argument("--keep", action="store_true", help="leave a local cloud started for the run running")
-    run.add_argument("--output-dir", default="runs", help="where executed notebooks go (default %(default)s)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="notebook parameter (repeatable); values are parsed as JSON when they can be",
+    )
+    run.add_argument(
+        "--keep", action="store_true", help="leave a local cloud started for the run running"
+    )
+    run.add_argument(
+        "--output-dir", default="runs", help="where executed notebooks go (default %(default)s)"
+    )
     run.set_defaults(func=_run)
 
     clean = commands.add_parser("cleanup", help="delete everything the workshop made for a prefix")
     clean.add_argument("--target", choices=["local", "aws"], default="local")
     clean.add_argument("--region", default="us-east-1")
     clean.add_argument("--prefix", default="mysfits")
-    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    clean.add_argument(
+        "--dry-run", action="store_true", help="list what would be deleted, delete nothing"
+    )
     clean.set_defaults(func=_cleanup)
 
     learner = commands.add_parser(
-        "learner-policy", help="the IAM policy a learner needs on AWS, from a local run's calls",
+        "learner-policy",
+        help="the IAM policy a learner needs on AWS, from a local run's calls",
         description="Run notebooks 01-03 twice and 99 on a fresh local cloud, recording every "
-                    "AWS API call, and turn the calls into a least-privilege IAM policy.")
+        "AWS API call, and turn the calls into a least-privilege IAM policy.",
+    )
     learner.add_argument("--write", metavar="PATH", help="write the policy to PATH")
-    learner.add_argument("--check", metavar="PATH",
-                         help="exit 1 (with a diff) when PATH differs from the policy")
-    learner.add_argument("--calls", action="append", default=[], metavar="API_CALLS_JSON",
-                         help="use a run's api-calls.json (repeatable) instead of running")
-    learner.add_argument("--output-dir", default="runs",
-                         help="where the run goes (default %(default)s)")
+    learner.add_argument(
+        "--check", metavar="PATH", help="exit 1 (with a diff) when PATH differs from the policy"
+    )
+    learner.add_argument(
+        "--calls",
+        action="append",
+        default=[],
+        metavar="API_CALLS_JSON",
+        help="use a run's api-calls.json (repeatable) instead of running",
+    )
+    learner.add_argument(
+        "--output-dir", default="runs", help="where the run goes (default %(default)s)"
+    )
     learner.set_defaults(func=_learner_policy)
     return parser
 

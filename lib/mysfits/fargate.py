@@ -41,44 +41,71 @@ def ensure_cluster(ws: Workshop) -> str:
     active = [c for c in found if c["status"] == "ACTIVE"]
     if active:
         return str(active[0]["clusterArn"])
-    return str(ecs.create_cluster(clusterName=ws.names.cluster, tags=ws.tag_list("key", "value"))["cluster"]["clusterArn"])
+    return str(
+        ecs.create_cluster(clusterName=ws.names.cluster, tags=ws.tag_list("key", "value"))[
+            "cluster"
+        ]["clusterArn"]
+    )
 
 
 def ensure_log_group(ws: Workshop) -> str:
     """Create the service's log group with a retention period (logs are not kept forever); return its name."""
     logs, name = ws.client("logs"), ws.names.log_group
-    create_if_absent(lambda: logs.create_log_group(logGroupName=name, tags=ws.tags),
-                     "ResourceAlreadyExistsException")
+    create_if_absent(
+        lambda: logs.create_log_group(logGroupName=name, tags=ws.tags),
+        "ResourceAlreadyExistsException",
+    )
     logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
     return name
 
 
-def task_definition_spec(ws: Workshop, network: CoreNetwork, image: Image,
-                         environment: dict[str, str] | None = None) -> dict[str, Any]:
+def task_definition_spec(
+    ws: Workshop, network: CoreNetwork, image: Image, environment: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The task definition the service runs: 256 CPU units, 512 MiB, awsvpc, awslogs."""
     return {
-        "family": ws.names.task_family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256", "memory": "512", "executionRoleArn": network.task_execution_role_arn,
+        "family": ws.names.task_family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": network.task_execution_role_arn,
         "taskRoleArn": network.task_role_arn,
         "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
-        "containerDefinitions": [{
-            "name": CONTAINER_NAME, "image": image.uri, "essential": True,
-            "portMappings": [{"containerPort": SERVICE_PORT, "protocol": "tcp"}],
-            "environment": [{"name": k, "value": v} for k, v in sorted((environment or {}).items())],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": ws.names.log_group, "awslogs-region": ws.region, "awslogs-stream-prefix": "service"}},
-        }],
+        "containerDefinitions": [
+            {
+                "name": CONTAINER_NAME,
+                "image": image.uri,
+                "essential": True,
+                "portMappings": [{"containerPort": SERVICE_PORT, "protocol": "tcp"}],
+                "environment": [
+                    {"name": k, "value": v} for k, v in sorted((environment or {}).items())
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": ws.names.log_group,
+                        "awslogs-region": ws.region,
+                        "awslogs-stream-prefix": "service",
+                    },
+                },
+            }
+        ],
     }
 
 
 def _same_definition(current: dict[str, Any], spec: dict[str, Any]) -> bool:
     container, wanted = current["containerDefinitions"][0], spec["containerDefinitions"][0]
-    return (current.get("cpu") == spec["cpu"] and current.get("memory") == spec["memory"]
-            and current.get("taskRoleArn") == spec["taskRoleArn"]
-            and current.get("executionRoleArn") == spec["executionRoleArn"]
-            and container.get("image") == wanted["image"]
-            and sorted(map(str, container.get("environment", []))) == sorted(map(str, wanted["environment"]))
-            and container.get("logConfiguration") == wanted["logConfiguration"])
+    return (
+        current.get("cpu") == spec["cpu"]
+        and current.get("memory") == spec["memory"]
+        and current.get("taskRoleArn") == spec["taskRoleArn"]
+        and current.get("executionRoleArn") == spec["executionRoleArn"]
+        and container.get("image") == wanted["image"]
+        and sorted(map(str, container.get("environment", [])))
+        == sorted(map(str, wanted["environment"]))
+        and container.get("logConfiguration") == wanted["logConfiguration"]
+    )
 
 
 def current_task_definition(ws: Workshop) -> dict[str, Any] | None:
@@ -87,11 +114,14 @@ def current_task_definition(ws: Workshop) -> dict[str, Any] | None:
     wanted = service["taskDefinition"] if service is not None else ws.names.task_family
     return absent_is_none(
         lambda: dict(ecs.describe_task_definition(taskDefinition=wanted)["taskDefinition"]),
-        NO_TASK_DEFINITION, "InvalidParameterException")
+        NO_TASK_DEFINITION,
+        "InvalidParameterException",
+    )
 
 
-def ensure_task_definition(ws: Workshop, network: CoreNetwork, image: Image,
-                           environment: dict[str, str] | None = None) -> str:
+def ensure_task_definition(
+    ws: Workshop, network: CoreNetwork, image: Image, environment: dict[str, str] | None = None
+) -> str:
     """Register a new revision only when the wanted one differs from what the service runs; its ARN.
 
     Images are compared by URI: the tag names the source, so equal URIs mean the same source
@@ -113,9 +143,13 @@ def find_service(ws: Workshop) -> dict[str, Any] | None:
 
 def _describe(ws: Workshop) -> dict[str, Any] | None:
     ecs, cluster, wanted = ws.client("ecs"), ws.names.cluster, [ws.names.service]
-    services = absent_is_none(
-        lambda: ecs.describe_services(cluster=cluster, services=wanted)["services"],
-        "ClusterNotFoundException") or []
+    services = (
+        absent_is_none(
+            lambda: ecs.describe_services(cluster=cluster, services=wanted)["services"],
+            "ClusterNotFoundException",
+        )
+        or []
+    )
     active = [s for s in services if s["status"] == "ACTIVE"]
     return active[0] if active else None
 
@@ -125,8 +159,13 @@ def service_exists(ws: Workshop) -> bool:
     return _describe(ws) is not None
 
 
-def ensure_service(ws: Workshop, network: CoreNetwork, balancer: LoadBalancer, task_definition: str,
-                   desired_count: int = 2) -> Service:
+def ensure_service(
+    ws: Workshop,
+    network: CoreNetwork,
+    balancer: LoadBalancer,
+    task_definition: str,
+    desired_count: int = 2,
+) -> Service:
     """Create the service (or roll it to `task_definition`): private subnets, no public IP,
     behind the NLB.
 
@@ -135,26 +174,52 @@ def ensure_service(ws: Workshop, network: CoreNetwork, balancer: LoadBalancer, t
     """
     require_count("desired_count", desired_count)
     ecs = ws.client("ecs")
-    deployment = {"maximumPercent": 200, "minimumHealthyPercent": 100,
-                  "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    deployment = {
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    }
     existing = _describe(ws)
     if existing is None:
         created = ecs.create_service(
-            cluster=ws.names.cluster, serviceName=ws.names.service, taskDefinition=task_definition,
-            desiredCount=desired_count, launchType="FARGATE", deploymentConfiguration=deployment,
-            networkConfiguration={"awsvpcConfiguration": {"subnets": list(network.private_subnets),
-                                                          "securityGroups": [network.service_security_group],
-                                                          "assignPublicIp": "DISABLED"}},
-            loadBalancers=[{"targetGroupArn": balancer.target_group_arn, "containerName": CONTAINER_NAME,
-                            "containerPort": SERVICE_PORT}],
-            healthCheckGracePeriodSeconds=60, tags=ws.tag_list("key", "value"), propagateTags="SERVICE",
+            cluster=ws.names.cluster,
+            serviceName=ws.names.service,
+            taskDefinition=task_definition,
+            desiredCount=desired_count,
+            launchType="FARGATE",
+            deploymentConfiguration=deployment,
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": list(network.private_subnets),
+                    "securityGroups": [network.service_security_group],
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+            loadBalancers=[
+                {
+                    "targetGroupArn": balancer.target_group_arn,
+                    "containerName": CONTAINER_NAME,
+                    "containerPort": SERVICE_PORT,
+                }
+            ],
+            healthCheckGracePeriodSeconds=60,
+            tags=ws.tag_list("key", "value"),
+            propagateTags="SERVICE",
         )["service"]
         arn = created["serviceArn"]
     else:
         arn = existing["serviceArn"]
-        if existing["taskDefinition"] != task_definition or existing["desiredCount"] != desired_count:
-            ecs.update_service(cluster=ws.names.cluster, service=ws.names.service, taskDefinition=task_definition,
-                               desiredCount=desired_count, deploymentConfiguration=deployment)
+        if (
+            existing["taskDefinition"] != task_definition
+            or existing["desiredCount"] != desired_count
+        ):
+            ecs.update_service(
+                cluster=ws.names.cluster,
+                service=ws.names.service,
+                taskDefinition=task_definition,
+                desiredCount=desired_count,
+                deploymentConfiguration=deployment,
+            )
     return Service(ws.names.cluster, ws.names.service, arn, task_definition, desired_count)
 
 
@@ -171,8 +236,11 @@ def wait_for_steady_state(ws: Workshop, service: Service, timeout: float = 900) 
         failed = [d for d in deployments if d.get("rolloutState") == "FAILED"]
         if failed and len(deployments) == 1:
             return current  # rolled back or failed: let the check say so
-        done = len(deployments) == 1 and deployments[0].get("rolloutState") == "COMPLETED" \
+        done = (
+            len(deployments) == 1
+            and deployments[0].get("rolloutState") == "COMPLETED"
             and current["runningCount"] == current["desiredCount"] == service.desired_count
+        )
         return current if done else None
 
     def progress() -> Progress:
@@ -182,9 +250,14 @@ def wait_for_steady_state(ws: Workshop, service: Service, timeout: float = 900) 
         rollout = primary.get("rolloutState", "not started")
         return Progress(running, service.desired_count, "new tasks running", f"rollout {rollout}")
 
-    return wait_until(steady, what=f"service {service.name} to reach a steady state", timeout=timeout, interval=2,
-                      progress=progress,
-                      hint="Read the service events (describe_services) and the task logs for the reason.")
+    return wait_until(
+        steady,
+        what=f"service {service.name} to reach a steady state",
+        timeout=timeout,
+        interval=2,
+        progress=progress,
+        hint="Read the service events (describe_services) and the task logs for the reason.",
+    )
 
 
 def check_service(ws: Workshop, service: Service) -> Check:
@@ -192,11 +265,18 @@ def check_service(ws: Workshop, service: Service) -> Check:
     current = _describe(ws)
     if current is None:
         return Check(f"service {service.name} is running", False, "no ACTIVE service")
-    primary = next((d for d in current["deployments"] if d["status"] == "PRIMARY"), {})
-    ok = (current["runningCount"] == service.desired_count and primary.get("rolloutState") == "COMPLETED"
-          and current["taskDefinition"] == service.task_definition)
-    evidence = (f"{current['runningCount']}/{current['desiredCount']} running, rollout {primary.get('rolloutState')}, "
-                f"task definition {current['taskDefinition'].rsplit('/', 1)[-1]}")
+    primary: dict[str, Any] = next(
+        (d for d in current["deployments"] if d["status"] == "PRIMARY"), {}
+    )
+    ok = (
+        current["runningCount"] == service.desired_count
+        and primary.get("rolloutState") == "COMPLETED"
+        and current["taskDefinition"] == service.task_definition
+    )
+    evidence = (
+        f"{current['runningCount']}/{current['desiredCount']} running, rollout {primary.get('rolloutState')}, "
+        f"task definition {current['taskDefinition'].rsplit('/', 1)[-1]}"
+    )
     return Check(f"service {service.name} is running", ok, evidence)
 
 
@@ -226,8 +306,9 @@ def task_labels(ws: Workshop) -> dict[str, str]:
     ecs, labels = ws.client("ecs"), {}
     # Running tasks last, so they win when a stopped task's address was given out again.
     for status in ("STOPPED", "RUNNING"):
-        arns = ecs.list_tasks(cluster=ws.names.cluster, serviceName=ws.names.service,
-                              desiredStatus=status)["taskArns"][:100]
+        arns = ecs.list_tasks(
+            cluster=ws.names.cluster, serviceName=ws.names.service, desiredStatus=status
+        )["taskArns"][:100]
         tasks = ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
         for task in tasks:
             ip = private_ip(task)
@@ -239,13 +320,17 @@ def task_labels(ws: Workshop) -> dict[str, str]:
 def recent_log_lines(ws: Workshop, limit: int = 10, minutes: int = 30) -> list[str]:
     """The newest lines the service's tasks wrote, from CloudWatch Logs."""
     start = int((time.time() - minutes * 60) * 1000)
-    events = ws.client("logs").filter_log_events(logGroupName=ws.names.log_group, startTime=start)["events"]
+    events = ws.client("logs").filter_log_events(logGroupName=ws.names.log_group, startTime=start)[
+        "events"
+    ]
     events.sort(key=lambda e: e["timestamp"])
     return [f"{e['logStreamName'].rsplit('/', 1)[-1][:8]}  {e['message']}" for e in events[-limit:]]
 
 
 def check_logs(ws: Workshop, lines: list[str]) -> Check:
-    return Check(f"service logs in {ws.names.log_group}", bool(lines), f"{len(lines)} recent line(s)")
+    return Check(
+        f"service logs in {ws.names.log_group}", bool(lines), f"{len(lines)} recent line(s)"
+    )
 
 
 def delete_service(ws: Workshop, timeout: float = 600) -> bool:
@@ -254,7 +339,12 @@ def delete_service(ws: Workshop, timeout: float = 600) -> bool:
     if _describe(ws) is None:
         return False
     ecs.update_service(cluster=ws.names.cluster, service=ws.names.service, desiredCount=0)
-    wait_until(lambda: not running_tasks(ws) or None, what="service tasks to stop", timeout=timeout, interval=2)
+    wait_until(
+        lambda: not running_tasks(ws) or None,
+        what="service tasks to stop",
+        timeout=timeout,
+        interval=2,
+    )
     ecs.delete_service(cluster=ws.names.cluster, service=ws.names.service, force=True)
     return True
 
@@ -262,8 +352,13 @@ def delete_service(ws: Workshop, timeout: float = 600) -> bool:
 def deregister_task_definitions(ws: Workshop) -> int:
     """Deregister every active revision of the service's family; return how many."""
     ecs = ws.client("ecs")
-    arns = [arn for page in ecs.get_paginator("list_task_definitions").paginate(
-        familyPrefix=ws.names.task_family, status="ACTIVE") for arn in page["taskDefinitionArns"]]
+    arns = [
+        arn
+        for page in ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=ws.names.task_family, status="ACTIVE"
+        )
+        for arn in page["taskDefinitionArns"]
+    ]
     for arn in arns:
         ecs.deregister_task_definition(taskDefinition=arn)
     return len(arns)
@@ -277,18 +372,24 @@ def delete_cluster(ws: Workshop, timeout: float = 300) -> bool:
     """
     ecs, name = ws.client("ecs"), ws.names.cluster
     return retry_while(
-        lambda: delete_if_present(lambda: ecs.delete_cluster(cluster=name),
-                                  "ClusterNotFoundException"),
-        "ClusterContainsServicesException", "ClusterContainsTasksException",
-        what=f"cluster {name} to be deletable", timeout=timeout, interval=5,
-        hint=f"A service or task is still stopping: `aws ecs list-tasks --cluster {name}`.")
+        lambda: delete_if_present(
+            lambda: ecs.delete_cluster(cluster=name), "ClusterNotFoundException"
+        ),
+        "ClusterContainsServicesException",
+        "ClusterContainsTasksException",
+        what=f"cluster {name} to be deletable",
+        timeout=timeout,
+        interval=5,
+        hint=f"A service or task is still stopping: `aws ecs list-tasks --cluster {name}`.",
+    )
 
 
 def delete_log_group(ws: Workshop) -> bool:
     """Delete the service's log group; False if it was already gone."""
     logs = ws.client("logs")
-    return delete_if_present(lambda: logs.delete_log_group(logGroupName=ws.names.log_group),
-                             "ResourceNotFoundException")
+    return delete_if_present(
+        lambda: logs.delete_log_group(logGroupName=ws.names.log_group), "ResourceNotFoundException"
+    )
 
 
 def _cluster_leftovers(ws: Workshop) -> Iterator[Leftover]:
@@ -305,8 +406,11 @@ def _cluster_leftovers(ws: Workshop) -> Iterator[Leftover]:
 
 
 def _task_definition_leftovers(ws: Workshop) -> Iterator[Leftover]:
-    pages = ws.client("ecs").get_paginator("list_task_definitions").paginate(
-        familyPrefix=ws.names.task_family, status="ACTIVE")
+    pages = (
+        ws.client("ecs")
+        .get_paginator("list_task_definitions")
+        .paginate(familyPrefix=ws.names.task_family, status="ACTIVE")
+    )
     for page in pages:
         for arn in page["taskDefinitionArns"]:
             yield Leftover("ecs task definition", arn.rsplit("/", 1)[-1])
@@ -321,9 +425,12 @@ def leftovers(ws: Workshop) -> Iterator[Leftover]:
 
 
 # The service first (its tasks keep the cluster busy); the cluster last, once it is empty.
-CLEANUP = Family(leftovers, steps=(
-    ("ECS service", delete_service),
-    ("task definitions", deregister_task_definitions),
-    ("log group", delete_log_group),
-    ("ECS cluster", delete_cluster),
-))
+CLEANUP = Family(
+    leftovers,
+    steps=(
+        ("ECS service", delete_service),
+        ("task definitions", deregister_task_definitions),
+        ("log group", delete_log_group),
+        ("ECS cluster", delete_cluster),
+    ),
+)

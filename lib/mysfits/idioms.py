@@ -76,8 +76,9 @@ def create_or_get(create: Callable[[], T], get: Callable[[], T], *exists: Code) 
 
 
 @contextmanager
-def translated(*codes: Code, into: Exception | Callable[[ClientError], Exception]
-               ) -> Iterator[None]:
+def translated(
+    *codes: Code, into: Exception | Callable[[ClientError], Exception]
+) -> Iterator[None]:
     """In the block, an AWS answer in `codes` raises `into` (a domain error saying what to do).
 
     `into` may be a function of the AWS error, for a domain error that repeats AWS's reason.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -50,10 +51,12 @@ def ensure_repository(ws: Workshop) -> Repository:
     ecr, name = ws.client("ecr"), ws.names.ecr_repository
     scanning = {"scanOnPush": True}
     found = create_or_get(
-        lambda: ecr.create_repository(repositoryName=name, tags=ws.tag_list(),
-                                      imageScanningConfiguration=scanning)["repository"],
+        lambda: ecr.create_repository(
+            repositoryName=name, tags=ws.tag_list(), imageScanningConfiguration=scanning
+        )["repository"],
         lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0],
-        "RepositoryAlreadyExistsException")
+        "RepositoryAlreadyExistsException",
+    )
     return Repository(name, found["repositoryUri"], found["repositoryArn"])
 
 
@@ -90,67 +93,95 @@ def publish_image(ws: Workshop, repository: Repository) -> Image:
     if "build-context-images" not in ws.capabilities:
         raise NoDockerEngine(
             "no Docker engine is reachable to build the service image: start Docker (or run on a machine "
-            "with Docker), or let the CI/CD pipeline build it remotely with CodeBuild")
+            "with Docker), or let the CI/CD pipeline build it remotely with CodeBuild"
+        )
     return _push_build_context(ws, repository, tag)
 
 
-def _docker_push(ws: Workshop, docker, repository: Repository, tag: str) -> Image:  # type: ignore[no-untyped-def]
+def _docker_push(ws: Workshop, docker: Any, repository: Repository, tag: str) -> Image:
     root = paths.repo_root()
-    image, _ = docker.images.build(path=str(root), dockerfile=DEFAULT_DOCKERFILE, tag=f"{repository.uri}:{tag}", rm=True)
+    image, _ = docker.images.build(
+        path=str(root), dockerfile=DEFAULT_DOCKERFILE, tag=f"{repository.uri}:{tag}", rm=True
+    )
     token = ws.client("ecr").get_authorization_token()["authorizationData"][0]
     user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
     auth = {"username": user, "password": password}
     for name in (tag, "latest"):
         image.tag(repository.uri, tag=name)
-        for line in docker.images.push(repository.uri, tag=name, auth_config=auth, stream=True, decode=True):
+        for line in docker.images.push(
+            repository.uri, tag=name, auth_config=auth, stream=True, decode=True
+        ):
             if "error" in line:
                 raise WorkshopError(f"docker push failed: {line['error']}")
-    digest = ws.client("ecr").describe_images(repositoryName=repository.name, imageIds=[{"imageTag": tag}])
-    return Image(repository.name, tag, digest["imageDetails"][0]["imageDigest"], f"{repository.uri}:{tag}", "docker")
+    digest = ws.client("ecr").describe_images(
+        repositoryName=repository.name, imageIds=[{"imageTag": tag}]
+    )
+    return Image(
+        repository.name,
+        tag,
+        digest["imageDetails"][0]["imageDigest"],
+        f"{repository.uri}:{tag}",
+        "docker",
+    )
 
 
 def _push_build_context(ws: Workshop, repository: Repository, tag: str) -> Image:
     root = paths.repo_root()
     recipe = parse_dockerfile((root / DEFAULT_DOCKERFILE).read_text())
-    digest = push_build_context(ws.client("ecr"), repository.name, context_tarball(root), recipe, [tag, "latest"])
-    return Image(repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)")
+    digest = push_build_context(
+        ws.client("ecr"), repository.name, context_tarball(root), recipe, [tag, "latest"]
+    )
+    return Image(
+        repository.name, tag, digest, f"{repository.uri}:{tag}", "build context (no Docker engine)"
+    )
 
 
 def _digest(ws: Workshop, repository: str, tag: str) -> str | None:
     """The digest of `repository:tag`, or None when there is no such image (or repository)."""
     ecr = ws.client("ecr")
     details = absent_is_none(
-        lambda: ecr.describe_images(repositoryName=repository,
-                                    imageIds=[{"imageTag": tag}])["imageDetails"],
-        "ImageNotFoundException", "RepositoryNotFoundException")
+        lambda: ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])[
+            "imageDetails"
+        ],
+        "ImageNotFoundException",
+        "RepositoryNotFoundException",
+    )
     return str(details[0]["imageDigest"]) if details else None
 
 
 def check_image(ws: Workshop, image: Image) -> Check:
     """The tag is in the repository."""
     try:
-        details = ws.client("ecr").describe_images(repositoryName=image.repository,
-                                                   imageIds=[{"imageTag": image.tag}])["imageDetails"]
+        details = ws.client("ecr").describe_images(
+            repositoryName=image.repository, imageIds=[{"imageTag": image.tag}]
+        )["imageDetails"]
     except ClientError as error:
         return Check(f"image {image.tag} in {image.repository}", False, f"{error_code(error)}")
     tags = details[0].get("imageTags", []) if details else []
-    return Check(f"image {image.tag} in {image.repository}", image.tag in tags, f"tags {tags}, built with {image.built_with}")
+    return Check(
+        f"image {image.tag} in {image.repository}",
+        image.tag in tags,
+        f"tags {tags}, built with {image.built_with}",
+    )
 
 
 def delete_repository(ws: Workshop) -> bool:
     """Delete the repository with every image; False if it was already gone."""
     ecr = ws.client("ecr")
     name = ws.names.ecr_repository
-    return delete_if_present(lambda: ecr.delete_repository(repositoryName=name, force=True),
-                             "RepositoryNotFoundException")
+    return delete_if_present(
+        lambda: ecr.delete_repository(repositoryName=name, force=True),
+        "RepositoryNotFoundException",
+    )
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:
     """The repository (its storage bills per GB-month, not per hour)."""
     ecr = ws.client("ecr")
     names = [ws.names.ecr_repository]
-    found = absent_is_none(lambda: ecr.describe_repositories(repositoryNames=names),
-                           "RepositoryNotFoundException")
+    found = absent_is_none(
+        lambda: ecr.describe_repositories(repositoryNames=names), "RepositoryNotFoundException"
+    )
     if found is not None:
         yield Leftover("ecr repository", ws.names.ecr_repository)
 

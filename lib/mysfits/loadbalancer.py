@@ -38,41 +38,85 @@ def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | 
 
 def find_load_balancer(ws: Workshop) -> dict | None:
     """The workshop's load balancer, or None."""
-    return _find(ws, "describe_load_balancers", "LoadBalancers", ws.names.load_balancer, "LoadBalancerNotFound")
+    return _find(
+        ws,
+        "describe_load_balancers",
+        "LoadBalancers",
+        ws.names.load_balancer,
+        "LoadBalancerNotFound",
+    )
 
 
 def find_target_group(ws: Workshop) -> dict | None:
     """The workshop's target group, or None."""
-    return _find(ws, "describe_target_groups", "TargetGroups", ws.names.target_group, "TargetGroupNotFound")
+    return _find(
+        ws, "describe_target_groups", "TargetGroups", ws.names.target_group, "TargetGroupNotFound"
+    )
 
 
 def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
     """Create (or find) the internet-facing NLB, the IP target group and the TCP 80 listener."""
     elbv2 = ws.client("elbv2")
-    balancer = find_load_balancer(ws) or elbv2.create_load_balancer(
-        Name=ws.names.load_balancer, Type="network", Scheme="internet-facing",
-        Subnets=list(network.public_subnets), Tags=ws.tag_list())["LoadBalancers"][0]
-    group = find_target_group(ws) or elbv2.create_target_group(
-        Name=ws.names.target_group, Protocol="TCP", Port=SERVICE_PORT, VpcId=network.vpc_id, TargetType="ip",
-        HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=4,
-        HealthyThresholdCount=2, UnhealthyThresholdCount=2, Tags=ws.tag_list())["TargetGroups"][0]
+    balancer = (
+        find_load_balancer(ws)
+        or elbv2.create_load_balancer(
+            Name=ws.names.load_balancer,
+            Type="network",
+            Scheme="internet-facing",
+            Subnets=list(network.public_subnets),
+            Tags=ws.tag_list(),
+        )["LoadBalancers"][0]
+    )
+    group = (
+        find_target_group(ws)
+        or elbv2.create_target_group(
+            Name=ws.names.target_group,
+            Protocol="TCP",
+            Port=SERVICE_PORT,
+            VpcId=network.vpc_id,
+            TargetType="ip",
+            HealthCheckProtocol="HTTP",
+            HealthCheckPath="/",
+            HealthCheckIntervalSeconds=5,
+            HealthCheckTimeoutSeconds=4,
+            HealthyThresholdCount=2,
+            UnhealthyThresholdCount=2,
+            Tags=ws.tag_list(),
+        )["TargetGroups"][0]
+    )
     # Short draining: a rolling deploy replaces tasks in seconds rather than five minutes.
-    elbv2.modify_target_group_attributes(TargetGroupArn=group["TargetGroupArn"], Attributes=[
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "10"}])
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=group["TargetGroupArn"],
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "10"}],
+    )
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     existing = next((each for each in listeners if each["Port"] == LISTENER_PORT), None)
-    listener = existing or elbv2.create_listener(
-        LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="TCP", Port=LISTENER_PORT,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}], Tags=ws.tag_list(),
-    )["Listeners"][0]
+    listener = (
+        existing
+        or elbv2.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="TCP",
+            Port=LISTENER_PORT,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+            Tags=ws.tag_list(),
+        )["Listeners"][0]
+    )
     aws_url = f"http://{balancer['DNSName']}"
-    return LoadBalancer(balancer["LoadBalancerArn"], balancer["DNSName"], group["TargetGroupArn"],
-                        listener["ListenerArn"], aws_url, ws.url(aws_url))
+    return LoadBalancer(
+        balancer["LoadBalancerArn"],
+        balancer["DNSName"],
+        group["TargetGroupArn"],
+        listener["ListenerArn"],
+        aws_url,
+        ws.url(aws_url),
+    )
 
 
 def target_health(ws: Workshop, balancer: LoadBalancer) -> list[dict]:
     """What the target group's health checks currently report for each target."""
-    return ws.client("elbv2").describe_target_health(TargetGroupArn=balancer.target_group_arn)["TargetHealthDescriptions"]
+    return ws.client("elbv2").describe_target_health(TargetGroupArn=balancer.target_group_arn)[
+        "TargetHealthDescriptions"
+    ]
 
 
 DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
@@ -81,17 +125,25 @@ HEALTH_COLUMNS = ["target", "port", "state", "reason", "description"]
 
 def health_rows(descriptions: list[dict], labels: dict[str, str] | None = None) -> pd.DataFrame:
     """DescribeTargetHealth's answer as a table, a row per target (`labels` names target ids)."""
-    rows = [{"target": d["Target"]["Id"], "port": d["Target"].get("Port"),
-             "state": d["TargetHealth"]["State"], "reason": d["TargetHealth"].get("Reason", ""),
-             "description": d["TargetHealth"].get("Description", "")} for d in descriptions]
+    rows = [
+        {
+            "target": d["Target"]["Id"],
+            "port": d["Target"].get("Port"),
+            "state": d["TargetHealth"]["State"],
+            "reason": d["TargetHealth"].get("Reason", ""),
+            "description": d["TargetHealth"].get("Description", ""),
+        }
+        for d in descriptions
+    ]
     table = pd.DataFrame(rows, columns=HEALTH_COLUMNS)
     if labels is not None:
         table.insert(1, "task", [labels.get(target, "") for target in table["target"]])
     return table.sort_values(["state", "target"], ignore_index=True)
 
 
-def target_health_table(ws: Workshop, balancer: LoadBalancer,
-                        labels: dict[str, str] | None = None) -> pd.DataFrame:
+def target_health_table(
+    ws: Workshop, balancer: LoadBalancer, labels: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Every target the group lists now (draining ones included): port, state and reason."""
     return health_rows(target_health(ws, balancer), labels)
 
@@ -101,21 +153,28 @@ def health_check_settings(ws: Workshop, balancer: LoadBalancer) -> pd.Series:
     elbv2 = ws.client("elbv2")
     arn = balancer.target_group_arn
     group = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
-    attributes = {a["Key"]: a["Value"] for a in
-                  elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
-    return pd.Series({
-        "check": f"{group['HealthCheckProtocol']} GET {group.get('HealthCheckPath', '')} "
-                 f"on port {group['HealthCheckPort']}",
-        "interval (s)": group["HealthCheckIntervalSeconds"],
-        "timeout (s)": group["HealthCheckTimeoutSeconds"],
-        "healthy after (passes in a row)": group["HealthyThresholdCount"],
-        "unhealthy after (failures in a row)": group["UnhealthyThresholdCount"],
-        "healthy status codes": group.get("Matcher", {}).get("HttpCode", "200-399"),
-        "deregistration delay (s)": int(attributes.get(DEREGISTRATION_DELAY, 300)),
-    }, name=ws.names.target_group)
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+    }
+    return pd.Series(
+        {
+            "check": f"{group['HealthCheckProtocol']} GET {group.get('HealthCheckPath', '')} "
+            f"on port {group['HealthCheckPort']}",
+            "interval (s)": group["HealthCheckIntervalSeconds"],
+            "timeout (s)": group["HealthCheckTimeoutSeconds"],
+            "healthy after (passes in a row)": group["HealthyThresholdCount"],
+            "unhealthy after (failures in a row)": group["UnhealthyThresholdCount"],
+            "healthy status codes": group.get("Matcher", {}).get("HttpCode", "200-399"),
+            "deregistration delay (s)": int(attributes.get(DEREGISTRATION_DELAY, 300)),
+        },
+        name=ws.names.target_group,
+    )
 
 
-def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600) -> list[dict]:
+def wait_for_healthy_targets(
+    ws: Workshop, balancer: LoadBalancer, count: int, timeout: float = 600
+) -> list[dict]:
     """Wait until the group lists exactly `count` targets, all healthy (none still draining)."""
     seen: list[dict] = []
 
@@ -129,15 +188,23 @@ def wait_for_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int, t
         registered = f"{len(states)} registered"
         return Progress(states.count("healthy"), count, "healthy targets", registered)
 
-    return wait_until(ready, what=f"{count} healthy targets", timeout=timeout, interval=2,
-                      progress=progress,
-                      hint="Look at the service's events and logs: a task that cannot answer GET / never gets healthy.")
+    return wait_until(
+        ready,
+        what=f"{count} healthy targets",
+        timeout=timeout,
+        interval=2,
+        progress=progress,
+        hint="Look at the service's events and logs: a task that cannot answer GET / never gets healthy.",
+    )
 
 
 def check_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int) -> Check:
     states = [t["TargetHealth"]["State"] for t in target_health(ws, balancer)]
-    return Check(f"{count} healthy targets behind the load balancer", states.count("healthy") == count == len(states),
-                 f"target states: {states}")
+    return Check(
+        f"{count} healthy targets behind the load balancer",
+        states.count("healthy") == count == len(states),
+        f"target states: {states}",
+    )
 
 
 def delete_load_balancer(ws: Workshop) -> list[str]:
@@ -146,8 +213,10 @@ def delete_load_balancer(ws: Workshop) -> list[str]:
     balancer = find_load_balancer(ws)
     if balancer is not None:
         elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
-        elbv2.get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[balancer["LoadBalancerArn"]],
-                                                        WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+        elbv2.get_waiter("load_balancers_deleted").wait(
+            LoadBalancerArns=[balancer["LoadBalancerArn"]],
+            WaiterConfig={"Delay": 2, "MaxAttempts": 150},
+        )
         deleted.append(balancer["LoadBalancerName"])
     group = find_target_group(ws)
     if group is not None:

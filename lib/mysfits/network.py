@@ -55,35 +55,46 @@ def template_body() -> str:
 
 def _stack(ws: Workshop, name: str) -> dict | None:
     cloudformation = ws.client("cloudformation")
-    stacks = absent_is_none(lambda: cloudformation.describe_stacks(StackName=name)["Stacks"],
-                            STACK_MISSING)
+    stacks = absent_is_none(
+        lambda: cloudformation.describe_stacks(StackName=name)["Stacks"], STACK_MISSING
+    )
     return stacks[0] if stacks else None
 
 
-def _settle(ws: Workshop, name: str, what: str, events: StackEvents | None = None,
-            timeout: float = 1800) -> dict | None:
+def _settle(
+    ws: Workshop, name: str, what: str, events: StackEvents | None = None, timeout: float = 1800
+) -> dict | None:
     """Wait until the stack leaves every *_IN_PROGRESS state; return it (None once deleted).
 
     `events`, made before the operation started, streams what CloudFormation does meanwhile.
     """
     events = events if events is not None else StackEvents(ws, name)
 
-    def settled() -> dict | bool | None:
+    def settled() -> dict[str, Any] | None:
         events.poll()  # each new event is written as it arrives
         stack = _stack(ws, name)
         if stack is None:
             return {"StackStatus": "DELETE_COMPLETE"}
         return None if stack["StackStatus"].endswith(_IN_PROGRESS) else stack
 
-    stack = wait_until(settled, what=what, timeout=timeout, interval=2, progress=events.progress,
-                       hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}")
+    stack: dict[str, Any] = wait_until(
+        settled,
+        what=what,
+        timeout=timeout,
+        interval=2,
+        progress=events.progress,
+        hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}",
+    )
     return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
 
 
 def _failure_reasons(ws: Workshop, name: str) -> str:
     events = ws.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
-    reasons = [f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}" for e in events
-               if e["ResourceStatus"].endswith("FAILED") and e.get("ResourceStatusReason")]
+    reasons = [
+        f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
+        for e in events
+        if e["ResourceStatus"].endswith("FAILED") and e.get("ResourceStatusReason")
+    ]
     stack = _stack(ws, name)
     if stack is not None and stack.get("StackStatusReason"):
         reasons.insert(0, stack["StackStatusReason"])
@@ -96,9 +107,11 @@ def _settled_stack(ws: Workshop, name: str) -> dict | None:
     if stack is not None and stack["StackStatus"].endswith(_IN_PROGRESS):
         stack = _settle(ws, name, f"stack {name} to finish its current operation")
     if stack is not None and stack["StackStatus"] in {"ROLLBACK_COMPLETE", "DELETE_FAILED"}:
-        raise StackFailed(f"stack {name} is {stack['StackStatus']} and cannot be updated: "
-                          "delete it (99_cleanup.ipynb or `mysfits cleanup`) and run this step "
-                          "again")
+        raise StackFailed(
+            f"stack {name} is {stack['StackStatus']} and cannot be updated: "
+            "delete it (99_cleanup.ipynb or `mysfits cleanup`) and run this step "
+            "again"
+        )
     return stack
 
 
@@ -106,11 +119,17 @@ def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
     require_count("nat_gateways", nat_gateways)
     cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
-    parameters = [{"ParameterKey": "Prefix", "ParameterValue": ws.prefix},
-                  {"ParameterKey": "NatGateways", "ParameterValue": str(nat_gateways)}]
-    request: dict[str, Any] = {"StackName": name, "TemplateBody": template_body(),
-                               "Parameters": parameters, "Capabilities": ["CAPABILITY_IAM"],
-                               "Tags": ws.tag_list()}
+    parameters = [
+        {"ParameterKey": "Prefix", "ParameterValue": ws.prefix},
+        {"ParameterKey": "NatGateways", "ParameterValue": str(nat_gateways)},
+    ]
+    request: dict[str, Any] = {
+        "StackName": name,
+        "TemplateBody": template_body(),
+        "Parameters": parameters,
+        "Capabilities": ["CAPABILITY_IAM"],
+        "Tags": ws.tag_list(),
+    }
     exists = _settled_stack(ws, name) is not None
     events = StackEvents(ws, name)  # before the operation, so that none of its events is missed
     if not exists:
@@ -118,7 +137,11 @@ def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
     else:
         done_unless(lambda: cloudformation.update_stack(**request), NO_UPDATES)
     stack = _settle(ws, name, f"stack {name}", events)
-    if stack is None or not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
+    if (
+        stack is None
+        or not stack["StackStatus"].endswith("_COMPLETE")
+        or "ROLLBACK" in stack["StackStatus"]
+    ):
         raise StackFailed(f"stack {name} failed: {_failure_reasons(ws, name)}")
     return core_network(ws)
 
@@ -127,26 +150,42 @@ def core_network(ws: Workshop) -> CoreNetwork:
     """Find the core stack's outputs (the stack must exist: run notebook 02 first)."""
     stack = _stack(ws, ws.names.core_stack)
     if stack is None:
-        raise ResourceNotFound(f"no stack {ws.names.core_stack}: run notebook 02 (the core network step) first")
+        raise ResourceNotFound(
+            f"no stack {ws.names.core_stack}: run notebook 02 (the core network step) first"
+        )
     out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     return CoreNetwork(
-        stack_name=ws.names.core_stack, vpc_id=out["VpcId"], vpc_cidr=out["VpcCidr"],
+        stack_name=ws.names.core_stack,
+        vpc_id=out["VpcId"],
+        vpc_cidr=out["VpcCidr"],
         public_subnets=(out["PublicSubnetOne"], out["PublicSubnetTwo"]),
         private_subnets=(out["PrivateSubnetOne"], out["PrivateSubnetTwo"]),
-        service_security_group=out["ServiceSecurityGroup"], task_execution_role_arn=out["TaskExecutionRoleArn"],
-        task_role_arn=out["TaskRoleArn"], nat_gateways=int(out["NatGatewayCount"]),
+        service_security_group=out["ServiceSecurityGroup"],
+        task_execution_role_arn=out["TaskExecutionRoleArn"],
+        task_role_arn=out["TaskRoleArn"],
+        nat_gateways=int(out["NatGatewayCount"]),
     )
 
 
 def check_core_network(ws: Workshop, network: CoreNetwork) -> Check:
     """The VPC, its four subnets in two zones and the NAT gateways exist as the outputs say."""
     ec2 = ws.client("ec2")
-    subnets = ec2.describe_subnets(SubnetIds=[*network.public_subnets, *network.private_subnets])["Subnets"]
+    subnets = ec2.describe_subnets(SubnetIds=[*network.public_subnets, *network.private_subnets])[
+        "Subnets"
+    ]
     zones = {s["AvailabilityZone"] for s in subnets}
-    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]},
-                                              {"Name": "state", "Values": ["available", "pending"]}])["NatGateways"]
-    ok = len(subnets) == 4 and len(zones) == 2 and all(s["VpcId"] == network.vpc_id for s in subnets) \
+    nats = ec2.describe_nat_gateways(
+        Filters=[
+            {"Name": "vpc-id", "Values": [network.vpc_id]},
+            {"Name": "state", "Values": ["available", "pending"]},
+        ]
+    )["NatGateways"]
+    ok = (
+        len(subnets) == 4
+        and len(zones) == 2
+        and all(s["VpcId"] == network.vpc_id for s in subnets)
         and len(nats) == network.nat_gateways
+    )
     evidence = f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; {len(nats)} NAT gateway(s)"
     return Check("core network matches the stack outputs", ok, evidence)
 
@@ -160,9 +199,10 @@ def delete_core_stack(ws: Workshop) -> bool:
     ws.client("cloudformation").delete_stack(StackName=name)
     stack = _settle(ws, name, f"stack {name} to be deleted", events)
     if stack is not None:
-        raise StackFailed(f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}")
+        raise StackFailed(
+            f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}"
+        )
     return True
-
 
 
 # -- cleanup: the core stack and what it made (VPC, NAT gateways, addresses, roles) ------------

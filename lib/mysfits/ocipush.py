@@ -26,15 +26,23 @@ def _upload_blob(ecr: Any, repository: str, data: bytes) -> str:
     upload = ecr.initiate_layer_upload(repositoryName=repository)
     part = int(upload.get("partSize") or len(data)) or len(data)
     for start in range(0, len(data), part):
-        chunk = data[start:start + part]
-        ecr.upload_layer_part(repositoryName=repository, uploadId=upload["uploadId"], partFirstByte=start,
-                              partLastByte=start + len(chunk) - 1, layerPartBlob=chunk)
-    ecr.complete_layer_upload(repositoryName=repository, uploadId=upload["uploadId"], layerDigests=[digest])
+        chunk = data[start : start + part]
+        ecr.upload_layer_part(
+            repositoryName=repository,
+            uploadId=upload["uploadId"],
+            partFirstByte=start,
+            partLastByte=start + len(chunk) - 1,
+            layerPartBlob=chunk,
+        )
+    ecr.complete_layer_upload(
+        repositoryName=repository, uploadId=upload["uploadId"], layerDigests=[digest]
+    )
     return digest
 
 
-def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str],
-                       created: str = "") -> str:
+def push_build_context(
+    ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str], created: str = ""
+) -> str:
     """Store a build context as an OCI artifact under `tags` through ECR's upload API; return its digest.
 
     Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`. `created`
@@ -42,19 +50,36 @@ def push_build_context(ecr: Any, repository: str, context: bytes, recipe: Recipe
     """
     stamp = {"created": created} if created else {}
     config = json.dumps({**recipe.as_json(), **stamp}, sort_keys=True).encode()
-    layer_digest, config_digest = _upload_blob(ecr, repository, context), _upload_blob(ecr, repository, config)
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": config_digest, "size": len(config)},
-        "layers": [{"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}],
-    }, sort_keys=True)
+    layer_digest, config_digest = (
+        _upload_blob(ecr, repository, context),
+        _upload_blob(ecr, repository, config),
+    )
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": CONFIG_MEDIA_TYPE,
+                "digest": config_digest,
+                "size": len(config),
+            },
+            "layers": [
+                {"mediaType": CONTEXT_MEDIA_TYPE, "digest": layer_digest, "size": len(context)}
+            ],
+        },
+        sort_keys=True,
+    )
     for name in tags:
         # The same manifest under the same tag again: ECR refuses, and there is nothing to do.
         # (Neutral ground: the local cloud imports this module, so it cannot use mysfits.idioms,
         # whose retries wait with the library's progress bars.)
         try:
-            ecr.put_image(repositoryName=repository, imageManifest=manifest,
-                          imageManifestMediaType=OCI_MANIFEST, imageTag=name)
+            ecr.put_image(
+                repositoryName=repository,
+                imageManifest=manifest,
+                imageManifestMediaType=OCI_MANIFEST,
+                imageTag=name,
+            )
         except ClientError as error:
             if error_code(error) != "ImageAlreadyExistsException":
                 raise

@@ -14,8 +14,16 @@ from .bucketnames import InvalidBucketName, validate_bucket_name
 from .errors import WorkshopError
 from .names import InvalidPrefix, validate_prefix
 
-__all__ = ["COUNTS", "Count", "InvalidParameters", "commercial_regions", "notebook_parameters",
-           "problems", "require_count", "validate"]
+__all__ = [
+    "COUNTS",
+    "Count",
+    "InvalidParameters",
+    "commercial_regions",
+    "notebook_parameters",
+    "problems",
+    "require_count",
+    "validate",
+]
 
 
 class InvalidParameters(WorkshopError, ValueError):
@@ -35,14 +43,20 @@ class Count:
 # deployment, few enough that a typo cannot run up a large Fargate bill.
 COUNTS: dict[str, Count] = {
     "desired_count": Count(1, 10, "service tasks: at least 1 to answer requests, at most 10"),
-    "nat_gateways": Count(1, 2, "one shared NAT gateway is cheaper, "
-                                                 "two, one per zone, are highly available"),
+    "nat_gateways": Count(
+        1, 2, "one shared NAT gateway is cheaper, two, one per zone, are highly available"
+    ),
 }
 # Notebook 02's self-healing experiment stops one task while another serves: with a single
 # task it would fail minutes into the run, so the notebook refuses it up front.
 NOTEBOOK_COUNTS: dict[str, dict[str, Count]] = {
-    "02": {"desired_count": Count(2, 10, "service tasks: notebook 02 stops one while another "
-                                         "serves, so at least 2; at most 10")},
+    "02": {
+        "desired_count": Count(
+            2,
+            10,
+            "service tasks: notebook 02 stops one while another serves, so at least 2; at most 10",
+        )
+    },
 }
 TARGETS = ("local", "aws")
 
@@ -69,16 +83,19 @@ def _target_problem(value: Any) -> str | None:
 def _region_problem(value: Any) -> str | None:
     if isinstance(value, str) and value in commercial_regions():
         return None
-    return (f"region={value!r}: use one of AWS's commercial regions, e.g. us-east-1, eu-west-1 "
-            f"({len(commercial_regions())} known to botocore)")
+    return (
+        f"region={value!r}: use one of AWS's commercial regions, e.g. us-east-1, eu-west-1 "
+        f"({len(commercial_regions())} known to botocore)"
+    )
 
 
 def _interactive_problem(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"interactive={value!r}: use true or false"
 
 
-def _named(check: Callable[[str], str], error: type[Exception], name: str,
-           empty_ok: bool = False) -> Callable[[Any], str | None]:
+def _named(
+    check: Callable[[str], str], error: type[Exception], name: str, empty_ok: bool = False
+) -> Callable[[Any], str | None]:
     def problem(value: Any) -> str | None:
         if not isinstance(value, str):
             return f"{name}={value!r}: use a string"
@@ -89,6 +106,7 @@ def _named(check: Callable[[str], str], error: type[Exception], name: str,
         except error as broken:
             return f"{name}={value!r}: {broken}"
         return None
+
     return problem
 
 

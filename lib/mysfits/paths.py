@@ -11,9 +11,15 @@ from .errors import WorkshopError
 def repo_root() -> Path:
     """The repository checkout (`$MYSFITS_REPO`, else found from this package's location)."""
     override = os.environ.get("MYSFITS_REPO")
-    candidates = [Path(override)] if override else [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    candidates = (
+        [Path(override)]
+        if override
+        else [Path(__file__).resolve().parents[2], Path.cwd(), Path.cwd().parent]
+    )
     for candidate in candidates:
-        if (candidate / "web" / "index.html").is_file() and (candidate / "data" / "mysfits.json").is_file():
+        if (candidate / "web" / "index.html").is_file() and (
+            candidate / "data" / "mysfits.json"
+        ).is_file():
             return candidate
     raise WorkshopError(
         "cannot find the workshop files (web/ and data/): install the package from a clone with "

@@ -33,9 +33,11 @@ BUILD_USD_PER_MINUTE = 0.005
 # consistent): CodeBuild "InvalidInputException: CodeBuild is not authorized to perform:
 # sts:AssumeRole on …" (or "… role cannot be assumed"), CodePipeline "InvalidStructureException:
 # CodePipeline is not authorized to perform AssumeRole on role …".
-ROLE_NOT_READY = (Answer("InvalidInputException", "not authorized to perform"),
-                  Answer("InvalidInputException", "cannot be assumed"),
-                  Answer("InvalidStructureException", "not authorized to perform AssumeRole"))
+ROLE_NOT_READY = (
+    Answer("InvalidInputException", "not authorized to perform"),
+    Answer("InvalidInputException", "cannot be assumed"),
+    Answer("InvalidStructureException", "not authorized to perform AssumeRole"),
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,15 @@ class Roles:
 def _ensure_bucket(ws: Workshop, name: str, versioned: bool) -> None:
     s3 = ws.client("s3")
     website.create_bucket(ws, name)
-    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     if versioned:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
@@ -72,44 +81,114 @@ def build_policy(ws: Workshop, repository: Repository) -> dict[str, Any]:
     """What CodeBuild may do: write its own logs, read and write pipeline artifacts, push to one repository."""
     log_group = _arn(ws, "logs", f"log-group:/aws/codebuild/{ws.names.build_project}")
     artifacts = f"arn:aws:s3:::{ws.names.artifact_bucket}/*"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [log_group, f"{log_group}:*"]},
-        {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-         "Resource": artifacts},
-        {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-        {"Sid": "PushImage", "Effect": "Allow", "Resource": repository.arn, "Action": [
-            "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-            "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]},
-    ]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [log_group, f"{log_group}:*"],
+            },
+            {
+                "Sid": "Artifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                "Resource": artifacts,
+            },
+            {
+                "Sid": "RegistryLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PushImage",
+                "Effect": "Allow",
+                "Resource": repository.arn,
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:UploadLayerPart",
+                ],
+            },
+        ],
+    }
 
 
 def pipeline_policy(ws: Workshop, core: CoreNetwork) -> dict[str, Any]:
     """What CodePipeline may do: read the source, keep artifacts, run one build, deploy one service."""
     service = _arn(ws, "ecs", f"service/{ws.names.cluster}/{ws.names.service}")
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Source", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning"],
-         "Resource": [f"arn:aws:s3:::{ws.names.source_bucket}", f"arn:aws:s3:::{ws.names.source_bucket}/*"]},
-        {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-         "Resource": f"arn:aws:s3:::{ws.names.artifact_bucket}/*"},
-        {"Sid": "Build", "Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-         "Resource": _arn(ws, "codebuild", f"project/{ws.names.build_project}")},
-        {"Sid": "Deploy", "Effect": "Allow", "Action": ["ecs:DescribeServices", "ecs:UpdateService"], "Resource": service},
-        # These ECS actions do not support resource-level permissions.
-        {"Sid": "TaskDefinitions", "Effect": "Allow", "Resource": "*", "Action": [
-            "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks",
-            "ecs:TagResource"]},
-        {"Sid": "PassTaskRoles", "Effect": "Allow", "Action": "iam:PassRole",
-         "Resource": [core.task_role_arn, core.task_execution_role_arn],
-         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-    ]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Source",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning"],
+                "Resource": [
+                    f"arn:aws:s3:::{ws.names.source_bucket}",
+                    f"arn:aws:s3:::{ws.names.source_bucket}/*",
+                ],
+            },
+            {
+                "Sid": "Artifacts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                "Resource": f"arn:aws:s3:::{ws.names.artifact_bucket}/*",
+            },
+            {
+                "Sid": "Build",
+                "Effect": "Allow",
+                "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                "Resource": _arn(ws, "codebuild", f"project/{ws.names.build_project}"),
+            },
+            {
+                "Sid": "Deploy",
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+                "Resource": service,
+            },
+            # These ECS actions do not support resource-level permissions.
+            {
+                "Sid": "TaskDefinitions",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "ecs:DescribeTaskDefinition",
+                    "ecs:RegisterTaskDefinition",
+                    "ecs:DescribeTasks",
+                    "ecs:ListTasks",
+                    "ecs:TagResource",
+                ],
+            },
+            {
+                "Sid": "PassTaskRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": [core.task_role_arn, core.task_execution_role_arn],
+                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+        ],
+    }
 
 
 def _ensure_role(ws: Workshop, name: str, principal: str, policy: dict[str, Any]) -> str:
     iam = ws.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
-         "Condition": {"StringEquals": {"aws:SourceAccount": ws.account_id}}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": principal},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ws.account_id}},
+            }
+        ],
+    }
 
     description = f"Mythical Mysfits workshop ({ws.prefix}): {principal}"
 
@@ -118,25 +197,43 @@ def _ensure_role(ws: Workshop, name: str, principal: str, policy: dict[str, Any]
         return str(iam.get_role(RoleName=name)["Role"]["Arn"])
 
     arn = create_or_get(
-        lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                                Tags=ws.tag_list(), Description=description)["Role"]["Arn"],
-        adopt, "EntityAlreadyExists")
-    iam.put_role_policy(RoleName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy))
+        lambda: iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            Tags=ws.tag_list(),
+            Description=description,
+        )["Role"]["Arn"],
+        adopt,
+        "EntityAlreadyExists",
+    )
+    iam.put_role_policy(
+        RoleName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy)
+    )
     return str(arn)
 
 
 def ensure_roles(ws: Workshop, repository: Repository, core: CoreNetwork) -> Roles:
     """One role for CodeBuild and one for CodePipeline, each with only what its job needs."""
     return Roles(
-        build=_ensure_role(ws, ws.names.build_role, "codebuild.amazonaws.com", build_policy(ws, repository)),
-        pipeline=_ensure_role(ws, ws.names.pipeline_role, "codepipeline.amazonaws.com", pipeline_policy(ws, core)))
+        build=_ensure_role(
+            ws, ws.names.build_role, "codebuild.amazonaws.com", build_policy(ws, repository)
+        ),
+        pipeline=_ensure_role(
+            ws, ws.names.pipeline_role, "codepipeline.amazonaws.com", pipeline_policy(ws, core)
+        ),
+    )
 
 
 def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
     """Retry `call` while AWS still says the new role cannot be used (it can take seconds to spread)."""
     return retry_while(
-        call, *ROLE_NOT_READY, what=what, timeout=120, interval=5,
-        hint="IAM roles take a little while to become usable; run the cell again if it keeps failing")
+        call,
+        *ROLE_NOT_READY,
+        what=what,
+        timeout=120,
+        interval=5,
+        hint="IAM roles take a little while to become usable; run the cell again if it keeps failing",
+    )
 
 
 # -- build project and pipeline -------------------------------------------------------------------
@@ -145,15 +242,22 @@ def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
 def build_project_spec(ws: Workshop, repository: Repository, roles: Roles) -> dict[str, Any]:
     """The CodeBuild project: the service's buildspec on a standard Linux image with Docker."""
     return {
-        "name": ws.names.build_project, "description": "Builds the Mysfits service image and pushes it to ECR",
+        "name": ws.names.build_project,
+        "description": "Builds the Mysfits service image and pushes it to ECR",
         "source": {"type": "CODEPIPELINE", "buildspec": BUILDSPEC},
         "artifacts": {"type": "CODEPIPELINE"},
-        "environment": {"type": "LINUX_CONTAINER", "image": BUILD_IMAGE, "computeType": "BUILD_GENERAL1_SMALL",
-                        "privilegedMode": True,  # docker build needs it
-                        "environmentVariables": [
-                            {"name": "REPOSITORY_URI", "value": repository.uri, "type": "PLAINTEXT"},
-                            {"name": "AWS_ACCOUNT_ID", "value": ws.account_id, "type": "PLAINTEXT"}]},
-        "serviceRole": roles.build, "timeoutInMinutes": 20,
+        "environment": {
+            "type": "LINUX_CONTAINER",
+            "image": BUILD_IMAGE,
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "privilegedMode": True,  # docker build needs it
+            "environmentVariables": [
+                {"name": "REPOSITORY_URI", "value": repository.uri, "type": "PLAINTEXT"},
+                {"name": "AWS_ACCOUNT_ID", "value": ws.account_id, "type": "PLAINTEXT"},
+            ],
+        },
+        "serviceRole": roles.build,
+        "timeoutInMinutes": 20,
         "logsConfig": {"cloudWatchLogs": {"status": "ENABLED"}},
         "tags": ws.tag_list("key", "value"),
     }
@@ -165,31 +269,87 @@ def ensure_build_project(ws: Workshop, repository: Repository, roles: Roles) -> 
     if codebuild.batch_get_projects(names=[spec["name"]])["projects"]:
         codebuild.update_project(**spec)
     else:
-        _once_role_is_usable(lambda: codebuild.create_project(**spec), what="CodeBuild project created")
+        _once_role_is_usable(
+            lambda: codebuild.create_project(**spec), what="CodeBuild project created"
+        )
     return ws.names.build_project
 
 
 def pipeline_spec(ws: Workshop, roles: Roles) -> dict[str, Any]:
     """Source (S3) → Build (CodeBuild) → Deploy (ECS rolling update)."""
-    def action(category: str, provider: str, configuration: dict[str, str], inputs: list[str],
-               outputs: list[str]) -> dict[str, Any]:
-        return {"name": category, "actionTypeId": {"category": category, "owner": "AWS", "provider": provider,
-                                                   "version": "1"},
-                "configuration": configuration, "runOrder": 1,
-                "inputArtifacts": [{"name": n} for n in inputs], "outputArtifacts": [{"name": n} for n in outputs]}
+
+    def action(
+        category: str,
+        provider: str,
+        configuration: dict[str, str],
+        inputs: list[str],
+        outputs: list[str],
+    ) -> dict[str, Any]:
+        return {
+            "name": category,
+            "actionTypeId": {
+                "category": category,
+                "owner": "AWS",
+                "provider": provider,
+                "version": "1",
+            },
+            "configuration": configuration,
+            "runOrder": 1,
+            "inputArtifacts": [{"name": n} for n in inputs],
+            "outputArtifacts": [{"name": n} for n in outputs],
+        }
 
     return {
-        "name": ws.names.pipeline, "roleArn": roles.pipeline, "pipelineType": "V2", "executionMode": "SUPERSEDED",
+        "name": ws.names.pipeline,
+        "roleArn": roles.pipeline,
+        "pipelineType": "V2",
+        "executionMode": "SUPERSEDED",
         "artifactStore": {"type": "S3", "location": ws.names.artifact_bucket},
         "stages": [
-            {"name": "Source", "actions": [action("Source", "S3", {
-                "S3Bucket": ws.names.source_bucket, "S3ObjectKey": SOURCE_KEY, "PollForSourceChanges": "true"},
-                [], ["SourceCode"])]},
-            {"name": "Build", "actions": [action("Build", "CodeBuild", {"ProjectName": ws.names.build_project},
-                                                 ["SourceCode"], ["ImageDefinitions"])]},
-            {"name": "Deploy", "actions": [action("Deploy", "ECS", {
-                "ClusterName": ws.names.cluster, "ServiceName": ws.names.service, "FileName": IMAGE_DEFINITIONS},
-                ["ImageDefinitions"], [])]},
+            {
+                "name": "Source",
+                "actions": [
+                    action(
+                        "Source",
+                        "S3",
+                        {
+                            "S3Bucket": ws.names.source_bucket,
+                            "S3ObjectKey": SOURCE_KEY,
+                            "PollForSourceChanges": "true",
+                        },
+                        [],
+                        ["SourceCode"],
+                    )
+                ],
+            },
+            {
+                "name": "Build",
+                "actions": [
+                    action(
+                        "Build",
+                        "CodeBuild",
+                        {"ProjectName": ws.names.build_project},
+                        ["SourceCode"],
+                        ["ImageDefinitions"],
+                    )
+                ],
+            },
+            {
+                "name": "Deploy",
+                "actions": [
+                    action(
+                        "Deploy",
+                        "ECS",
+                        {
+                            "ClusterName": ws.names.cluster,
+                            "ServiceName": ws.names.service,
+                            "FileName": IMAGE_DEFINITIONS,
+                        },
+                        ["ImageDefinitions"],
+                        [],
+                    )
+                ],
+            },
         ],
     }
 
@@ -202,11 +362,15 @@ def _comparable(pipeline: dict[str, Any]) -> str:
 def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
     """Create the pipeline (AWS runs it once at creation), or update it when its definition changed."""
     codepipeline, spec = ws.client("codepipeline"), pipeline_spec(ws, roles)
-    current = absent_is_none(lambda: codepipeline.get_pipeline(name=spec["name"])["pipeline"],
-                             "PipelineNotFoundException")
+    current = absent_is_none(
+        lambda: codepipeline.get_pipeline(name=spec["name"])["pipeline"],
+        "PipelineNotFoundException",
+    )
     if current is None:
-        _once_role_is_usable(lambda: codepipeline.create_pipeline(pipeline=spec, tags=ws.tag_list("key", "value")),
-                             what="pipeline created")
+        _once_role_is_usable(
+            lambda: codepipeline.create_pipeline(pipeline=spec, tags=ws.tag_list("key", "value")),
+            what="pipeline created",
+        )
         return ws.names.pipeline
     if _comparable(current) != _comparable(spec):
         codepipeline.update_pipeline(pipeline=spec)
@@ -217,8 +381,10 @@ def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
 
 
 def _pipeline(ws: Workshop) -> dict[str, Any] | None:
-    return absent_is_none(lambda: ws.client("codepipeline").get_pipeline(name=ws.names.pipeline),
-                          "PipelineNotFoundException")
+    return absent_is_none(
+        lambda: ws.client("codepipeline").get_pipeline(name=ws.names.pipeline),
+        "PipelineNotFoundException",
+    )
 
 
 def _build_project_exists(ws: Workshop) -> bool:
@@ -240,8 +406,9 @@ def delete_build_project(ws: Workshop) -> bool:
     if existed:
         ws.client("codebuild").delete_project(name=ws.names.build_project)
     logs, group = ws.client("logs"), f"/aws/codebuild/{ws.names.build_project}"
-    delete_if_present(lambda: logs.delete_log_group(logGroupName=group),
-                      "ResourceNotFoundException")
+    delete_if_present(
+        lambda: logs.delete_log_group(logGroupName=group), "ResourceNotFoundException"
+    )
     return existed
 
 
@@ -254,8 +421,11 @@ def _delete_role(iam: Any, name: str) -> None:
 def delete_roles(ws: Workshop) -> list[str]:
     """Delete the build and pipeline roles (inline policies first); the names deleted."""
     iam = ws.client("iam")
-    return [name for name in (ws.names.build_role, ws.names.pipeline_role)
-            if delete_if_present(functools.partial(_delete_role, iam, name), "NoSuchEntity")]
+    return [
+        name
+        for name in (ws.names.build_role, ws.names.pipeline_role)
+        if delete_if_present(functools.partial(_delete_role, iam, name), "NoSuchEntity")
+    ]
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:
@@ -270,13 +440,17 @@ def leftovers(ws: Workshop) -> Iterator[Leftover]:
         if found is not None:
             yield Leftover("iam role", role)
     groups = ws.client("logs").describe_log_groups(
-        logGroupNamePrefix=f"/aws/codebuild/{ws.names.build_project}")["logGroups"]
+        logGroupNamePrefix=f"/aws/codebuild/{ws.names.build_project}"
+    )["logGroups"]
     yield from (Leftover("log group", g["logGroupName"]) for g in groups)
 
 
 # First in cleanup, so nothing redeploys while the rest goes; nothing else uses the roles.
-CLEANUP = Family(leftovers, steps=(
-    ("pipeline", delete_pipeline),
-    ("build project", delete_build_project),
-    ("pipeline roles", delete_roles),
-))
+CLEANUP = Family(
+    leftovers,
+    steps=(
+        ("pipeline", delete_pipeline),
+        ("build project", delete_build_project),
+        ("pipeline roles", delete_roles),
+    ),
+)

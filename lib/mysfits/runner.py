@@ -8,11 +8,12 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import parameters as rules
 from . import paths
@@ -50,7 +51,9 @@ def select_notebooks(only: str, directory: Path) -> list[Path]:
     by_number = {p.name[:2]: p for p in found}
     unknown = [n for n in wanted if n not in by_number]
     if unknown:
-        raise WorkshopError(f"no notebook numbered {', '.join(unknown)}: choose from {', '.join(sorted(by_number))}")
+        raise WorkshopError(
+            f"no notebook numbered {', '.join(unknown)}: choose from {', '.join(sorted(by_number))}"
+        )
     return [by_number[n] for n in wanted]
 
 
@@ -60,7 +63,9 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.isidentifier():
-            raise WorkshopError(f"parameter {pair!r} is not KEY=VALUE with a Python name as KEY (e.g. -p prefix=demo)")
+            raise WorkshopError(
+                f"parameter {pair!r} is not KEY=VALUE with a Python name as KEY (e.g. -p prefix=demo)"
+            )
         try:
             parameters[key] = json.loads(value)
         except ValueError:
@@ -97,15 +102,20 @@ def validate_parameters(selected: list[Path], parameters: dict[str, Any]) -> Non
         for problem in rules.problems(theirs, notebook.name):
             broken.setdefault(problem, []).append(notebook.stem)
     lines = [f"{problem} [{', '.join(stems)}]" for problem, stems in broken.items()]
-    lines += [f"{name}: no selected notebook takes this parameter (they take "
-              f"{', '.join(sorted(declared))})" for name in sorted(set(parameters) - declared)]
+    lines += [
+        f"{name}: no selected notebook takes this parameter (they take "
+        f"{', '.join(sorted(declared))})"
+        for name in sorted(set(parameters) - declared)
+    ]
     if lines:
         raise rules.InvalidParameters("invalid parameters, nothing was run: " + "; ".join(lines))
 
 
 def count_checks(notebook: nbformat.NotebookNode) -> tuple[int, int]:
     """Passed and failed checks displayed anywhere in an executed notebook."""
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    outputs = [
+        o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+    ]
     return summarise(outputs)
 
 
@@ -146,35 +156,50 @@ def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) ->
     try:
         with environment({LOG_ENV: str(calls_log(destination))}):  # the kernel inherits it
             papermill.execute_notebook(
-                str(source), str(destination), parameters=parameters, cwd=str(source.parent),
-                progress_bar={"desc": source.stem, "leave": False}, kernel_name="python3",
+                str(source),
+                str(destination),
+                parameters=parameters,
+                cwd=str(source.parent),
+                progress_bar={"desc": source.stem, "leave": False},
+                kernel_name="python3",
             )
     except PapermillExecutionError as error:
         first_line = (error.source or "").strip().splitlines()[0] if error.source else ""
         result.status = "failed"
-        result.error = f"cell {error.cell_index} ({first_line[:60]!r}): {error.ename}: {error.evalue}"
+        result.error = (
+            f"cell {error.cell_index} ({first_line[:60]!r}): {error.ename}: {error.evalue}"
+        )
     except Exception as error:  # kernel death, bad notebook: still report the rest of the run
         result.status = "failed"
         result.error = f"{type(error).__name__}: {error}"
     result.seconds = round(time.monotonic() - started, 1)
     if destination.exists():
-        result.checks_passed, result.checks_failed = count_checks(nbformat.read(destination, as_version=4))
+        result.checks_passed, result.checks_failed = count_checks(
+            nbformat.read(destination, as_version=4)
+        )
     return result
 
 
 def format_summary(results: list[NotebookResult]) -> str:
     """A plain-text table: notebook, status, seconds, checks passed and failed."""
     header = ("notebook", "status", "seconds", "checks passed", "checks failed")
-    rows = [header] + [(r.notebook, r.status, f"{r.seconds:.1f}", str(r.checks_passed), str(r.checks_failed))
-                       for r in results]
+    rows = [header] + [
+        (r.notebook, r.status, f"{r.seconds:.1f}", str(r.checks_passed), str(r.checks_failed))
+        for r in results
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     failures = [f"FAILED {r.notebook}: {r.error}" for r in results if r.status == "failed"]
     return "\n".join(lines + failures)
 
 
-def run_series(selected: list[Path], run_dir: Path, parameters: dict[str, Any]) -> list[NotebookResult]:
+def run_series(
+    selected: list[Path], run_dir: Path, parameters: dict[str, Any]
+) -> list[NotebookResult]:
     """Run the notebooks in order; after a failure the rest are reported as not run."""
     results: list[NotebookResult] = []
     for index, source in enumerate(selected, 1):
@@ -218,8 +243,10 @@ def read_api_calls(path: Path) -> list[ApiCall]:
 @contextmanager
 def fresh_local_cloud() -> Iterator[str]:
     """A local cloud of its own (own home, port 0) for the block; its endpoint URL."""
-    with (tempfile.TemporaryDirectory(prefix="mysfits-run-") as home,
-          environment({"MYSFITS_HOME": home, "MYSFITS_ENDPOINT_URL": None})):
+    with (
+        tempfile.TemporaryDirectory(prefix="mysfits-run-") as home,
+        environment({"MYSFITS_HOME": home, "MYSFITS_ENDPOINT_URL": None}),
+    ):
         info, _ = control.start_detached(port=0)
         try:
             with environment({"MYSFITS_ENDPOINT_URL": info.endpoint_url}):
@@ -262,7 +289,9 @@ def main(args: argparse.Namespace) -> int:
         if started_here and not args.keep:
             control.stop()
         elif started_here:
-            print(f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: `mysfits local stop` ends it")
+            print(
+                f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: `mysfits local stop` ends it"
+            )
     (run_dir / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
     write_api_calls(run_dir, results)
     print(format_summary(results))

@@ -24,8 +24,11 @@ def check_list(base_url: str, expect_count: int = 12) -> Check:
     """GET /mysfits answers 200 with `expect_count` mysfits."""
     status, body = _get(f"{base_url}/mysfits")
     count = len(body.get("mysfits", [])) if isinstance(body, dict) else None
-    return Check(f"GET /mysfits lists {expect_count} mysfits", status == 200 and count == expect_count,
-                 f"HTTP {status}, {count} mysfits")
+    return Check(
+        f"GET /mysfits lists {expect_count} mysfits",
+        status == 200 and count == expect_count,
+        f"HTTP {status}, {count} mysfits",
+    )
 
 
 def check_filter(base_url: str, filter_name: str, value: str, expect_count: int) -> Check:
@@ -34,8 +37,11 @@ def check_filter(base_url: str, filter_name: str, value: str, expect_count: int)
     items = body.get("mysfits", []) if isinstance(body, dict) else []
     field = {"GoodEvil": "goodEvil", "LawChaos": "lawChaos"}.get(filter_name, filter_name)
     all_match = all(item.get(field) == value for item in items)
-    return Check(f"{filter_name}={value} gives {expect_count}", status == 200 and len(items) == expect_count and all_match,
-                 f"HTTP {status}, {len(items)} mysfits, all {field}={value}: {all_match}")
+    return Check(
+        f"{filter_name}={value} gives {expect_count}",
+        status == 200 and len(items) == expect_count and all_match,
+        f"HTTP {status}, {len(items)} mysfits, all {field}={value}: {all_match}",
+    )
 
 
 def check_status(base_url: str, path: str, expect: int, method: str = "GET") -> Check:
@@ -43,8 +49,11 @@ def check_status(base_url: str, path: str, expect: int, method: str = "GET") -> 
     response = requests.request(method, f"{base_url}{path}", timeout=_TIMEOUT)
     is_json = response.headers.get("Content-Type", "").startswith("application/json")
     excerpt = " ".join(response.text.split())[:100]
-    return Check(f"{method} {path} answers {expect}", response.status_code == expect and is_json,
-                 f"HTTP {response.status_code} {response.headers.get('Content-Type', '')}: {excerpt}")
+    return Check(
+        f"{method} {path} answers {expect}",
+        response.status_code == expect and is_json,
+        f"HTTP {response.status_code} {response.headers.get('Content-Type', '')}: {excerpt}",
+    )
 
 
 def mysfits(base_url: str) -> list[dict[str, Any]]:
@@ -85,8 +94,11 @@ def check_like(base_url: str, mysfit_id: str) -> Check:
     response = requests.post(f"{base_url}/mysfits/{mysfit_id}/like", timeout=_TIMEOUT)
     after = _mysfit(base_url, mysfit_id).get("likes")
     ok = response.status_code == 200 and isinstance(before, int) and after == before + 1
-    return Check(f"a like for {mysfit.get('name', mysfit_id)} adds one", ok,
-                 f"likes {before} -> {after}, POST answered HTTP {response.status_code}")
+    return Check(
+        f"a like for {mysfit.get('name', mysfit_id)} adds one",
+        ok,
+        f"likes {before} -> {after}, POST answered HTTP {response.status_code}",
+    )
 
 
 def check_adopt(base_url: str, mysfit_id: str) -> Check:
@@ -110,8 +122,11 @@ def check_adopt(base_url: str, mysfit_id: str) -> Check:
     adopted = _mysfit(base_url, mysfit_id).get("adopted") is True
     ok = statuses[-1] == 409 and adopted
     earlier = "" if len(statuses) == 2 else " (adopted by an earlier run)"
-    return Check(name, ok,
-                 f"POST /adopt answered {' then '.join(map(str, statuses))}{earlier}; adopted now: {adopted}")
+    return Check(
+        name,
+        ok,
+        f"POST /adopt answered {' then '.join(map(str, statuses))}{earlier}; adopted now: {adopted}",
+    )
 
 
 RELEASE_HEADER = "X-Mysfits-Release"
@@ -127,5 +142,8 @@ def check_release_header(base_url: str, expect: str | None) -> Check:
     response = requests.get(f"{base_url}/mysfits", timeout=_TIMEOUT)
     found = response.headers.get(RELEASE_HEADER)
     ok = response.status_code == 200 and found == expect
-    return Check(f"the API answers as release {expect}", ok,
-                 f"HTTP {response.status_code}, {RELEASE_HEADER}: {found}")
+    return Check(
+        f"the API answers as release {expect}",
+        ok,
+        f"HTTP {response.status_code}, {RELEASE_HEADER}: {found}",
+    )

@@ -20,8 +20,9 @@ class ServiceStack:
     service: fargate.Service
 
 
-def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 900,
-                         nat_gateways: int = 1) -> ServiceStack:
+def ensure_service_stack(
+    ws: Workshop, desired_count: int = 2, timeout: float = 900, nat_gateways: int = 1
+) -> ServiceStack:
     """Core stack, repository and image, cluster, log group, load balancer, task definition and service,
     then wait for the service to be steady. Idempotent, like each step.
 
@@ -37,6 +38,8 @@ def ensure_service_stack(ws: Workshop, desired_count: int = 2, timeout: float = 
     balancer = loadbalancer.ensure_load_balancer(ws, core)
     # A service the pipeline releases keeps what it runs.
     task_definition = releases.task_definition_to_run(ws, core, image)
-    service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=desired_count)
+    service = fargate.ensure_service(
+        ws, core, balancer, task_definition, desired_count=desired_count
+    )
     fargate.wait_for_steady_state(ws, service, timeout=timeout)
     return ServiceStack(core, repository, image, balancer, service)

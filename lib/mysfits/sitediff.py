@@ -41,8 +41,9 @@ def same_body(s3: Any, bucket: str, key: str, etag: str, body: bytes) -> bool:
     return bool(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body)
 
 
-def differences(s3: Any, bucket: str, etags: dict[str, str],
-                expected: dict[str, tuple[bytes, str]]) -> dict[str, list[str]]:
+def differences(
+    s3: Any, bucket: str, etags: dict[str, str], expected: dict[str, tuple[bytes, str]]
+) -> dict[str, list[str]]:
     """The keys that differ from `expected` (key -> body, content type), by kind of difference.
 
     `etags` is what the bucket holds: key -> ETag, as ListObjectsV2 gives them.
@@ -51,8 +52,12 @@ def differences(s3: Any, bucket: str, etags: dict[str, str],
     return {
         "missing": sorted(set(expected) - set(etags)),
         "unexpected": sorted(set(etags) - set(expected)),
-        "different content": [k for k in present
-                              if not same_body(s3, bucket, k, etags[k], expected[k][0])],
-        "wrong type": [k for k in present
-                       if s3.head_object(Bucket=bucket, Key=k)["ContentType"] != expected[k][1]],
+        "different content": [
+            k for k in present if not same_body(s3, bucket, k, etags[k], expected[k][0])
+        ],
+        "wrong type": [
+            k
+            for k in present
+            if s3.head_object(Bucket=bucket, Key=k)["ContentType"] != expected[k][1]
+        ],
     }

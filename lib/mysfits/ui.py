@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -13,8 +14,13 @@ class ValidatedText:
 
     def __init__(self, label: str, value: str, validate: Callable[[str], Any]):
         self._validate = validate
-        self.text = widgets.Text(value=value, description=label, style={"description_width": "initial"},
-                                 layout=widgets.Layout(width="32em"), continuous_update=True)
+        self.text = widgets.Text(
+            value=value,
+            description=label,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="32em"),
+            continuous_update=True,
+        )
         self.message = widgets.HTML()
         self.text.observe(lambda _change: self.refresh(), names="value")
         self._listeners: list[Callable[[], None]] = []
@@ -41,8 +47,11 @@ class ValidatedText:
 
     def refresh(self) -> None:
         error = self.error
-        self.message.value = (f'<span style="color:#cf222e">&#10008; {html.escape(error)}</span>' if error
-                              else '<span style="color:#1a7f37">&#10004; valid</span>')
+        self.message.value = (
+            f'<span style="color:#cf222e">&#10008; {html.escape(error)}</span>'
+            if error
+            else '<span style="color:#1a7f37">&#10004; valid</span>'
+        )
         for listener in self._listeners:
             listener()
 
@@ -51,13 +60,16 @@ class ValidatedText:
         return widgets.VBox([self.text, self.message])
 
 
-def panel(title: str, actions: dict[str, Callable[[], Any]], inputs: list[ValidatedText] | None = None) -> widgets.VBox:
+def panel(
+    title: str, actions: dict[str, Callable[[], Any]], inputs: list[ValidatedText] | None = None
+) -> widgets.VBox:
     """A titled box of inputs and one button per action; results and errors go to an Output area."""
     inputs = inputs or []
     output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="4px"))
     # Sized to their labels: the default fixed width cuts "Remove public read" short.
-    buttons = [widgets.Button(description=label, layout=widgets.Layout(width="auto"))
-               for label in actions]
+    buttons = [
+        widgets.Button(description=label, layout=widgets.Layout(width="auto")) for label in actions
+    ]
 
     def enable() -> None:
         for button in buttons:
@@ -77,8 +89,14 @@ def panel(title: str, actions: dict[str, Callable[[], Any]], inputs: list[Valida
     for field in inputs:
         field.on_change(enable)
     enable()
-    return widgets.VBox([widgets.HTML(f"<b>{html.escape(title)}</b>"), *(i.widget for i in inputs),
-                         widgets.HBox(buttons), output])
+    return widgets.VBox(
+        [
+            widgets.HTML(f"<b>{html.escape(title)}</b>"),
+            *(i.widget for i in inputs),
+            widgets.HBox(buttons),
+            output,
+        ]
+    )
 
 
 def _run(action: Callable[[], Any], label: str, output: widgets.Output) -> None:
@@ -87,8 +105,13 @@ def _run(action: Callable[[], Any], label: str, output: widgets.Output) -> None:
     try:
         result = action()
     except Exception as problem:  # shown to the learner, who can fix the input and retry
-        _show(output, widgets.HTML(f'<span style="color:#cf222e">{html.escape(label)} failed: '
-                                   f"{html.escape(str(problem))}</span>"))
+        _show(
+            output,
+            widgets.HTML(
+                f'<span style="color:#cf222e">{html.escape(label)} failed: '
+                f"{html.escape(str(problem))}</span>"
+            ),
+        )
         return
     _show(output, _presentable(label, result))
 

@@ -28,14 +28,20 @@ from .workshop import Workshop
 # asked for as the console's default does, symbols are not (they add little, and learners
 # type these passwords by hand). Temporary passwords (admin-created users) last a week.
 PASSWORD_POLICY: dict[str, Any] = {
-    "MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
-    "RequireNumbers": True, "RequireSymbols": False, "TemporaryPasswordValidityDays": 7,
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+    "TemporaryPasswordValidityDays": 7,
 }
 # Why these lifetimes: ID and access tokens are what the API accepts, so a leaked one should
 # die soon: an hour (AWS's default; 5 minutes to 1 day allowed). The refresh token keeps a
 # learner signed in through a day's session without typing the password again.
 TOKEN_VALIDITY: dict[str, Any] = {
-    "IdTokenValidity": 60, "AccessTokenValidity": 60, "RefreshTokenValidity": 1,
+    "IdTokenValidity": 60,
+    "AccessTokenValidity": 60,
+    "RefreshTokenValidity": 1,
     "TokenValidityUnits": {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "days"},
 }
 AUTH_FLOWS = ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
@@ -99,24 +105,35 @@ class Tokens:
     token_type: str
 
     def __repr__(self) -> str:
-        return (f"Tokens(id_token={_redacted(self.id_token)}, "
-                f"access_token={_redacted(self.access_token)}, "
-                f"refresh_token={_redacted(self.refresh_token)}, expires_in={self.expires_in}, "
-                f"token_type={self.token_type!r})")
+        return (
+            f"Tokens(id_token={_redacted(self.id_token)}, "
+            f"access_token={_redacted(self.access_token)}, "
+            f"refresh_token={_redacted(self.refresh_token)}, expires_in={self.expires_in}, "
+            f"token_type={self.token_type!r})"
+        )
 
 
 def pool_spec(ws: Workshop) -> dict[str, Any]:
     """The CreateUserPool request: e-mail as user name, verified by a code Cognito e-mails."""
-    return {"PoolName": ws.names.user_pool, "UsernameAttributes": ["email"],
-            "AutoVerifiedAttributes": ["email"], "Policies": {"PasswordPolicy": PASSWORD_POLICY},
-            "UserPoolTags": ws.tags}
+    return {
+        "PoolName": ws.names.user_pool,
+        "UsernameAttributes": ["email"],
+        "AutoVerifiedAttributes": ["email"],
+        "Policies": {"PasswordPolicy": PASSWORD_POLICY},
+        "UserPoolTags": ws.tags,
+    }
 
 
 def client_spec(pool_id: str, ws: Workshop) -> dict[str, Any]:
     """The app client: no secret, password sign-in and refresh only, unknown users not revealed."""
-    return {"UserPoolId": pool_id, "ClientName": ws.names.app_client, "GenerateSecret": False,
-            "ExplicitAuthFlows": list(AUTH_FLOWS), "PreventUserExistenceErrors": "ENABLED",
-            **TOKEN_VALIDITY}
+    return {
+        "UserPoolId": pool_id,
+        "ClientName": ws.names.app_client,
+        "GenerateSecret": False,
+        "ExplicitAuthFlows": list(AUTH_FLOWS),
+        "PreventUserExistenceErrors": "ENABLED",
+        **TOKEN_VALIDITY,
+    }
 
 
 def find_user_pool(ws: Workshop) -> dict[str, Any] | None:
@@ -143,14 +160,18 @@ def ensure_user_pool(ws: Workshop) -> UserPool:
         raise UserPoolMisconfigured(
             f"user pool {ws.names.user_pool} exists but signs users in by "
             f"{existing.get('UsernameAttributes') or 'user name'}, not e-mail (which cannot be "
-            "changed): delete it with users.delete_user_pool(ws), or choose another prefix")
+            "changed): delete it with users.delete_user_pool(ws), or choose another prefix"
+        )
     policy_differs = existing.get("Policies", {}).get("PasswordPolicy") != PASSWORD_POLICY
     tags = existing.get("UserPoolTags") or {}
     if policy_differs or any(tags.get(k) != v for k, v in ws.tags.items()):
         # UpdateUserPool resets what it is not given, so it gets everything the workshop sets.
-        idp.update_user_pool(UserPoolId=existing["Id"], AutoVerifiedAttributes=["email"],
-                             Policies={"PasswordPolicy": PASSWORD_POLICY},
-                             UserPoolTags={**tags, **ws.tags})
+        idp.update_user_pool(
+            UserPoolId=existing["Id"],
+            AutoVerifiedAttributes=["email"],
+            Policies={"PasswordPolicy": PASSWORD_POLICY},
+            UserPoolTags={**tags, **ws.tags},
+        )
     return _as_pool(idp.describe_user_pool(UserPoolId=existing["Id"])["UserPool"], created=False)
 
 
@@ -166,40 +187,55 @@ def ensure_app_client(ws: Workshop, pool: UserPool) -> AppClient:
         updated = idp.update_user_pool_client(ClientId=found["ClientId"], **settings)
         client = updated["UserPoolClient"]
     validity = {k: client.get(k) for k in TOKEN_VALIDITY}
-    return AppClient(client["ClientId"], client["ClientName"], pool.id,
-                     tuple(client.get("ExplicitAuthFlows", [])), validity)
+    return AppClient(
+        client["ClientId"],
+        client["ClientName"],
+        pool.id,
+        tuple(client.get("ExplicitAuthFlows", [])),
+        validity,
+    )
 
 
 def _refusal(fixes: dict[str, str], kind: type[WorkshopError]) -> AbstractContextManager[None]:
     """`translated` for `fixes` (code -> what to do), raising `kind` with AWS's own reason."""
+
     def into(error: ClientError) -> Exception:
         code = error_code(error)
         return kind(f"{error.response['Error'].get('Message', code)} ({code}): {fixes[code]}")
+
     return translated(*fixes, into=into)
 
 
 def sign_up(ws: Workshop, client: AppClient, email: str, password: str) -> SignUp:
     """Register `email`; Cognito sends it a confirmation code (the local cloud's mailbox)."""
-    with _refusal({
-        "InvalidPasswordException": f"choose a password of the pool's policy {PASSWORD_POLICY}",
-        "UsernameExistsException": "that address is registered already: sign in instead",
-        "InvalidParameterException": "the user name must be an e-mail address",
-    }, SignUpRefused):
-        answer = ws.client("cognito-idp").sign_up(ClientId=client.id, Username=email,
-                                                  Password=password)
+    with _refusal(
+        {
+            "InvalidPasswordException": f"choose a password of the pool's policy {PASSWORD_POLICY}",
+            "UsernameExistsException": "that address is registered already: sign in instead",
+            "InvalidParameterException": "the user name must be an e-mail address",
+        },
+        SignUpRefused,
+    ):
+        answer = ws.client("cognito-idp").sign_up(
+            ClientId=client.id, Username=email, Password=password
+        )
     sent = answer.get("CodeDeliveryDetails", {}).get("Destination", "")
     return SignUp(email, answer["UserSub"], bool(answer["UserConfirmed"]), sent)
 
 
 def confirm(ws: Workshop, client: AppClient, email: str, code: str) -> None:
     """Confirm `email` with the code it received; it can sign in afterwards."""
-    with _refusal({
-        "CodeMismatchException": "read the code again (users.read_confirmation_code)",
-        "ExpiredCodeException": "codes last 24 hours: get a new one with users.resend_code",
-        "NotAuthorizedException": "this address is confirmed already: sign in",
-    }, ConfirmationFailed):
-        ws.client("cognito-idp").confirm_sign_up(ClientId=client.id, Username=email,
-                                                 ConfirmationCode=code)
+    with _refusal(
+        {
+            "CodeMismatchException": "read the code again (users.read_confirmation_code)",
+            "ExpiredCodeException": "codes last 24 hours: get a new one with users.resend_code",
+            "NotAuthorizedException": "this address is confirmed already: sign in",
+        },
+        ConfirmationFailed,
+    ):
+        ws.client("cognito-idp").confirm_sign_up(
+            ClientId=client.id, Username=email, ConfirmationCode=code
+        )
 
 
 def resend_code(ws: Workshop, client: AppClient, email: str) -> str:
@@ -217,27 +253,39 @@ def read_confirmation_code(ws: Workshop, email: str) -> str:
     if messages is None:
         raise WorkshopError(
             f"on AWS the confirmation code goes to {email}'s inbox, which only its owner can "
-            "read: open that e-mail and pass the code to users.confirm(ws, client, email, code)")
+            "read: open that e-mail and pass the code to users.confirm(ws, client, email, code)"
+        )
     pool = find_user_pool(ws)
     ours = [m for m in messages if pool is not None and m["pool_id"] == pool["Id"]]
     if not ours:
-        raise ResourceNotFound(f"{ws.names.user_pool} sent no message to {email}: sign up first "
-                               "(users.sign_up)")
+        raise ResourceNotFound(
+            f"{ws.names.user_pool} sent no message to {email}: sign up first (users.sign_up)"
+        )
     return str(ours[-1]["code"])
 
 
 def sign_in(ws: Workshop, client: AppClient, email: str, password: str) -> Tokens:
     """Sign in with e-mail and password (USER_PASSWORD_AUTH); the tokens (never printed)."""
-    with _refusal({
-        "NotAuthorizedException": "check the address and the password",
-        "UserNotConfirmedException": "confirm the address first (users.confirm)",
-    }, SignInRefused):
+    with _refusal(
+        {
+            "NotAuthorizedException": "check the address and the password",
+            "UserNotConfirmedException": "confirm the address first (users.confirm)",
+        },
+        SignInRefused,
+    ):
         answer = ws.client("cognito-idp").initiate_auth(
-            ClientId=client.id, AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": password})
+            ClientId=client.id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
     result = answer["AuthenticationResult"]
-    return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken", ""),
-                  int(result["ExpiresIn"]), result["TokenType"])
+    return Tokens(
+        result["IdToken"],
+        result["AccessToken"],
+        result.get("RefreshToken", ""),
+        int(result["ExpiresIn"]),
+        result["TokenType"],
+    )
 
 
 def issuer(ws: Workshop, pool: UserPool) -> str:
@@ -255,8 +303,9 @@ def verify_id_token(ws: Workshop, pool: UserPool, client: AppClient, token: str)
     key = next((k for k in keys.keys if k.key_id == kid), None)
     if key is None:
         raise jwt.InvalidTokenError(f"no key {kid!r} in the pool's JWKS")
-    claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=client.id,
-                                        issuer=issuer(ws, pool))
+    claims: dict[str, Any] = jwt.decode(
+        token, key, algorithms=["RS256"], audience=client.id, issuer=issuer(ws, pool)
+    )
     if claims.get("token_use") != "id":
         raise jwt.InvalidTokenError(f"token_use is {claims.get('token_use')!r}, not 'id'")
     return claims
@@ -267,20 +316,26 @@ def check_user_pool(ws: Workshop, pool: UserPool) -> Check:
     described = ws.client("cognito-idp").describe_user_pool(UserPoolId=pool.id)["UserPool"]
     policy = described.get("Policies", {}).get("PasswordPolicy", {})
     tags = described.get("UserPoolTags", {})
-    problems = [what for what, ok in (
-        ("user name is not e-mail", described.get("UsernameAttributes") == ["email"]),
-        ("e-mail not auto-verified", "email" in described.get("AutoVerifiedAttributes", [])),
-        ("password policy differs", policy == PASSWORD_POLICY),
-        ("tags missing", all(tags.get(k) == v for k, v in ws.tags.items())),
-    ) if not ok]
+    problems = [
+        what
+        for what, ok in (
+            ("user name is not e-mail", described.get("UsernameAttributes") == ["email"]),
+            ("e-mail not auto-verified", "email" in described.get("AutoVerifiedAttributes", [])),
+            ("password policy differs", policy == PASSWORD_POLICY),
+            ("tags missing", all(tags.get(k) == v for k, v in ws.tags.items())),
+        )
+        if not ok
+    ]
     evidence = "; ".join(problems) or (
         f"{pool.name}: e-mail user names, auto-verified; passwords of at least "
-        f"{policy['MinimumLength']} characters with upper and lower case and a digit")
+        f"{policy['MinimumLength']} characters with upper and lower case and a digit"
+    )
     return Check("user pool", not problems, evidence, {"pool_id": pool.id})
 
 
-def check_sign_in(ws: Workshop, pool: UserPool, client: AppClient, tokens: Tokens,
-                  email: str) -> Check:
+def check_sign_in(
+    ws: Workshop, pool: UserPool, client: AppClient, tokens: Tokens, email: str
+) -> Check:
     """The ID token verifies against the pool's JWKS and names `email`, verified."""
     try:
         claims = verify_id_token(ws, pool, client, tokens.id_token)
@@ -288,9 +343,11 @@ def check_sign_in(ws: Workshop, pool: UserPool, client: AppClient, tokens: Token
         return Check("sign-in", False, f"the ID token does not verify: {error}")
     ok = claims.get("email") == email and claims.get("email_verified") is True
     minutes = (int(claims["exp"]) - int(claims["iat"])) // 60
-    evidence = (f"ID token signed by the pool's key, issuer and audience right, for "
-                f"{claims.get('email')} (email_verified {claims.get('email_verified')}), "
-                f"valid {minutes} min")
+    evidence = (
+        f"ID token signed by the pool's key, issuer and audience right, for "
+        f"{claims.get('email')} (email_verified {claims.get('email_verified')}), "
+        f"valid {minutes} min"
+    )
     return Check("sign-in", ok, evidence, {"sub": claims.get("sub")})
 
 
@@ -300,7 +357,8 @@ def delete_user_pool(ws: Workshop) -> bool:
     # ResourceNotFoundException: deleted meanwhile.
     return found is not None and delete_if_present(
         lambda: ws.client("cognito-idp").delete_user_pool(UserPoolId=found["Id"]),
-        "ResourceNotFoundException")
+        "ResourceNotFoundException",
+    )
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:

@@ -25,17 +25,41 @@ from .sitediff import differences, published_config, version_of
 from .workshop import Workshop
 
 __all__ = [
-    "ALL_BLOCKED", "POLICIES_ALLOWED", "InvalidBucketName", "SiteBucket", "Website", "allow_public_policies", "check_anonymous_list",
-    "check_anonymous_read", "check_block_public_access", "check_public_policy_refused", "check_site_uploaded",
-    "check_website", "create_probe_bucket", "delete_buckets", "delete_site_bucket",
-    "ensure_public_read", "ensure_site_bucket", "ensure_website", "find_site_bucket", "find_website",
+    "ALL_BLOCKED",
+    "POLICIES_ALLOWED",
+    "InvalidBucketName",
+    "SiteBucket",
+    "Website",
+    "allow_public_policies",
+    "check_anonymous_list",
+    "check_anonymous_read",
+    "check_block_public_access",
+    "check_public_policy_refused",
+    "check_site_uploaded",
+    "check_website",
+    "create_probe_bucket",
+    "delete_buckets",
+    "delete_site_bucket",
+    "ensure_public_read",
+    "ensure_site_bucket",
+    "ensure_website",
+    "find_site_bucket",
+    "find_website",
     "published_version",
-    "public_read_policy", "remove_public_read", "site_files", "upload_site", "validate_bucket_name",
+    "public_read_policy",
+    "remove_public_read",
+    "site_files",
+    "upload_site",
+    "validate_bucket_name",
 ]
 
 _NO_CACHE_TYPES = ("text/html", "application/json")
-ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-               "RestrictPublicBuckets": True}
+ALL_BLOCKED = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
 # Public ACLs stay blocked: the site is made public by a bucket policy alone.
 POLICIES_ALLOWED = {**ALL_BLOCKED, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
 
@@ -94,15 +118,22 @@ def create_probe_bucket(ws: Workshop) -> SiteBucket:
     create_bucket(ws, name)
     s3 = ws.client("s3")
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
-    s3.put_object(Bucket=name, Key=PROBE_KEY, Body=b"private unless a policy says otherwise\n",
-                  ContentType="text/plain; charset=utf-8")
+    s3.put_object(
+        Bucket=name,
+        Key=PROBE_KEY,
+        Body=b"private unless a policy says otherwise\n",
+        ContentType="text/plain; charset=utf-8",
+    )
     return SiteBucket(name, ws.region)
 
 
 def _probe_buckets(ws: Workshop) -> list[str]:
     start = ws.names.probe_bucket_prefix
-    return [b["Name"] for b in ws.client("s3").list_buckets().get("Buckets", [])
-            if b["Name"].startswith(start)]
+    return [
+        b["Name"]
+        for b in ws.client("s3").list_buckets().get("Buckets", [])
+        if b["Name"].startswith(start)
+    ]
 
 
 def create_bucket(ws: Workshop, name: str) -> bool:
@@ -137,8 +168,13 @@ def find_website(ws: Workshop, bucket: SiteBucket | str) -> Website:
     with translated("NoSuchWebsiteConfiguration", into=missing):
         config = ws.client("s3").get_bucket_website(Bucket=name)
     aws_url = website_url(name, ws.region)
-    return Website(name, aws_url, ws.url(aws_url), config["IndexDocument"]["Suffix"],
-                   config.get("ErrorDocument", {}).get("Key", ""))
+    return Website(
+        name,
+        aws_url,
+        ws.url(aws_url),
+        config["IndexDocument"]["Suffix"],
+        config.get("ErrorDocument", {}).get("Key", ""),
+    )
 
 
 def _taken(name: str) -> BucketNameTaken:
@@ -155,16 +191,27 @@ def _bucket_exists(ws: Workshop, name: str) -> bool:
         return absent_is_none(lambda: ws.client("s3").head_bucket(Bucket=name), "404") is not None
 
 
-def check_block_public_access(ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]) -> Check:
+def check_block_public_access(
+    ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]
+) -> Check:
     """Compare the bucket's Block Public Access settings with `expect` (missing settings count as off)."""
     name = _bucket_name(bucket)
     s3 = ws.client("s3")
-    found = absent_is_none(
-        lambda: s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"],
-        "NoSuchPublicAccessBlockConfiguration") or {}
+    found = (
+        absent_is_none(
+            lambda: s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"],
+            "NoSuchPublicAccessBlockConfiguration",
+        )
+        or {}
+    )
     actual = {key: bool(found.get(key, False)) for key in expect}
     shown = ", ".join(f"{k}={v}" for k, v in actual.items())
-    return Check(f"Block Public Access on {name}", actual == expect, shown, {"actual": actual, "expected": expect})
+    return Check(
+        f"Block Public Access on {name}",
+        actual == expect,
+        shown,
+        {"actual": actual, "expected": expect},
+    )
 
 
 def site_files(config: dict[str, Any] | None = None) -> dict[str, tuple[bytes, str]]:
@@ -174,12 +221,17 @@ def site_files(config: dict[str, Any] | None = None) -> dict[str, tuple[bytes, s
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         files[path.relative_to(root).as_posix()] = (path.read_bytes(), _content_type(path))
     files["mysfits.json"] = (paths.data_file().read_bytes(), "application/json")
-    files["config.json"] = (json.dumps(config or {"version": 1}, indent=2).encode(), "application/json")
+    files["config.json"] = (
+        json.dumps(config or {"version": 1}, indent=2).encode(),
+        "application/json",
+    )
     return files
 
 
 def _content_type(path: Path) -> str:
-    guessed = {".svg": "image/svg+xml", ".js": "text/javascript"}.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    guessed = {".svg": "image/svg+xml", ".js": "text/javascript"}.get(
+        path.suffix
+    ) or mimetypes.guess_type(path.name)[0]
     content_type = guessed or "binary/octet-stream"
     return f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
 
@@ -189,7 +241,9 @@ def published_version(ws: Workshop, bucket: SiteBucket | str) -> int:
     return version_of(published_config(ws.client("s3"), _bucket_name(bucket)))
 
 
-def upload_site(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> list[str]:
+def upload_site(
+    ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None
+) -> list[str]:
     """Make the bucket hold the site: upload what changed, remove what is gone; return the keys.
 
     An older site version never replaces a newer one: when the bucket's config.json has a
@@ -218,11 +272,13 @@ def _etags(ws: Workshop, name: str) -> dict[str, str]:
 
 def _delete_keys(ws: Workshop, name: str, keys: list[str]) -> None:
     for start in range(0, len(keys), 1000):
-        batch = [{"Key": k} for k in keys[start:start + 1000]]
+        batch = [{"Key": k} for k in keys[start : start + 1000]]
         ws.client("s3").delete_objects(Bucket=name, Delete={"Objects": batch})
 
 
-def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None) -> Check:
+def check_site_uploaded(
+    ws: Workshop, bucket: SiteBucket | str, config: dict[str, Any] | None = None
+) -> Check:
     """Every site file is in the bucket with its content and content type, and nothing else is.
 
     A newer site version already in the bucket is the site to find (upload_site keeps it).
@@ -234,8 +290,9 @@ def check_site_uploaded(ws: Workshop, bucket: SiteBucket | str, config: dict[str
     found = differences(ws.client("s3"), name, etags, site_files(published if newer else wanted))
     shown = ", ".join(f"{kind} {keys or 'none'}" for kind, keys in found.items())
     kept = f" (site version {version_of(published)} kept)" if newer else ""
-    return Check(f"site uploaded to {name}", not any(found.values()),
-                 f"{len(etags)} objects{kept}; {shown}")
+    return Check(
+        f"site uploaded to {name}", not any(found.values()), f"{len(etags)} objects{kept}; {shown}"
+    )
 
 
 def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]:
@@ -246,28 +303,50 @@ def _anonymous_status(ws: Workshop, call: str, **params: Any) -> tuple[int, str]
     return 200, "OK"
 
 
-def check_anonymous_read(ws: Workshop, bucket: SiteBucket | str, expect: int, key: str = "index.html") -> Check:
+def check_anonymous_read(
+    ws: Workshop, bucket: SiteBucket | str, expect: int, key: str = "index.html"
+) -> Check:
     """GET an object without credentials and compare the status with `expect`."""
     name = _bucket_name(bucket)
     status, code = _anonymous_status(ws, "get_object", Bucket=name, Key=key)
-    return Check(f"anonymous GET s3://{name}/{key} answers {expect}", status == expect, f"HTTP {status} {code}")
+    return Check(
+        f"anonymous GET s3://{name}/{key} answers {expect}",
+        status == expect,
+        f"HTTP {status} {code}",
+    )
 
 
 def check_anonymous_list(ws: Workshop, bucket: SiteBucket | str, expect: int = 403) -> Check:
     """List the bucket without credentials and compare the status with `expect`."""
     name = _bucket_name(bucket)
     status, code = _anonymous_status(ws, "list_objects_v2", Bucket=name)
-    return Check(f"anonymous list of s3://{name} answers {expect}", status == expect, f"HTTP {status} {code}")
+    return Check(
+        f"anonymous list of s3://{name} answers {expect}", status == expect, f"HTTP {status} {code}"
+    )
 
 
 def public_read_policy(bucket: SiteBucket | str, allow_list: bool = False) -> dict[str, Any]:
     """Least privilege for a public site: anyone may GET objects; listing only when asked for."""
     name = _bucket_name(bucket)
-    statements = [{"Sid": "PublicReadObjects", "Effect": "Allow", "Principal": "*",
-                   "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]
+    statements = [
+        {
+            "Sid": "PublicReadObjects",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{name}/*",
+        }
+    ]
     if allow_list:
-        statements.append({"Sid": "PublicListBucket", "Effect": "Allow", "Principal": "*",
-                           "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{name}"})
+        statements.append(
+            {
+                "Sid": "PublicListBucket",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{name}",
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -280,8 +359,10 @@ def check_public_policy_refused(ws: Workshop, probe: SiteBucket | str) -> Check:
     """
     name = _bucket_name(probe)
     if name == ws.names.site_bucket:
-        raise WorkshopError(f"{name} is the site bucket: probe a scratch bucket from "
-                            "website.create_probe_bucket(ws) instead, so the site cannot change")
+        raise WorkshopError(
+            f"{name} is the site bucket: probe a scratch bucket from "
+            "website.create_probe_bucket(ws) instead, so the site cannot change"
+        )
     label = "a public policy is refused while Block Public Access is on"
     try:
         ws.client("s3").put_bucket_policy(Bucket=name, Policy=json.dumps(public_read_policy(name)))
@@ -299,7 +380,9 @@ def allow_public_policies(ws: Workshop, bucket: SiteBucket | str) -> None:
     )
 
 
-def ensure_public_read(ws: Workshop, bucket: SiteBucket | str, allow_list: bool = False) -> dict[str, Any]:
+def ensure_public_read(
+    ws: Workshop, bucket: SiteBucket | str, allow_list: bool = False
+) -> dict[str, Any]:
     """Allow public policies, then attach the least-privilege read policy; return the policy."""
     allow_public_policies(ws, bucket)
     policy = public_read_policy(bucket, allow_list)
@@ -312,24 +395,33 @@ def remove_public_read(ws: Workshop, bucket: SiteBucket | str) -> None:
     ws.client("s3").delete_bucket_policy(Bucket=_bucket_name(bucket))
 
 
-def ensure_website(ws: Workshop, bucket: SiteBucket | str, index: str = "index.html", error: str = "error.html") -> Website:
+def ensure_website(
+    ws: Workshop, bucket: SiteBucket | str, index: str = "index.html", error: str = "error.html"
+) -> Website:
     """Turn on website hosting with index and error documents; return the endpoint."""
     name = _bucket_name(bucket)
     ws.client("s3").put_bucket_website(
-        Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": index}, "ErrorDocument": {"Key": error}}
+        Bucket=name,
+        WebsiteConfiguration={"IndexDocument": {"Suffix": index}, "ErrorDocument": {"Key": error}},
     )
     return find_website(ws, name)
 
 
-def check_website(ws: Workshop, site: Website, path: str = "/", expect: int = 200, contains: str | None = None) -> Check:
+def check_website(
+    ws: Workshop, site: Website, path: str = "/", expect: int = 200, contains: str | None = None
+) -> Check:
     """GET `path` from the website endpoint; compare status (and optionally a body excerpt)."""
     response = requests.get(site.url.rstrip("/") + path, allow_redirects=False, timeout=10)
     ok = response.status_code == expect and (contains is None or contains in response.text)
     excerpt = " ".join(response.text.split())[:80]
-    evidence = f"HTTP {response.status_code} {response.headers.get('Content-Type', '')}: {excerpt!r}"
+    evidence = (
+        f"HTTP {response.status_code} {response.headers.get('Content-Type', '')}: {excerpt!r}"
+    )
     if "Location" in response.headers:
         evidence += f" → {response.headers['Location']}"
-    label = f"website GET {path} answers {expect}" + (f" containing {contains!r}" if contains else "")
+    label = f"website GET {path} answers {expect}" + (
+        f" containing {contains!r}" if contains else ""
+    )
     return Check(label, ok, evidence)
 
 
@@ -341,8 +433,10 @@ def delete_site_bucket(ws: Workshop, bucket: SiteBucket | str) -> bool:
 
 def _empty_and_delete(s3: Any, name: str) -> None:
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
         if doomed:
             s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
     s3.delete_bucket(Bucket=name)
@@ -362,8 +456,12 @@ def _prefix_buckets(ws: Workshop) -> Iterator[str]:
 
 def _tagged_bucket(ws: Workshop, name: str) -> bool:
     # Untagged, deleted meanwhile, or tags we may not read: not provably ours.
-    tags = absent_is_none(lambda: ws.client("s3").get_bucket_tagging(Bucket=name)["TagSet"],
-                          "NoSuchTagSet", "NoSuchBucket", "AccessDenied")
+    tags = absent_is_none(
+        lambda: ws.client("s3").get_bucket_tagging(Bucket=name)["TagSet"],
+        "NoSuchTagSet",
+        "NoSuchBucket",
+        "AccessDenied",
+    )
     return tags is not None and tagged(tags, ws.prefix)
 
 

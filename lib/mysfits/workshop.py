@@ -23,7 +23,10 @@ Target = Literal["local", "aws"]
 PROJECT_TAG = "mythical-mysfits"
 _CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 # The local cloud ignores credentials; these are placeholders, not secrets.
-_LOCAL_CREDENTIALS = {"aws_access_key_id": "mysfits-local", "aws_secret_access_key": "mysfits-local"}
+_LOCAL_CREDENTIALS = {
+    "aws_access_key_id": "mysfits-local",
+    "aws_secret_access_key": "mysfits-local",
+}
 
 
 @dataclass
@@ -60,9 +63,9 @@ class Workshop:
     def client(self, service: str) -> BaseClient:
         """A boto3 client for `service`, pointed at the target (cached per service)."""
         if service not in self._clients:
-            self._clients[service] = self._watched(self.session.client(
-                service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
-            ))
+            self._clients[service] = self._watched(
+                self.session.client(service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
+            )
         return self._clients[service]
 
     def anonymous_client(self, service: str) -> BaseClient:
@@ -81,9 +84,9 @@ class Workshop:
         # botocore re-raises what an after-call-error handler raises in place of its own error.
         url = self.endpoint_url
         connection_lost = isinstance(exception, (EndpointConnectionError, ConnectionClosedError))
-        if url and connection_lost and not isinstance(exception, LocalCloudStopped):
-            if local_client.answers(url) is None:
-                raise LocalCloudStopped(endpoint_url=url) from exception
+        stopped = connection_lost and not isinstance(exception, LocalCloudStopped)
+        if url is not None and stopped and local_client.answers(url) is None:
+            raise LocalCloudStopped(endpoint_url=url) from exception
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -121,7 +124,9 @@ class Workshop:
         for endpoint in self.endpoints():
             if urlsplit(endpoint["aws_url"]).netloc.lower() == parts.netloc.lower():
                 local = urlsplit(endpoint["local_url"])
-                return urlunsplit((local.scheme, local.netloc, parts.path, parts.query, parts.fragment))
+                return urlunsplit(
+                    (local.scheme, local.netloc, parts.path, parts.query, parts.fragment)
+                )
         raise ResourceNotFound(
             f"the local cloud serves nothing for {parts.netloc}: run the notebook step that "
             "creates it, then list what is served with `mysfits local endpoints`"
@@ -136,8 +141,12 @@ class Workshop:
         )
 
 
-def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "mysfits",
-            endpoint_url: str | None = None) -> Workshop:
+def connect(
+    target: Target = "local",
+    region: str = "us-east-1",
+    prefix: str = "mysfits",
+    endpoint_url: str | None = None,
+) -> Workshop:
     """Open a `Workshop` on the embedded local cloud (`"local"`) or a real account (`"aws"`).
 
     `endpoint_url` picks a particular local cloud (tests run several); by default the
@@ -165,5 +174,7 @@ def connect(target: Target = "local", region: str = "us-east-1", prefix: str = "
         raise WorkshopError(f"unknown target {target!r}: use 'local' or 'aws'")
     calls = CallRecorder(endpoint_url=endpoint_url)
     calls.attach(session)  # before the first call, so the identity check is recorded too
-    identity: dict[str, Any] = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()
+    identity: dict[str, Any] = session.client(
+        "sts", endpoint_url=endpoint_url
+    ).get_caller_identity()
     return Workshop(target, region, prefix, session, identity["Account"], endpoint_url, calls)

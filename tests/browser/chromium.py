@@ -40,8 +40,11 @@ def find() -> str | None:
 def why_missing() -> str:
     """What to do when `find()` found nothing."""
     chosen = os.environ.get(OVERRIDE)
-    return f"{OVERRIDE}={chosen} is not a file: point it at a Chrome or Chromium executable." \
-        if chosen else HOW_TO_INSTALL
+    return (
+        f"{OVERRIDE}={chosen} is not a file: point it at a Chrome or Chromium executable."
+        if chosen
+        else HOW_TO_INSTALL
+    )
 
 
 if __name__ == "__main__":

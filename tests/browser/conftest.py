@@ -72,7 +72,9 @@ class _QuietStaticHandler(http.server.SimpleHTTPRequestHandler):
 
 def _start(server: http.server.ThreadingHTTPServer) -> http.server.ThreadingHTTPServer:
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     return server
 
 
@@ -188,8 +190,11 @@ def closed_port_url() -> str:
 @pytest.fixture(scope="session")
 def browser():
     if sync_playwright is None:
-        pytest.fail("The Python package 'playwright' is not installed. Run `make test`, which sets up "
-                    "the virtual environment and the browser.", pytrace=False)
+        pytest.fail(
+            "The Python package 'playwright' is not installed. Run `make test`, which sets up "
+            "the virtual environment and the browser.",
+            pytrace=False,
+        )
     chromium = find_chromium()
     if chromium is None:
         pytest.fail(why_missing(), pytrace=False)

@@ -26,8 +26,9 @@ class LabNotebook:
         """Open the notebook alone (`reset` drops earlier tabs) and wait for its kernel."""
         self.page.goto(f"{self.lab_url}/lab/tree/{self.name}?reset")
         # The notebook renders its cells in batches: wait for all of them.
-        expect(self.root.locator(".jp-Notebook-cell"), f"{self.name} did not show all its cells"
-               ).to_have_count(self.cell_count(), timeout=timeout * 1000)
+        expect(
+            self.root.locator(".jp-Notebook-cell"), f"{self.name} did not show all its cells"
+        ).to_have_count(self.cell_count(), timeout=timeout * 1000)
         self.wait_for_idle_kernel(timeout)
 
     def cell_count(self) -> int:
@@ -40,8 +41,9 @@ class LabNotebook:
         # The status bar names the kernel only once it is connected (the toolbar's indicator
         # says "idle" before a kernel even starts).
         status = self.page.locator("#jp-main-statusbar")
-        expect(status, f"the kernel of {self.name} did not become idle within {timeout:.0f} s"
-               ).to_contain_text("(ipykernel) | Idle", timeout=timeout * 1000)
+        expect(
+            status, f"the kernel of {self.name} did not become idle within {timeout:.0f} s"
+        ).to_contain_text("(ipykernel) | Idle", timeout=timeout * 1000)
 
     def run_all_cells(self, timeout: float) -> None:
         """Run → Run All Cells; wait until it stops; every code cell must have run, in order."""
@@ -49,13 +51,16 @@ class LabNotebook:
         self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         prompts = self.root.locator(".jp-CodeCell .jp-InputPrompt")
         # Run All marks every cell [*] at once; none left means it finished or stopped at an error.
-        expect(prompts.filter(has_text="[*]"), f"{self.name}: Run All Cells did not finish within "
-               f"{timeout:.0f} s").to_have_count(0, timeout=timeout * 1000)
+        expect(
+            prompts.filter(has_text="[*]"),
+            f"{self.name}: Run All Cells did not finish within {timeout:.0f} s",
+        ).to_have_count(0, timeout=timeout * 1000)
         self.wait_for_idle_kernel(timeout)
         shown = [text.strip() for text in prompts.all_inner_texts()]
         expected = [f"[{n}]:" for n in range(1, len(shown) + 1)]
-        assert shown == expected, (f"{self.name}: not every cell ran, in order: {shown}\n"
-                                   f"{self.errors()}")
+        assert shown == expected, (
+            f"{self.name}: not every cell ran, in order: {shown}\n{self.errors()}"
+        )
 
     def errors(self) -> str:
         """The text of the error outputs (tracebacks) in the notebook, for failure messages."""
@@ -86,15 +91,17 @@ class Panel:
         """Click `label`; wait until the output area shows `shows` in a new output; that output."""
         # Mark what is shown now: the action replaces it, so only a new output can satisfy the wait.
         self.output.locator(".jp-OutputArea-child").evaluate_all(
-            "children => children.forEach(child => child.dataset.before = 'yes')")
+            "children => children.forEach(child => child.dataset.before = 'yes')"
+        )
         self.button(label).click()
         return self.shows(shows, f"{label!r} did not show", timeout)
 
     def shows(self, text: str, what: str = "did not show", timeout: float = 30) -> Locator:
         """Wait until the output area shows `text` in an output newer than the last click."""
         fresh = self.output.locator(".jp-OutputArea-child:not([data-before])").filter(has_text=text)
-        expect(fresh.first, f"panel {self.title!r}: {what} {text!r} within {timeout:.0f} s"
-               ).to_be_visible(timeout=timeout * 1000)
+        expect(
+            fresh.first, f"panel {self.title!r}: {what} {text!r} within {timeout:.0f} s"
+        ).to_be_visible(timeout=timeout * 1000)
         return fresh.first
 
     def type_into(self, label: str, value: str) -> Locator:
@@ -106,4 +113,5 @@ class Panel:
     def cut_labels(self) -> list[str]:
         """The labels of buttons too narrow to show them whole."""
         return self.root.locator("button.widget-button").evaluate_all(
-            "buttons => buttons.filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent)")
+            "buttons => buttons.filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent)"
+        )

@@ -28,11 +28,18 @@ HEADLESS_SWITCH = "interactive = False"
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
-JUPYTER_DIRS = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
-                "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython",
-                "JUPYTERLAB_SETTINGS_DIR": "settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}
+JUPYTER_DIRS = {
+    "JUPYTER_CONFIG_DIR": "config",
+    "JUPYTER_DATA_DIR": "data",
+    "JUPYTER_RUNTIME_DIR": "runtime",
+    "IPYTHONDIR": "ipython",
+    "JUPYTERLAB_SETTINGS_DIR": "settings",
+    "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+}
 
 
 @dataclass
@@ -79,14 +86,29 @@ def lab_environment(base: dict[str, str], state: Path) -> dict[str, str]:
 def start_lab(root: Path, env: dict[str, str], state: Path, timeout: float = 120) -> LabServer:
     """Start JupyterLab on a free loopback port serving `root`; return once its API answers."""
     log = state / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               "--ServerApp.port=0", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
-               "--ServerApp.disable_check_xsrf=True", "--allow-root",
-               f"--ServerApp.root_dir={root}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port=0",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--allow-root",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=env, cwd=root, stdin=subprocess.DEVNULL,
-                                   stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     server = LabServer("", process, log)
     try:
         server.url = _wait_until_serving(server, Path(env["JUPYTER_RUNTIME_DIR"]), timeout)
@@ -100,8 +122,9 @@ def _wait_until_serving(server: LabServer, runtime: Path, timeout: float) -> str
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise AssertionError(f"JupyterLab exited with {server.process.returncode}:\n"
-                                 f"{server.log_tail()}")
+            raise AssertionError(
+                f"JupyterLab exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
         url = _answering_url(runtime / f"jpserver-{server.process.pid}.json")
         if url:
             return url

@@ -9,8 +9,8 @@ builds on the previous one's resources, as a learner's series does.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -21,8 +21,14 @@ from mysfits.workshop import Workshop
 
 from ..integration.conftest import cli_env, running_cloud
 from .labnotebook import GREEN, RED, LabNotebook
-from .labserver import (LabServer, interactive_copy, lab_environment, start_lab, stop_lab,
-                        workshop_copy)
+from .labserver import (
+    LabServer,
+    interactive_copy,
+    lab_environment,
+    start_lab,
+    stop_lab,
+    workshop_copy,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.in_order]  # each notebook builds on the one before
 
@@ -50,14 +56,18 @@ def workshop_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(cloud: dict[str, object], workshop_files: Path,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def lab(
+    cloud: dict[str, object], workshop_files: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LabServer]:
     root, state = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-state")
     for notebook in NOTEBOOKS:
         interactive_copy(notebook, root)
     # Kernels inherit the server's environment: they find this cloud and these files.
-    base = {**cli_env(Path(str(cloud["home"]))), "MYSFITS_ENDPOINT_URL": str(cloud["endpoint_url"]),
-            "MYSFITS_REPO": str(workshop_files)}
+    base = {
+        **cli_env(Path(str(cloud["home"]))),
+        "MYSFITS_ENDPOINT_URL": str(cloud["endpoint_url"]),
+        "MYSFITS_REPO": str(workshop_files),
+    }
     server = start_lab(root, lab_environment(base, state), state)
     yield server
     stop_lab(server)
@@ -75,8 +85,9 @@ def lab_page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(autouse=True)
-def screenshot_on_failure(request: pytest.FixtureRequest, lab_page: Page,
-                          tmp_path: Path) -> Iterator[None]:
+def screenshot_on_failure(
+    request: pytest.FixtureRequest, lab_page: Page, tmp_path: Path
+) -> Iterator[None]:
     """A screenshot of JupyterLab when a test failed: what the learner would have seen."""
     failed = request.session.testsfailed
     yield
@@ -93,7 +104,8 @@ def open_and_run(page: Page, lab: LabServer, name: str, timeout: float) -> LabNo
 
 
 def test_01_bucket_name_panel_validates_creates_checks_and_deletes(
-        lab_page: Page, lab: LabServer, ws: Workshop) -> None:
+    lab_page: Page, lab: LabServer, ws: Workshop
+) -> None:
     notebook = open_and_run(lab_page, lab, "01_static_website.ipynb", timeout=180)
     expect(notebook.panels()).to_have_count(2)
     panel = notebook.panel("Site bucket")
@@ -119,7 +131,8 @@ def test_01_bucket_name_panel_validates_creates_checks_and_deletes(
 
 
 def test_01_public_read_panel_turns_the_site_red_and_back_green(
-        lab_page: Page, lab: LabServer) -> None:
+    lab_page: Page, lab: LabServer
+) -> None:
     panel = LabNotebook(lab_page, lab.url, "01_static_website.ipynb").panel("Public read")
     assert panel.cut_labels() == []
     panel.click("Remove public read", "Remove public read: done")
@@ -129,7 +142,8 @@ def test_01_public_read_panel_turns_the_site_red_and_back_green(
 
 
 def test_02_ship_a_change_panel_pushes_and_releases(
-        lab_page: Page, lab: LabServer, ws: Workshop, workshop_files: Path) -> None:
+    lab_page: Page, lab: LabServer, ws: Workshop, workshop_files: Path
+) -> None:
     notebook = open_and_run(lab_page, lab, "02_fargate_service.ipynb", timeout=300)
     expect(notebook.panels()).to_have_count(1)
     panel = notebook.panel("Ship a change")

@@ -243,7 +243,8 @@ def test_no_request_leaves_the_loopback_interface(page, make_site, stub_api, mys
 
     assert browser_log.requests, "the page made no requests at all?"
     outside = [
-        url for url in browser_log.requests
+        url
+        for url in browser_log.requests
         if not ipaddress.ip_address(urlsplit(url).hostname).is_loopback
     ]
     assert outside == []

@@ -16,10 +16,16 @@ def test_a_config_change_changes_the_digest_the_registry_reports(ws: Workshop) -
     ecr.create_repository(repositoryName=name)
     try:
         recipe, context = Recipe(cmd=["python", "-m", "x"]), b"the same layer"
-        pushed = {tag: push_build_context(ecr, name, context, recipe, [tag], created=created)
-                  for tag, created in (("plain", ""), ("stamped", "2025-01-01T00:00:00+00:00"))}
-        reported = {tag: ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])
-                    ["imageDetails"][0]["imageDigest"] for tag in pushed}
+        pushed = {
+            tag: push_build_context(ecr, name, context, recipe, [tag], created=created)
+            for tag, created in (("plain", ""), ("stamped", "2025-01-01T00:00:00+00:00"))
+        }
+        reported = {
+            tag: ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])[
+                "imageDetails"
+            ][0]["imageDigest"]
+            for tag in pushed
+        }
         assert reported == pushed  # the sha256 of each manifest, as pushed
         assert reported["plain"] != reported["stamped"]
     finally:

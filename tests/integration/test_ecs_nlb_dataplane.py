@@ -19,8 +19,9 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
@@ -89,7 +90,9 @@ class Deployed:
 def deployment(local_cloud: dict[str, object]) -> Iterator[Deployed]:
     """One deployment for the module's tests; everything deleted afterwards."""
     # The `ws` fixture's recipe (a prefix of its own), at module scope so one deployment serves every test.
-    ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
+    ws = mysfits.connect(
+        "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
+    )
     try:
         pid = int(str(local_cloud["pid"]))
         yield Deployed(ws, pid, local_cloud["home"])
@@ -107,8 +110,13 @@ def deployed(deployment: Deployed) -> Deployed:
 
 
 def task_ip(task: dict[str, Any]) -> str:
-    details = [d for a in task.get("attachments", []) if a["type"] == "ElasticNetworkInterface"
-               for d in a["details"] if d["name"] == "privateIPv4Address"]
+    details = [
+        d
+        for a in task.get("attachments", [])
+        if a["type"] == "ElasticNetworkInterface"
+        for d in a["details"]
+        if d["name"] == "privateIPv4Address"
+    ]
     assert len(details) == 1, task.get("attachments")
     return str(details[0]["value"])
 
@@ -119,8 +127,9 @@ def task_id(arn: str) -> str:
 
 def tasks(dep: Deployed, desired_status: str = "RUNNING") -> list[dict[str, Any]]:
     """The service's tasks with this desired status (ListTasks + DescribeTasks)."""
-    arns = dep.ecs.list_tasks(cluster=dep.ws.names.cluster, serviceName=dep.ws.names.service,
-                              desiredStatus=desired_status)["taskArns"]
+    arns = dep.ecs.list_tasks(
+        cluster=dep.ws.names.cluster, serviceName=dep.ws.names.service, desiredStatus=desired_status
+    )["taskArns"]
     return dep.ecs.describe_tasks(cluster=dep.ws.names.cluster, tasks=arns)["tasks"] if arns else []
 
 
@@ -129,13 +138,16 @@ def describe_task(dep: Deployed, arn: str) -> dict[str, Any]:
 
 
 def describe_service(dep: Deployed) -> dict[str, Any]:
-    return dep.ecs.describe_services(cluster=dep.ws.names.cluster, services=[dep.ws.names.service])["services"][0]
+    return dep.ecs.describe_services(cluster=dep.ws.names.cluster, services=[dep.ws.names.service])[
+        "services"
+    ][0]
 
 
 def deregistration_delay(dep: Deployed) -> float:
     """How long a deregistered target of the service's group stays `draining`, in seconds."""
     attributes = dep.ws.client("elbv2").describe_target_group_attributes(
-        TargetGroupArn=dep.balancer.target_group_arn)["Attributes"]
+        TargetGroupArn=dep.balancer.target_group_arn
+    )["Attributes"]
     values = {a["Key"]: a["Value"] for a in attributes}
     return float(values["deregistration_delay.timeout_seconds"])
 
@@ -149,7 +161,11 @@ def steady(dep: Deployed) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """The service and its running tasks once it is steady: one COMPLETED deployment, every task RUNNING and healthy."""
     service = describe_service(dep)
     deployments = service["deployments"]
-    if len(deployments) != 1 or deployments[0]["rolloutState"] != "COMPLETED" or service["runningCount"] != DESIRED:
+    if (
+        len(deployments) != 1
+        or deployments[0]["rolloutState"] != "COMPLETED"
+        or service["runningCount"] != DESIRED
+    ):
         return None
     running = tasks(dep)
     if len(running) != DESIRED or any(t["lastStatus"] != "RUNNING" for t in running):
@@ -159,8 +175,11 @@ def steady(dep: Deployed) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
 
 def wait_steady(dep: Deployed) -> list[dict[str, Any]]:
     """Running tasks once steady (an earlier test's rollout may still be replacing some)."""
-    return poll(lambda: steady(dep), deadlines.replaced_and_healthy(dep.group),
-                "the service to be steady with 2 healthy targets")[1]
+    return poll(
+        lambda: steady(dep),
+        deadlines.replaced_and_healthy(dep.group),
+        "the service to be steady with 2 healthy targets",
+    )[1]
 
 
 def stopped(dep: Deployed, arn: str) -> dict[str, Any] | None:
@@ -177,8 +196,11 @@ def task_processes(dep: Deployed, running: list[dict[str, Any]]) -> dict[str, ps
     logs = dep.ws.client("logs")
     ports: dict[int, str] = {}
     for task in running:
-        events = logs.get_log_events(logGroupName=dep.ws.names.log_group, startFromHead=True,
-                                     logStreamName=f"service/{CONTAINER_NAME}/{task_id(task['taskArn'])}")["events"]
+        events = logs.get_log_events(
+            logGroupName=dep.ws.names.log_group,
+            startFromHead=True,
+            logStreamName=f"service/{CONTAINER_NAME}/{task_id(task['taskArn'])}",
+        )["events"]
         found = [int(m.group(1)) for e in events for m in [_SERVING.search(e["message"])] if m]
         assert found, f"no 'serving on' line in the log of task {task_id(task['taskArn'])}"
         ports[found[-1]] = task["taskArn"]
@@ -225,8 +247,9 @@ class Traffic(threading.Thread):
             except (requests.RequestException, ValueError, KeyError) as error:
                 self.failures.append(f"{type(error).__name__}: {error}")
 
-    def finish(self, at_least: int = MIN_REQUESTS) -> "Traffic":
+    def finish(self, at_least: int = MIN_REQUESTS) -> Traffic:
         """Stop once `at_least` requests were answered (the loop began before the event)."""
+
         def enough() -> bool:
             return self.total >= at_least or not self.is_alive()
 
@@ -259,7 +282,9 @@ def test_api_answers_through_the_load_balancer(deployed: Deployed) -> None:
     assert evil.status_code == 200
     assert [m["goodEvil"] for m in evil.json()["mysfits"]] == ["Evil"] * 4
 
-    bad_filter = requests.get(f"{api}/mysfits", params={"filter": "Colour", "value": "Red"}, timeout=5)
+    bad_filter = requests.get(
+        f"{api}/mysfits", params={"filter": "Colour", "value": "Red"}, timeout=5
+    )
     assert bad_filter.status_code == 400 and bad_filter.json()["error"]["code"] == "bad_request"
 
     unknown = requests.get(f"{api}/mysfits/{UNKNOWN_ID}", timeout=5)
@@ -269,25 +294,44 @@ def test_api_answers_through_the_load_balancer(deployed: Deployed) -> None:
 def test_load_balancer_names_and_endpoint_look_like_aws(deployed: Deployed) -> None:
     ws, name = deployed.ws, deployed.ws.names.load_balancer
     described = ws.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
-    assert re.fullmatch(rf"arn:aws:elasticloadbalancing:us-east-1:{ws.account_id}:loadbalancer/net/{name}/[0-9a-f]{{16}}",
-                        described["LoadBalancerArn"])
-    assert re.fullmatch(rf"{name}-[0-9a-f]{{16}}\.elb\.us-east-1\.amazonaws\.com", described["DNSName"])
+    assert re.fullmatch(
+        rf"arn:aws:elasticloadbalancing:us-east-1:{ws.account_id}:loadbalancer/net/{name}/[0-9a-f]{{16}}",
+        described["LoadBalancerArn"],
+    )
+    assert re.fullmatch(
+        rf"{name}-[0-9a-f]{{16}}\.elb\.us-east-1\.amazonaws\.com", described["DNSName"]
+    )
     assert (described["Type"], described["Scheme"]) == ("network", "internet-facing")
 
     listed = json.loads(mysfits_cli(deployed.home, "local", "endpoints").stdout)
     mine = [e for e in listed if e["kind"] == "nlb" and e["name"] == name]
-    assert mine == [{"kind": "nlb", "name": name, "aws_url": f"http://{described['DNSName']}",
-                     "local_url": deployed.balancer.url}]
+    assert mine == [
+        {
+            "kind": "nlb",
+            "name": name,
+            "aws_url": f"http://{described['DNSName']}",
+            "local_url": deployed.balancer.url,
+        }
+    ]
     assert deployed.balancer.aws_url == f"http://{described['DNSName']}"
-    assert ws.url(f"http://{described['DNSName']}/mysfits?x=1") == f"{deployed.balancer.url}/mysfits?x=1"
+    assert (
+        ws.url(f"http://{described['DNSName']}/mysfits?x=1")
+        == f"{deployed.balancer.url}/mysfits?x=1"
+    )
 
 
 def test_tasks_run_with_private_ips_that_are_the_healthy_targets(deployed: Deployed) -> None:
     running = wait_steady(deployed)
-    arns = deployed.ecs.list_tasks(cluster=deployed.ws.names.cluster, serviceName=deployed.ws.names.service)["taskArns"]
+    arns = deployed.ecs.list_tasks(
+        cluster=deployed.ws.names.cluster, serviceName=deployed.ws.names.service
+    )["taskArns"]
     assert sorted(arns) == sorted(t["taskArn"] for t in running) and len(arns) == DESIRED
     for task in running:
-        assert (task["lastStatus"], task["desiredStatus"], task["launchType"]) == ("RUNNING", "RUNNING", "FARGATE")
+        assert (task["lastStatus"], task["desiredStatus"], task["launchType"]) == (
+            "RUNNING",
+            "RUNNING",
+            "FARGATE",
+        )
         assert task["group"] == f"service:{deployed.ws.names.service}"
         assert task["taskDefinitionArn"] == describe_service(deployed)["taskDefinition"]
         assert re.fullmatch(r"10\.\d+\.\d+\.\d+", task_ip(task))
@@ -298,10 +342,14 @@ def test_tasks_run_with_private_ips_that_are_the_healthy_targets(deployed: Deplo
         health = loadbalancer.target_health(deployed.ws, deployed.balancer)
         return health if {t["Target"]["Id"] for t in health} == ips else None
 
-    health = poll(only_running, deadlines.drained(deregistration_delay(deployed)),
-                  "the target group to list only the running tasks")
-    assert sorted((t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in health) == \
-        sorted((task_ip(t), SERVICE_PORT, "healthy") for t in running)
+    health = poll(
+        only_running,
+        deadlines.drained(deregistration_delay(deployed)),
+        "the target group to list only the running tasks",
+    )
+    assert sorted(
+        (t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"]) for t in health
+    ) == sorted((task_ip(t), SERVICE_PORT, "healthy") for t in running)
 
 
 def test_task_output_lands_in_cloudwatch_logs(deployed: Deployed) -> None:
@@ -309,14 +357,21 @@ def test_task_output_lands_in_cloudwatch_logs(deployed: Deployed) -> None:
     for _ in range(4):
         assert requests.get(f"{deployed.balancer.url}/mysfits", timeout=5).status_code == 200
     logs, group = deployed.ws.client("logs"), deployed.ws.names.log_group
-    streams = {s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]}
+    streams = {
+        s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]
+    }
     wanted = {f"service/{CONTAINER_NAME}/{task_id(t['taskArn'])}" for t in running}
     assert wanted <= streams
 
     def access_lines() -> list[str] | None:
-        lines = [e["message"] for stream in wanted
-                 for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
-                 if _ACCESS_LINE.search(e["message"])]
+        lines = [
+            e["message"]
+            for stream in wanted
+            for e in logs.get_log_events(
+                logGroupName=group, logStreamName=stream, startFromHead=True
+            )["events"]
+            if _ACCESS_LINE.search(e["message"])
+        ]
         return lines if len(lines) >= 4 else None
 
     lines = poll(access_lines, 5, "four access-log lines for GET /mysfits")
@@ -336,23 +391,36 @@ def test_stop_task_is_answered_like_aws_and_the_service_replaces_it(deployed: De
     stopped_at = time.monotonic()
     answer = ecs.stop_task(cluster=cluster, task=victim)["task"]
     assert answer["taskArn"] == victim and answer["desiredStatus"] == "STOPPED"
-    assert (answer["stopCode"], answer["stoppedReason"]) == ("UserInitiated", "Task stopped by user")
+    assert (answer["stopCode"], answer["stoppedReason"]) == (
+        "UserInitiated",
+        "Task stopped by user",
+    )
     assert answer["lastStatus"] != "STOPPED"  # StopTask answers before the task has stopped
     assert victim in [t["taskArn"] for t in tasks(deployed, "STOPPED")]
     assert victim not in [t["taskArn"] for t in tasks(deployed)]
 
     def two_running() -> list[dict[str, Any]] | None:
         now = tasks(deployed)
-        return now if len(now) == DESIRED and all(t["lastStatus"] == "RUNNING" for t in now) else None
+        return (
+            now if len(now) == DESIRED and all(t["lastStatus"] == "RUNNING" for t in now) else None
+        )
 
     replaced = poll(two_running, deadlines.task_running(), "two RUNNING tasks again")
-    recovery = time.monotonic() - stopped_at  # reported, not asserted: the poll's deadline bounds it
+    recovery = (
+        time.monotonic() - stopped_at
+    )  # reported, not asserted: the poll's deadline bounds it
     assert victim not in [t["taskArn"] for t in replaced]
 
-    final = poll(lambda: stopped(deployed, victim), deadlines.task_stopped(),
-                 "the stopped task to reach lastStatus STOPPED")
-    assert (final["desiredStatus"], final["stopCode"], final["stoppedReason"]) == \
-        ("STOPPED", "UserInitiated", "Task stopped by user")
+    final = poll(
+        lambda: stopped(deployed, victim),
+        deadlines.task_stopped(),
+        "the stopped task to reach lastStatus STOPPED",
+    )
+    assert (final["desiredStatus"], final["stopCode"], final["stoppedReason"]) == (
+        "STOPPED",
+        "UserInitiated",
+        "Task stopped by user",
+    )
     assert final["stoppingAt"] <= final["stoppedAt"]
     traffic.finish()
     assert traffic.total >= MIN_REQUESTS and traffic.success_rate >= 0.99, str(traffic)
@@ -365,16 +433,30 @@ def test_a_crashed_task_is_replaced(deployed: Deployed) -> None:
     process = task_processes(deployed, running)[victim]
     process.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
-    crashed = poll(lambda: stopped(deployed, victim), deadlines.task_stopped(),
-                   "the killed task to be STOPPED")
-    assert (crashed["desiredStatus"], crashed["stoppedReason"], crashed["stopCode"]) == \
-        ("STOPPED", ESSENTIAL_EXITED, "EssentialContainerExited")
+    crashed = poll(
+        lambda: stopped(deployed, victim), deadlines.task_stopped(), "the killed task to be STOPPED"
+    )
+    assert (crashed["desiredStatus"], crashed["stoppedReason"], crashed["stopCode"]) == (
+        "STOPPED",
+        ESSENTIAL_EXITED,
+        "EssentialContainerExited",
+    )
     container = crashed["containers"][0]
-    assert (container["name"], container["lastStatus"], container["exitCode"]) == (CONTAINER_NAME, "STOPPED", 137)
+    assert (container["name"], container["lastStatus"], container["exitCode"]) == (
+        CONTAINER_NAME,
+        "STOPPED",
+        137,
+    )
 
-    replaced = poll(lambda: (now := tasks(deployed)) and len(now) == DESIRED and victim not in
-                    [t["taskArn"] for t in now] and all(t["lastStatus"] == "RUNNING" for t in now) and now,
-                    deadlines.task_running(), "a replacement task")
+    replaced = poll(
+        lambda: (now := tasks(deployed))
+        and len(now) == DESIRED
+        and victim not in [t["taskArn"] for t in now]
+        and all(t["lastStatus"] == "RUNNING" for t in now)
+        and now,
+        deadlines.task_running(),
+        "a replacement task",
+    )
     print(f"\ncrash: replaced and RUNNING after {time.monotonic() - killed_at:.1f} s")
     revisions = [t["taskDefinitionArn"] for t in replaced]
     assert revisions == [deployed.service.task_definition] * DESIRED
@@ -402,8 +484,9 @@ def test_rolling_update_keeps_serving(deployed: Deployed) -> None:
     wait_steady(dep)
     before = describe_service(dep)["taskDefinition"]
     extra = uuid.uuid4().hex[:8]  # a revision no earlier test made
-    revision = fargate.ensure_task_definition(dep.ws, dep.core, dep.image,
-                                              environment={"EXTRA": extra})
+    revision = fargate.ensure_task_definition(
+        dep.ws, dep.core, dep.image, environment={"EXTRA": extra}
+    )
     assert revision != before
     traffic = Traffic(dep.balancer.url)
     traffic.start()
@@ -412,22 +495,28 @@ def test_rolling_update_keeps_serving(deployed: Deployed) -> None:
     # UpdateService lists the new deployment at once; the old one stays COMPLETED until the new
     # tasks pass two health checks, HealthCheckIntervalSeconds (5 s) apart: this state lasts.
     rolling = describe_service(dep)["deployments"]
-    assert [(d["status"], d["rolloutState"], d["taskDefinition"]) for d in rolling] == \
-        [("PRIMARY", "IN_PROGRESS", revision), ("ACTIVE", "COMPLETED", before)]
+    assert [(d["status"], d["rolloutState"], d["taskDefinition"]) for d in rolling] == [
+        ("PRIMARY", "IN_PROGRESS", revision),
+        ("ACTIVE", "COMPLETED", before),
+    ]
 
     def completed() -> dict[str, Any] | None:
         done = steady(dep)
         return done[0] if done and done[0]["deployments"][0]["taskDefinition"] == revision else None
 
-    service = poll(completed, deadlines.replaced_and_healthy(dep.group),
-                   "the rolling update to complete")
+    service = poll(
+        completed, deadlines.replaced_and_healthy(dep.group), "the rolling update to complete"
+    )
     rollout = time.monotonic() - started
     # The replaced tasks finish stopping while traffic still flows.
     poll(lambda: old_tasks_stopped(dep, before), deadlines.task_stopped(), "the old tasks to stop")
     traffic.finish()
     (deployment,) = service["deployments"]
-    assert (deployment["status"], deployment["rolloutState"], deployment["taskDefinition"]) == \
-        ("PRIMARY", "COMPLETED", revision)
+    assert (deployment["status"], deployment["rolloutState"], deployment["taskDefinition"]) == (
+        "PRIMARY",
+        "COMPLETED",
+        revision,
+    )
     assert deployment["rolloutStateReason"] == f"ECS deployment {deployment['id']} completed."
     running = tasks(dep)
     assert [t["taskDefinitionArn"] for t in running] == [revision] * DESIRED
@@ -442,16 +531,23 @@ def crashed_on_start(stopped_tasks: list[dict[str, Any]]) -> list[dict[str, Any]
     Each such failure counts; a task still starting when the breaker trips is stopped by the
     scheduler instead ("Scaling activity initiated by (deployment ...)", SIGTERM: exit code 143).
     """
-    return [t for t in stopped_tasks
-            if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)]
+    return [
+        t
+        for t in stopped_tasks
+        if (t["stoppedReason"], t["containers"][0]["exitCode"]) == (ESSENTIAL_EXITED, 2)
+    ]
 
 
 def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deployed) -> None:
     dep = deployed
     wait_steady(dep)
     good = describe_service(dep)["taskDefinition"]
-    broken = fargate.ensure_task_definition(dep.ws, dep.core, dep.image,
-                                            environment={"EXTRA": "1", "MYSFITS_LIST_CACHE_SECONDS": "not-a-number"})
+    broken = fargate.ensure_task_definition(
+        dep.ws,
+        dep.core,
+        dep.image,
+        environment={"EXTRA": "1", "MYSFITS_LIST_CACHE_SECONDS": "not-a-number"},
+    )
     assert broken != good
     known = {e["id"] for e in describe_service(dep)["events"]}
     traffic = Traffic(dep.balancer.url)
@@ -468,21 +564,33 @@ def test_circuit_breaker_fails_a_broken_revision_and_rolls_back(deployed: Deploy
 
     threshold = 3  # max(3, ceil(desired / 2)) failed tasks trip the breaker
     deadline = deadlines.crash_loop(threshold) + deadlines.replaced_and_healthy(dep.group)
-    service = poll(rolled_back, deadline, "the circuit breaker to fail the deployment and roll back")
-    broken_tasks = poll(lambda: old_tasks_stopped(dep, broken), deadlines.task_stopped(),
-                        "every task of the broken revision to stop")
+    service = poll(
+        rolled_back, deadline, "the circuit breaker to fail the deployment and roll back"
+    )
+    broken_tasks = poll(
+        lambda: old_tasks_stopped(dep, broken),
+        deadlines.task_stopped(),
+        "every task of the broken revision to stop",
+    )
     traffic.finish()
     messages = events_since(dep, known)
     assert any(FAILED_EVENT in m for m in messages), messages[:5]
     (deployment,) = service["deployments"]
-    assert (deployment["taskDefinition"], deployment["rolloutState"], service["runningCount"]) == (good, "COMPLETED", 2)
+    assert (deployment["taskDefinition"], deployment["rolloutState"], service["runningCount"]) == (
+        good,
+        "COMPLETED",
+        2,
+    )
     assert [t["taskDefinitionArn"] for t in tasks(dep)] == [good] * DESIRED
     crashed = crashed_on_start(broken_tasks)
-    assert len(crashed) >= threshold, [(t["stoppedReason"], t["containers"][0].get("exitCode"))
-                                       for t in broken_tasks]
+    assert len(crashed) >= threshold, [
+        (t["stoppedReason"], t["containers"][0].get("exitCode")) for t in broken_tasks
+    ]
     startup_log = dep.ws.client("logs").get_log_events(
-        logGroupName=dep.ws.names.log_group, startFromHead=True,
-        logStreamName=f"service/{CONTAINER_NAME}/{task_id(crashed[0]['taskArn'])}")["events"]
+        logGroupName=dep.ws.names.log_group,
+        startFromHead=True,
+        logStreamName=f"service/{CONTAINER_NAME}/{task_id(crashed[0]['taskArn'])}",
+    )["events"]
     assert any("MYSFITS_LIST_CACHE_SECONDS must be a number" in e["message"] for e in startup_log)
     assert traffic.total >= MIN_REQUESTS and traffic.success_rate >= 0.99, str(traffic)
     assert requests.get(f"{dep.balancer.url}/mysfits", timeout=5).status_code == 200
@@ -502,12 +610,24 @@ def test_cleanup_leaves_no_task_process_and_no_listener(deployed: Deployed) -> N
     finally:
         dep.deleted = True  # the tests after this one deploy again
     assert cleanup.check_nothing_left(dep.ws).ok
-    poll(lambda: not any(alive(p) for p in remembered), deadlines.task_stopped(),
-         "every task process to exit")
-    assert [c for c in psutil.Process(dep.cloud_pid).children() if c.pid in dep.processes and alive(c)] == []
-    assert not [e for e in dep.ws.endpoints() if e["kind"] == "nlb" and e["name"] == dep.ws.names.load_balancer]
-    listening = {c.laddr.port for c in psutil.Process(dep.cloud_pid).net_connections("tcp")
-                 if c.status == psutil.CONN_LISTEN}
+    poll(
+        lambda: not any(alive(p) for p in remembered),
+        deadlines.task_stopped(),
+        "every task process to exit",
+    )
+    assert [
+        c for c in psutil.Process(dep.cloud_pid).children() if c.pid in dep.processes and alive(c)
+    ] == []
+    assert not [
+        e
+        for e in dep.ws.endpoints()
+        if e["kind"] == "nlb" and e["name"] == dep.ws.names.load_balancer
+    ]
+    listening = {
+        c.laddr.port
+        for c in psutil.Process(dep.cloud_pid).net_connections("tcp")
+        if c.status == psutil.CONN_LISTEN
+    }
     assert port not in listening
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()

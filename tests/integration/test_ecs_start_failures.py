@@ -23,13 +23,20 @@ def test_tasks_that_cannot_pull_their_image_stop_and_trip_the_circuit_breaker(ws
     try:
         # bridge mode: moto refuses to create an awsvpc task without a network configuration
         definition = ecs.register_task_definition(
-            family=ws.names.task_family, networkMode="bridge",
-            containerDefinitions=[{"name": "app", "image": image, "essential": True,
-                                   "memory": 128}],
+            family=ws.names.task_family,
+            networkMode="bridge",
+            containerDefinitions=[
+                {"name": "app", "image": image, "essential": True, "memory": 128}
+            ],
         )["taskDefinition"]["taskDefinitionArn"]
         breaker = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
-        ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=definition,
-                           desiredCount=1, deploymentConfiguration=breaker)
+        ecs.create_service(
+            cluster=cluster,
+            serviceName=name,
+            taskDefinition=definition,
+            desiredCount=1,
+            deploymentConfiguration=breaker,
+        )
 
         def failed() -> dict[str, Any] | None:
             service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
@@ -41,14 +48,17 @@ def test_tasks_that_cannot_pull_their_image_stop_and_trip_the_circuit_breaker(ws
         assert deployment["rolloutStateReason"] == CIRCUIT_BREAKER_REASON
         assert deployment["failedTasks"] == 3
         assert (service["runningCount"], service["pendingCount"]) == (0, 0)
-        arns = ecs.list_tasks(cluster=cluster, serviceName=name,
-                              desiredStatus="STOPPED")["taskArns"]
+        arns = ecs.list_tasks(cluster=cluster, serviceName=name, desiredStatus="STOPPED")[
+            "taskArns"
+        ]
         stopped = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]
         assert len(stopped) == 3
         for task in stopped:
             assert (task["lastStatus"], task["stopCode"]) == ("STOPPED", "TaskFailedToStart")
-            assert task["stoppedReason"] == \
-                f"CannotPullContainerError: repository {ws.prefix}-absent does not exist"
+            assert (
+                task["stoppedReason"]
+                == f"CannotPullContainerError: repository {ws.prefix}-absent does not exist"
+            )
         assert ecs.list_tasks(cluster=cluster, serviceName=name)["taskArns"] == []
     finally:
         ecs.delete_service(cluster=cluster, service=name, force=True)

@@ -19,7 +19,12 @@ from .conftest import mysfits_cli
 def test_status_reports_endpoint_and_pid(local_cloud: dict[str, object]) -> None:
     assert str(local_cloud["endpoint_url"]).startswith("http://127.0.0.1:")
     assert psutil.pid_exists(int(local_cloud["pid"]))  # type: ignore[call-overload]
-    assert requests.get(f"{local_cloud['endpoint_url']}/_mysfits/health", timeout=5).json()["moto_version"] == "5.2.5"
+    assert (
+        requests.get(f"{local_cloud['endpoint_url']}/_mysfits/health", timeout=5).json()[
+            "moto_version"
+        ]
+        == "5.2.5"
+    )
 
 
 def test_second_start_says_so_and_succeeds(local_cloud: dict[str, object]) -> None:
@@ -32,8 +37,12 @@ def test_endpoints_is_a_json_array(local_cloud: dict[str, object], ws: Workshop)
     site = website.ensure_website(ws, website.ensure_site_bucket(ws))  # something to list
     listed = json.loads(mysfits_cli(local_cloud["home"], "local", "endpoints").stdout)  # type: ignore[arg-type]
     assert isinstance(listed, list)
-    mine = {"kind": "s3-website", "name": site.bucket, "aws_url": site.aws_url,
-            "local_url": site.url}
+    mine = {
+        "kind": "s3-website",
+        "name": site.bucket,
+        "aws_url": site.aws_url,
+        "local_url": site.url,
+    }
     assert mine in listed
     assert all(set(e) == {"kind", "name", "aws_url", "local_url"} for e in listed)
     website.delete_site_bucket(ws, site.bucket)
@@ -66,8 +75,10 @@ def test_old_connections_in_time_wait_do_not_block_a_restart(tmp_path: Path) -> 
         served.close()
         assert visitor.recv(1) == b""
         visitor.close()
-    assert any(c.status == psutil.CONN_TIME_WAIT and c.laddr.port == port
-               for c in psutil.net_connections("tcp4"))
+    assert any(
+        c.status == psutil.CONN_TIME_WAIT and c.laddr.port == port
+        for c in psutil.net_connections("tcp4")
+    )
     with socket.socket() as naive, pytest.raises(OSError):  # what the old port check did
         naive.bind(("127.0.0.1", port))
     started = mysfits_cli(tmp_path, "local", "start", "--detach", "--port", str(port))
@@ -95,8 +106,13 @@ def test_reset_forgets_every_resource(tmp_path: Path) -> None:
     assert mysfits_cli(tmp_path, "local", "start", "--detach", "--port", "0").returncode == 0
     try:
         url = json.loads(mysfits_cli(tmp_path, "local", "status").stdout)["endpoint_url"]
-        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         s3.create_bucket(Bucket="reset-me")
         assert mysfits_cli(tmp_path, "local", "reset").returncode == 0
         assert s3.list_buckets()["Buckets"] == []

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 import mysfits
 from mysfits import cleanup, images, network, pipeline, releases, serviceapi, servicestack
-from mysfits.releasewatch import check_release, check_service_runs_release, wait_for_release
 from mysfits.loadbalancer import LoadBalancer
+from mysfits.releasewatch import check_release, check_service_runs_release, wait_for_release
 from mysfits.workshop import Workshop
 
 # One scenario, as notebook 02 runs it: the first release, then steps run again, then more pushes.
@@ -36,7 +37,9 @@ class Deployed:
 @pytest.fixture(scope="module")
 def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
     """The service as notebook 02 leaves it before its pipeline section; everything deleted afterwards."""
-    ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
+    ws = mysfits.connect(
+        "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
+    )
     try:
         stack = servicestack.ensure_service_stack(ws, timeout=60)
         pipeline.ensure_buckets(ws)
@@ -49,16 +52,22 @@ def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
 
 
 def executions(ws: Workshop) -> list[dict[str, Any]]:
-    return ws.client("codepipeline").list_pipeline_executions(pipelineName=ws.names.pipeline)["pipelineExecutionSummaries"]
+    return ws.client("codepipeline").list_pipeline_executions(pipelineName=ws.names.pipeline)[
+        "pipelineExecutionSummaries"
+    ]
 
 
 def revisions(ws: Workshop) -> list[str]:
-    return ws.client("ecs").list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")["taskDefinitionArns"]
+    return ws.client("ecs").list_task_definitions(
+        familyPrefix=ws.names.task_family, status="ACTIVE"
+    )["taskDefinitionArns"]
 
 
 def test_first_push_is_released_by_the_pipeline(deployed: Deployed) -> None:
     ws = deployed.ws
-    assert serviceapi.release_of(deployed.balancer.url) is None  # the learner's build names no release
+    assert (
+        serviceapi.release_of(deployed.balancer.url) is None
+    )  # the learner's build names no release
     lines: list[str] = []
     push = releases.push_release(ws, MYSFITS_RELEASE="v2")
     assert push.changed and push.image_tag != images.source_tag()
@@ -108,7 +117,10 @@ def test_a_broken_build_deploys_nothing(deployed: Deployed) -> None:
     before = revisions(ws)
     broken = releases.source_archive(
         {"MYSFITS_RELEASE": "broken"},
-        {"service/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n"})
+        {
+            "service/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n"
+        },
+    )
     release = wait_for_release(ws, releases.push_source(ws, broken), timeout=180)
     check = check_release(ws, release)
     assert not check.ok and release.stages["Build"] == "Failed", release

@@ -30,7 +30,9 @@ PREFIX = "mysfits"  # the notebooks' default
 
 
 @pytest.fixture(scope="module", params=["equal digests", "different digests"])
-def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def cloud(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     stamped = request.param == "different digests"
     env = {"MYSFITS_LOCAL_BUILD_TIMESTAMPS": "1"} if stamped else {}
     with running_cloud(tmp_path_factory.mktemp("release-home"), env) as started:
@@ -39,7 +41,9 @@ def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def run(cloud: dict[str, Any], only: str) -> None:
     home = Path(str(cloud["home"]))
-    result = mysfits_cli(home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=900)
+    result = mysfits_cli(
+        home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=900
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -61,20 +65,33 @@ def learner_digest(ws: Workshop, settings: dict[str, str]) -> str:
 def state(ws: Workshop) -> dict[str, Any]:
     """What runs and what is recorded: the service's revision, every revision's image, the site."""
     ecs = ws.client("ecs")
-    service = ecs.describe_services(cluster=ws.names.cluster, services=[ws.names.service])["services"][0]
-    arns = ecs.list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")["taskDefinitionArns"]
-    images = [ecs.describe_task_definition(taskDefinition=a)["taskDefinition"]["containerDefinitions"][0]["image"]
-              for a in arns]
+    service = ecs.describe_services(cluster=ws.names.cluster, services=[ws.names.service])[
+        "services"
+    ][0]
+    arns = ecs.list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")[
+        "taskDefinitionArns"
+    ]
+    images = [
+        ecs.describe_task_definition(taskDefinition=a)["taskDefinition"]["containerDefinitions"][0][
+            "image"
+        ]
+        for a in arns
+    ]
     site = ws.client("s3").get_object(Bucket=ws.names.site_bucket, Key="config.json")["Body"].read()
     executions = ws.client("codepipeline").list_pipeline_executions(pipelineName=ws.names.pipeline)
-    return {"running": service["taskDefinition"], "images": images, "site": json.loads(site),
-            "executions": len(executions["pipelineExecutionSummaries"]),
-            "settings": releases.released_settings(ws)}
+    return {
+        "running": service["taskDefinition"],
+        "images": images,
+        "site": json.loads(site),
+        "executions": len(executions["pipelineExecutionSummaries"]),
+        "settings": releases.released_settings(ws),
+    }
 
 
 def released_digest(ws: Workshop, uri: str) -> str:
-    details = ws.client("ecr").describe_images(repositoryName=ws.names.ecr_repository,
-                                              imageIds=[{"imageTag": uri.rpartition(":")[2]}])
+    details = ws.client("ecr").describe_images(
+        repositoryName=ws.names.ecr_repository, imageIds=[{"imageTag": uri.rpartition(":")[2]}]
+    )
     return str(details["imageDetails"][0]["imageDigest"])
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import psutil
@@ -34,7 +34,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
 
 def run(cloud: dict[str, object], only: str, expect: int = 0) -> str:
     home = Path(str(cloud["home"]))
-    result = mysfits_cli(home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=600)
+    result = mysfits_cli(
+        home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=600
+    )
     assert result.returncode == expect, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -47,41 +49,97 @@ def resource_counts(ws: Workshop) -> dict[str, int]:
     """How many of each kind of resource the prefix has, straight from each service's API."""
     mine = f"{ws.prefix}-"
     ecs, elbv2 = ws.client("ecs"), ws.client("elbv2")
-    clusters = [c for c in ecs.describe_clusters(clusters=[ws.names.cluster])["clusters"] if c["status"] == "ACTIVE"]
+    clusters = [
+        c
+        for c in ecs.describe_clusters(clusters=[ws.names.cluster])["clusters"]
+        if c["status"] == "ACTIVE"
+    ]
     services = ecs.list_services(cluster=ws.names.cluster)["serviceArns"] if clusters else []
-    running = ecs.list_tasks(cluster=ws.names.cluster, desiredStatus="RUNNING")["taskArns"] if clusters else []
-    balancers = [b for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"].startswith(mine)]
-    groups = [g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith(mine)]
-    listeners = [l for b in balancers for l in elbv2.describe_listeners(LoadBalancerArn=b["LoadBalancerArn"])["Listeners"]]
+    running = (
+        ecs.list_tasks(cluster=ws.names.cluster, desiredStatus="RUNNING")["taskArns"]
+        if clusters
+        else []
+    )
+    balancers = [
+        b
+        for b in elbv2.describe_load_balancers()["LoadBalancers"]
+        if b["LoadBalancerName"].startswith(mine)
+    ]
+    groups = [
+        g
+        for g in elbv2.describe_target_groups()["TargetGroups"]
+        if g["TargetGroupName"].startswith(mine)
+    ]
+    listeners = [
+        listener
+        for b in balancers
+        for listener in elbv2.describe_listeners(LoadBalancerArn=b["LoadBalancerArn"])["Listeners"]
+    ]
     tables = [t for t in ws.client("dynamodb").list_tables()["TableNames"] if t.startswith(mine)]
-    repositories = [r for r in ws.client("ecr").describe_repositories()["repositories"]
-                    if r["repositoryName"].startswith(f"{ws.prefix}/")]
-    stacks = [s for s in ws.client("cloudformation").describe_stacks()["Stacks"] if s["StackName"].startswith(mine)]
-    vpcs = [v for v in ws.client("ec2").describe_vpcs()["Vpcs"]
-            if {"Key": "workshop-prefix", "Value": ws.prefix} in v.get("Tags", [])]
+    repositories = [
+        r
+        for r in ws.client("ecr").describe_repositories()["repositories"]
+        if r["repositoryName"].startswith(f"{ws.prefix}/")
+    ]
+    stacks = [
+        s
+        for s in ws.client("cloudformation").describe_stacks()["Stacks"]
+        if s["StackName"].startswith(mine)
+    ]
+    vpcs = [
+        v
+        for v in ws.client("ec2").describe_vpcs()["Vpcs"]
+        if {"Key": "workshop-prefix", "Value": ws.prefix} in v.get("Tags", [])
+    ]
     return {
-        "buckets": sum(b["Name"].startswith(mine) for b in ws.client("s3").list_buckets()["Buckets"]),
+        "buckets": sum(
+            b["Name"].startswith(mine) for b in ws.client("s3").list_buckets()["Buckets"]
+        ),
         "stacks": len(stacks),
         "vpcs": len(vpcs),
         "clusters": len(clusters),
         "services": len(services),
         "running tasks": len(running),
-        "task definitions": len(ecs.list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")["taskDefinitionArns"]),
+        "task definitions": len(
+            ecs.list_task_definitions(familyPrefix=ws.names.task_family, status="ACTIVE")[
+                "taskDefinitionArns"
+            ]
+        ),
         "load balancers": len(balancers),
         "target groups": len(groups),
         "listeners": len(listeners),
         "repositories": len(repositories),
         "tables": len(tables),
-        "items": sum(ws.client("dynamodb").scan(TableName=t, Select="COUNT")["Count"] for t in tables),
-        "log groups": len(ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]),
-        "roles": sum(r["RoleName"].startswith(mine) for r in ws.client("iam").list_roles()["Roles"]),
-        "pipelines": sum(p["name"].startswith(mine) for p in ws.client("codepipeline").list_pipelines()["pipelines"]),
+        "items": sum(
+            ws.client("dynamodb").scan(TableName=t, Select="COUNT")["Count"] for t in tables
+        ),
+        "log groups": len(
+            ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/{ws.prefix}/")["logGroups"]
+        ),
+        "roles": sum(
+            r["RoleName"].startswith(mine) for r in ws.client("iam").list_roles()["Roles"]
+        ),
+        "pipelines": sum(
+            p["name"].startswith(mine)
+            for p in ws.client("codepipeline").list_pipelines()["pipelines"]
+        ),
         "pipeline executions": sum(
-            len(ws.client("codepipeline").list_pipeline_executions(pipelineName=p["name"])["pipelineExecutionSummaries"])
-            for p in ws.client("codepipeline").list_pipelines()["pipelines"] if p["name"].startswith(mine)),
-        "build projects": sum(p.startswith(mine) for p in ws.client("codebuild").list_projects()["projects"]),
-        "build log groups": len(ws.client("logs").describe_log_groups(
-            logGroupNamePrefix=f"/aws/codebuild/{mine}")["logGroups"]),
+            len(
+                ws.client("codepipeline").list_pipeline_executions(pipelineName=p["name"])[
+                    "pipelineExecutionSummaries"
+                ]
+            )
+            for p in ws.client("codepipeline").list_pipelines()["pipelines"]
+            if p["name"].startswith(mine)
+        ),
+        "build projects": sum(
+            p.startswith(mine) for p in ws.client("codebuild").list_projects()["projects"]
+        ),
+        "build log groups": len(
+            ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/codebuild/{mine}")[
+                "logGroups"
+            ]
+        ),
     }
 
 
@@ -107,7 +165,9 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     once = resource_counts(ws)
     assert once["stacks"] == once["clusters"] == once["services"] == once["load balancers"] == 1
     assert once["running tasks"] == 2 and once["items"] == 12
-    assert once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1  # site, source, artifacts
+    assert (
+        once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1
+    )  # site, source, artifacts
 
     run(cloud, SERIES)
     assert resource_counts(ws) == once

@@ -53,7 +53,9 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployment(local_cloud: dict[str, object]) -> Iterator[Deployment]:
     """Deploy the service with the table once for the module; delete everything afterwards."""
-    ws = mysfits.connect("local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"]))
+    ws = mysfits.connect(
+        "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
+    )
     try:
         table = database.ensure_table(ws)
         database.seed_table(ws, table)
@@ -62,7 +64,9 @@ def deployment(local_cloud: dict[str, object]) -> Iterator[Deployment]:
         fargate.ensure_cluster(ws)
         fargate.ensure_log_group(ws)
         balancer = loadbalancer.ensure_load_balancer(ws, core)
-        task_definition = fargate.ensure_task_definition(ws, core, image, environment={"MYSFITS_TABLE": table.name})
+        task_definition = fargate.ensure_task_definition(
+            ws, core, image, environment={"MYSFITS_TABLE": table.name}
+        )
         service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=DESIRED)
         fargate.wait_for_steady_state(ws, service, timeout=120)
         loadbalancer.wait_for_healthy_targets(ws, balancer, DESIRED, timeout=120)
@@ -77,20 +81,31 @@ def _likes(url: str, mysfit_id: str) -> int:
     return int(response.json()["likes"])
 
 
-@pytest.mark.parametrize(("name", "value", "expect"), [
-    ("GoodEvil", "Good", 4), ("GoodEvil", "Neutral", 4), ("GoodEvil", "Evil", 4),
-    ("LawChaos", "Lawful", 3), ("LawChaos", "Neutral", 5), ("LawChaos", "Chaotic", 4),
-])
-def test_filters_give_the_workshop_counts(deployment: Deployment, name: str, value: str, expect: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "expect"),
+    [
+        ("GoodEvil", "Good", 4),
+        ("GoodEvil", "Neutral", 4),
+        ("GoodEvil", "Evil", 4),
+        ("LawChaos", "Lawful", 3),
+        ("LawChaos", "Neutral", 5),
+        ("LawChaos", "Chaotic", 4),
+    ],
+)
+def test_filters_give_the_workshop_counts(
+    deployment: Deployment, name: str, value: str, expect: int
+) -> None:
     check = serviceapi.check_filter(deployment.url, name, value, expect)
     assert check.ok, check.evidence
 
 
 def test_unknown_ids_are_404_and_the_table_keeps_twelve_items(deployment: Deployment) -> None:
-    found = [serviceapi.check_status(deployment.url, UNKNOWN, expect=404),
-             serviceapi.check_status(deployment.url, f"{UNKNOWN}/like", expect=404, method="POST"),
-             serviceapi.check_status(deployment.url, f"{UNKNOWN}/adopt", expect=404, method="POST"),
-             database.check_item_count(deployment.ws, deployment.table, expect=12)]
+    found = [
+        serviceapi.check_status(deployment.url, UNKNOWN, expect=404),
+        serviceapi.check_status(deployment.url, f"{UNKNOWN}/like", expect=404, method="POST"),
+        serviceapi.check_status(deployment.url, f"{UNKNOWN}/adopt", expect=404, method="POST"),
+        database.check_item_count(deployment.ws, deployment.table, expect=12),
+    ]
     assert all(found), [str(c) for c in found if not c]
 
 
@@ -128,7 +143,9 @@ def test_200_concurrent_likes_all_count(deployment: Deployment) -> None:
         # One keep-alive session per worker thread: a requests Session is not safe to share between threads.
         if not hasattr(per_thread, "session"):
             per_thread.session = requests.Session()
-        return per_thread.session.post(f"{deployment.url}/mysfits/{GRETTA}/like", timeout=30).status_code
+        return per_thread.session.post(
+            f"{deployment.url}/mysfits/{GRETTA}/like", timeout=30
+        ).status_code
 
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(like, range(CONCURRENT_LIKES)))
@@ -142,7 +159,12 @@ def test_200_concurrent_likes_all_count(deployment: Deployment) -> None:
 # `Node._nodeid`), so each operation's strategy is driven with hypothesis' `given` directly.
 
 OPERATIONS = ("healthCheck", "listMysfits", "getMysfit", "likeMysfit", "adoptMysfit")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 EXAMPLES_PER_OPERATION = 25
 
 
@@ -169,16 +191,18 @@ def test_every_documented_operation_is_fuzzed(deployment: Deployment) -> None:
 
 
 # GET / takes no input, so no request to it can be invalid: it is fuzzed with valid requests only.
-FUZZ_CASES = [pytest.param(op, mode, id=f"{op}-{label}")
-              for op in OPERATIONS
-              for mode, label in [(GenerationMode.POSITIVE, "valid"), (GenerationMode.NEGATIVE, "invalid")]
-              if not (op == "healthCheck" and mode is GenerationMode.NEGATIVE)]
+FUZZ_CASES = [
+    pytest.param(op, mode, id=f"{op}-{label}")
+    for op in OPERATIONS
+    for mode, label in [(GenerationMode.POSITIVE, "valid"), (GenerationMode.NEGATIVE, "invalid")]
+    if not (op == "healthCheck" and mode is GenerationMode.NEGATIVE)
+]
 
 
 @pytest.mark.parametrize(("operation_id", "mode"), FUZZ_CASES)
 def test_generated_requests_are_answered_as_documented(
-        deployment: Deployment, api_schema: BaseSchema, operation_id: str,
-        mode: GenerationMode) -> None:
+    deployment: Deployment, api_schema: BaseSchema, operation_id: str, mode: GenerationMode
+) -> None:
     """No 5xx, a documented status, the documented content type, a body matching its schema."""
     operation = api_schema.find_operation_by_id(operation_id)
 
@@ -187,8 +211,14 @@ def test_generated_requests_are_answered_as_documented(
         # Random ids almost never exist; mix in real ones so 200 answers are validated too.
         cases = st.one_of(cases, st.tuples(cases, st.sampled_from(MYSFIT_IDS)).map(_with_id))
 
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=cases)
     def answered_as_documented(case: schemathesis.Case) -> None:
         case.call_and_validate(checks=CHECKS, timeout=10)

@@ -41,15 +41,25 @@ def get(site: website.Website, path: str, **kwargs) -> requests.Response:
 
 def test_endpoint_is_listed_with_its_aws_url(ws: Workshop, site: website.Website) -> None:
     listed = [e for e in ws.endpoints() if e["kind"] == "s3-website" and e["name"] == site.bucket]
-    assert listed == [{"kind": "s3-website", "name": site.bucket, "aws_url": website_url(site.bucket, "us-east-1"),
-                       "local_url": site.url}]
+    assert listed == [
+        {
+            "kind": "s3-website",
+            "name": site.bucket,
+            "aws_url": website_url(site.bucket, "us-east-1"),
+            "local_url": site.url,
+        }
+    ]
     assert site.aws_url == f"http://{site.bucket}.s3-website-us-east-1.amazonaws.com"
     assert ws.url(site.aws_url + "/docs/?x=1") == site.url + "/docs/?x=1"
 
 
 def test_index_documents_and_content_types(site: website.Website) -> None:
     root = get(site, "/")
-    assert (root.status_code, root.content, root.headers["Content-Type"]) == (200, b"<h1>home</h1>", "text/html")
+    assert (root.status_code, root.content, root.headers["Content-Type"]) == (
+        200,
+        b"<h1>home</h1>",
+        "text/html",
+    )
     assert get(site, "/docs/").content == b"<h1>docs</h1>"
     assert get(site, "/data.json").headers["Content-Type"] == "application/json"
     assert get(site, "/no-type.bin").headers["Content-Type"] == "binary/octet-stream"
@@ -76,14 +86,22 @@ def test_missing_key_is_404_once_listing_is_granted(ws: Workshop, site: website.
 
 def test_unreadable_object_is_403(ws: Workshop, site: website.Website) -> None:
     policy = website.public_read_policy(site.bucket)
-    policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-                                "Resource": f"arn:aws:s3:::{site.bucket}/private/*"})
+    policy["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{site.bucket}/private/*",
+        }
+    )
     ws.client("s3").put_bucket_policy(Bucket=site.bucket, Policy=json.dumps(policy))
     assert get(site, "/private/secret.txt").status_code == 403
     assert get(site, "/index.html").status_code == 200
 
 
-def test_without_policy_everything_is_403_with_aws_error_page(ws: Workshop, site: website.Website) -> None:
+def test_without_policy_everything_is_403_with_aws_error_page(
+    ws: Workshop, site: website.Website
+) -> None:
     website.remove_public_read(ws, site.bucket)
     response = get(site, "/")
     assert response.status_code == 403
@@ -91,8 +109,9 @@ def test_without_policy_everything_is_403_with_aws_error_page(ws: Workshop, site
 
 
 def test_default_error_page_without_error_document(ws: Workshop, site: website.Website) -> None:
-    ws.client("s3").put_bucket_website(Bucket=site.bucket,
-                                       WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    ws.client("s3").put_bucket_website(
+        Bucket=site.bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
+    )
     website.ensure_public_read(ws, site.bucket, allow_list=True)
     response = get(site, "/gone.html")
     assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
@@ -102,7 +121,9 @@ def test_default_error_page_without_error_document(ws: Workshop, site: website.W
 
 def test_head_conditional_and_other_methods(site: website.Website) -> None:
     head = requests.head(site.url + "/", timeout=5)
-    assert head.status_code == 200 and head.content == b"" and head.headers["Content-Length"] == "13"
+    assert (
+        head.status_code == 200 and head.content == b"" and head.headers["Content-Length"] == "13"
+    )
     etag = get(site, "/").headers["ETag"]
     assert get(site, "/", headers={"If-None-Match": etag}).status_code == 304
     assert requests.post(site.url + "/", timeout=5).status_code == 405
@@ -118,11 +139,15 @@ def test_keys_are_read_as_utf8(site: website.Website) -> None:
 
 def test_a_byte_range_is_206_and_one_past_the_end_416(site: website.Website) -> None:
     whole = b"<h1>home</h1>"
-    for asked, first, last in [("bytes=0-3", 0, 3), ("bytes=4-", 4, 12), ("bytes=-5", 8, 12),
-                               ("bytes=10-99", 10, 12)]:
+    for asked, first, last in [
+        ("bytes=0-3", 0, 3),
+        ("bytes=4-", 4, 12),
+        ("bytes=-5", 8, 12),
+        ("bytes=10-99", 10, 12),
+    ]:
         response = get(site, "/index.html", headers={"Range": asked})
         assert response.status_code == 206, asked
-        assert response.content == whole[first:last + 1]
+        assert response.content == whole[first : last + 1]
         assert response.headers["Content-Range"] == f"bytes {first}-{last}/{len(whole)}"
         assert response.headers["Content-Length"] == str(last - first + 1)
     head = requests.head(site.url + "/index.html", headers={"Range": "bytes=0-3"}, timeout=5)
@@ -154,7 +179,9 @@ def test_preconditions_give_412_and_304(site: website.Website) -> None:
     assert get(site, "/index.html", headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_endpoint_goes_away_with_the_website_configuration(ws: Workshop, site: website.Website) -> None:
+def test_endpoint_goes_away_with_the_website_configuration(
+    ws: Workshop, site: website.Website
+) -> None:
     ws.client("s3").delete_bucket_website(Bucket=site.bucket)
     assert site.bucket not in [e["name"] for e in ws.endpoints()]
     with pytest.raises(requests.ConnectionError):

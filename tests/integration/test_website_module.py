@@ -11,7 +11,11 @@ from mysfits.workshop import Workshop
 
 
 def _buckets(ws: Workshop) -> list[str]:
-    return [b["Name"] for b in ws.client("s3").list_buckets()["Buckets"] if b["Name"].startswith(ws.prefix)]
+    return [
+        b["Name"]
+        for b in ws.client("s3").list_buckets()["Buckets"]
+        if b["Name"].startswith(ws.prefix)
+    ]
 
 
 def test_ensure_twice_leaves_one_bucket_as_it_was(ws: Workshop) -> None:

@@ -19,6 +19,7 @@ if str(SERVICE_DIR) not in sys.path:
     sys.path.insert(0, str(SERVICE_DIR))
 
 from fastapi.testclient import TestClient  # noqa: E402
+
 from mysfits_service.app import create_app  # noqa: E402
 from mysfits_service.config import Settings  # noqa: E402
 from mysfits_service.records import item_from_record  # noqa: E402

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+
 from mysfits_service.cache import ListCache
 from mysfits_service.filters import ListFilter
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from fastapi.testclient import TestClient
+
 from mysfits_service.dynamo_store import DynamoStore
 from mysfits_service.models import Mysfit, MysfitList
+
 from .expectations import FILTER_COUNTS
 
 TABLE = "MysfitsTable"

@@ -69,8 +69,11 @@ def test_python_dash_m_serves_from_workdir(tmp_path: Path) -> None:
         assert status == 200 and len(body["mysfits"]) == 12
         status, body = fetch(f"http://127.0.0.1:{port}/mysfits?filter=Bad&value=x")
         assert status == 400 and body["error"]["code"] == "bad_request"
-        listening = {c.laddr for c in psutil.Process(server.pid).net_connections("inet")
-                     if c.status == psutil.CONN_LISTEN}
+        listening = {
+            c.laddr
+            for c in psutil.Process(server.pid).net_connections("inet")
+            if c.status == psutil.CONN_LISTEN
+        }
         assert listening == {("127.0.0.1", port)}
         healthcheck = [sys.executable, "-m", "mysfits_service.healthcheck"]
         assert subprocess.run(healthcheck, cwd=app_dir, env=env, timeout=30).returncode == 0
@@ -84,8 +87,14 @@ def test_python_dash_m_serves_from_workdir(tmp_path: Path) -> None:
     assert "GET /mysfits 400" in output
     assert f"serving on 127.0.0.1:{port}" in output
     # Nothing answers any more: the image's health check says so.
-    healthcheck = subprocess.run([sys.executable, "-m", "mysfits_service.healthcheck"], cwd=app_dir,
-                                 env=env, capture_output=True, text=True, timeout=30)
+    healthcheck = subprocess.run(
+        [sys.executable, "-m", "mysfits_service.healthcheck"],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert healthcheck.returncode == 1 and "unhealthy" in healthcheck.stderr
 
 

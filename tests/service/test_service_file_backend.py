@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mysfits_service.app import create_app
 from mysfits_service.config import ConfigError, Settings, read_port
 from mysfits_service.models import MysfitList
+
 from .expectations import DATA_FIELDS, FILTER_COUNTS
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "mysfits.json"

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
+
 from .expectations import DATA_FIELDS
 
 EXPECTED = {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mysfits_service import config
 from mysfits_service.app import create_app
 from mysfits_service.config import ConfigError, Settings, baked_environment

@@ -5,7 +5,9 @@ import pytest
 from mysfits.website import InvalidBucketName, validate_bucket_name
 
 
-@pytest.mark.parametrize("name", ["my-eu-bucket-3", "my-project-x", "4my-group", "abc", "a" * 63, "my.site.bucket"])
+@pytest.mark.parametrize(
+    "name", ["my-eu-bucket-3", "my-project-x", "4my-group", "abc", "a" * 63, "my.site.bucket"]
+)
 def test_good_names_pass(name: str) -> None:
     assert validate_bucket_name(name) == name
 
@@ -34,7 +36,9 @@ def test_good_names_pass(name: str) -> None:
     ],
 )
 def test_each_rule_is_named(name: str, rule: str) -> None:
-    with pytest.raises(InvalidBucketName, match=rule.replace(".", r"\.").replace("(", r"\(")) as caught:
+    with pytest.raises(
+        InvalidBucketName, match=rule.replace(".", r"\.").replace("(", r"\(")
+    ) as caught:
         validate_bucket_name(name)
     assert isinstance(caught.value, ValueError)
 

@@ -38,22 +38,30 @@ class FakeEcr:
 def test_a_build_context_digest_changes_only_with_its_creation_stamp() -> None:
     recipe, context = Recipe(cmd=["python"]), b"context"
     plain = [push_build_context(FakeEcr(), "repo", context, recipe, ["a"]) for _ in range(2)]
-    stamped = [push_build_context(FakeEcr(), "repo", context, recipe, ["a"], created=when)
-               for when in ("2025-01-01T00:00:00+00:00", "2025-01-01T00:00:01+00:00")]
+    stamped = [
+        push_build_context(FakeEcr(), "repo", context, recipe, ["a"], created=when)
+        for when in ("2025-01-01T00:00:00+00:00", "2025-01-01T00:00:01+00:00")
+    ]
     assert plain[0] == plain[1]
     assert len({plain[0], *stamped}) == 3
 
 
 @pytest.mark.parametrize("setting, stamped", [(None, False), ("1", True)])
 def test_local_docker_build_stamps_only_when_the_cloud_says_so(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, stamped: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, stamped: bool
+) -> None:
     monkeypatch.setenv("MYSFITS_BUILD_DIR", str(tmp_path))
     if setting is None:
         monkeypatch.delenv(TIMESTAMPS_SETTING, raising=False)
     else:
         monkeypatch.setenv(TIMESTAMPS_SETTING, setting)
     root = paths.repo_root()
-    assert build_tool(["docker", "build", "-f", str(root / "service/Dockerfile"), "-t", "r:1", str(root)]) == 0
+    assert (
+        build_tool(
+            ["docker", "build", "-f", str(root / "service/Dockerfile"), "-t", "r:1", str(root)]
+        )
+        == 0
+    )
     built = json.loads((tmp_path / "docker" / "images.json").read_text())
     created = [entry["created"] for entry in built.values() if "recipe" in entry]
     assert len(created) == 1 and bool(created[0]) is stamped

@@ -24,19 +24,27 @@ class FakeResourceMap:
 
 def test_a_registered_type_is_deleted_by_its_function() -> None:
     deletes, calls = ResourceDeletes(), []
-    deletes.register("AWS::Lambda::Function", lambda model, account, region: calls.append(
-        (model, account, region)))
+    deletes.register(
+        "AWS::Lambda::Function",
+        lambda model, account, region: calls.append((model, account, region)),
+    )
     resource_map = FakeResourceMap()
-    deletes.delete(resource_map, "fn-model",  # type: ignore[arg-type]
-                   {"Type": "AWS::Lambda::Function"})
+    deletes.delete(
+        resource_map,
+        "fn-model",  # type: ignore[arg-type]
+        {"Type": "AWS::Lambda::Function"},
+    )
     assert calls == [("fn-model", "123456789012", "eu-west-1")]
     assert resource_map.moto_deleted == []
 
 
 def test_an_unregistered_type_goes_through_moto() -> None:
     resource_map = FakeResourceMap()
-    ResourceDeletes().delete(resource_map, "queue",  # type: ignore[arg-type]
-                             {"Type": "AWS::SQS::Queue"})
+    ResourceDeletes().delete(
+        resource_map,
+        "queue",  # type: ignore[arg-type]
+        {"Type": "AWS::SQS::Queue"},
+    )
     assert resource_map.moto_deleted == ["queue"]
 
 
@@ -55,6 +63,13 @@ def test_each_cloud_has_its_own_registry() -> None:
 
 def test_the_builtin_deletes_cover_what_moto_cannot_delete() -> None:
     assert set(builtin_deletes().types()) == {
-        "AWS::S3::Bucket", "AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::VPCEndpoint",
-        "AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation",
-        "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::InternetGateway"}
+        "AWS::S3::Bucket",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::EIP",
+        "AWS::EC2::VPCEndpoint",
+        "AWS::EC2::Route",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "AWS::EC2::VPCGatewayAttachment",
+        "AWS::EC2::InternetGateway",
+    }

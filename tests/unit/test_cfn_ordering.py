@@ -21,17 +21,25 @@ from mysfits.local.cloudformation.ordering import (
 TEMPLATE: dict[str, Any] = {
     "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": {"Ref": "Cidr"}}},
     "Gateway": {"Type": "AWS::EC2::InternetGateway"},
-    "Attachment": {"Type": "AWS::EC2::VPCGatewayAttachment",
-                   "Properties": {"VpcId": {"Ref": "Vpc"},
-                                  "InternetGatewayId": {"Ref": "Gateway"}}},
+    "Attachment": {
+        "Type": "AWS::EC2::VPCGatewayAttachment",
+        "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Gateway"}},
+    },
     "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
-    "Route": {"Type": "AWS::EC2::Route", "DependsOn": "Attachment",
-              "Properties": {"RouteTableId": {"Ref": "Table"}, "GatewayId": {"Ref": "Gateway"}}},
+    "Route": {
+        "Type": "AWS::EC2::Route",
+        "DependsOn": "Attachment",
+        "Properties": {"RouteTableId": {"Ref": "Table"}, "GatewayId": {"Ref": "Gateway"}},
+    },
     "Address": {"Type": "AWS::EC2::EIP", "DependsOn": ["Attachment"]},
-    "Nat": {"Type": "AWS::EC2::NatGateway",
-            "Properties": {"AllocationId": {"Fn::GetAtt": ["Address", "AllocationId"]}}},
-    "Name": {"Type": "AWS::SSM::Parameter",
-             "Properties": {"Value": {"Fn::Sub": "${AWS::StackName}-${Nat}-${Vpc.CidrBlock}"}}},
+    "Nat": {
+        "Type": "AWS::EC2::NatGateway",
+        "Properties": {"AllocationId": {"Fn::GetAtt": ["Address", "AllocationId"]}},
+    },
+    "Name": {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Value": {"Fn::Sub": "${AWS::StackName}-${Nat}-${Vpc.CidrBlock}"}},
+    },
 }
 RESOURCES = list(TEMPLATE)
 
@@ -136,13 +144,23 @@ def test_a_circle_through_depends_on_only() -> None:
 
 
 def test_a_circle_on_a_branch_not_taken_is_no_circle() -> None:
-    definitions = {"A": {"Properties": {"V": {"Fn::If": ["On", {"Ref": "B"}, "none"]}}},
-                   "B": {"Properties": {"V": {"Ref": "A"}}}}
+    definitions = {
+        "A": {"Properties": {"V": {"Fn::If": ["On", {"Ref": "B"}, "none"]}}},
+        "B": {"Properties": {"V": {"Ref": "A"}}},
+    }
     assert circular(dependencies(definitions, ["A", "B"], {"On": False})) == []
     assert circular(dependencies(definitions, ["A", "B"], {"On": True})) == ["A", "B"]
 
 
 def test_find_every_import() -> None:
-    template = {"Resources": {"G": {"Properties": {"VpcId": {"Fn::ImportValue": "p:VpcId"},
-                                                   "Ids": [{"Fn::ImportValue": "p:Subnet"}]}}}}
+    template = {
+        "Resources": {
+            "G": {
+                "Properties": {
+                    "VpcId": {"Fn::ImportValue": "p:VpcId"},
+                    "Ids": [{"Fn::ImportValue": "p:Subnet"}],
+                }
+            }
+        }
+    }
     assert find(template, "Fn::ImportValue") == ["p:VpcId", "p:Subnet"]

@@ -10,13 +10,21 @@ from mysfits.waiting import WaitTimedOut, wait_until
 def test_require_passes_quietly_and_raises_with_every_failure() -> None:
     require(Check("one", True, "ok"))
     with pytest.raises(VerificationFailed) as caught:
-        require(Check("one", True, "ok"), Check("two", False, "HTTP 500"), Check("three", False, "missing"))
+        require(
+            Check("one", True, "ok"),
+            Check("two", False, "HTTP 500"),
+            Check("three", False, "missing"),
+        )
     assert str(caught.value) == "[FAIL] two: HTTP 500; [FAIL] three: missing"
 
 
 def test_check_renders_for_notebooks_and_runner() -> None:
     bundle = Check("site answers", False, "HTTP 403 <html>")._repr_mimebundle_()
-    assert bundle[CHECK_MIME_TYPE] == {"name": "site answers", "ok": False, "evidence": "HTTP 403 <html>"}
+    assert bundle[CHECK_MIME_TYPE] == {
+        "name": "site answers",
+        "ok": False,
+        "evidence": "HTTP 403 <html>",
+    }
     assert "&lt;html&gt;" in bundle["text/html"] and "#cf222e" in bundle["text/html"]
 
 
@@ -39,12 +47,23 @@ class FakeClock:
 
 def test_wait_returns_the_first_truthy_value() -> None:
     clock, answers = FakeClock(), iter([None, 0, "ready"])
-    assert wait_until(lambda: next(answers), what="thing", sleep=clock.sleep, clock=clock) == "ready"
+    assert (
+        wait_until(lambda: next(answers), what="thing", sleep=clock.sleep, clock=clock) == "ready"
+    )
     assert clock.now == 2.0
 
 
 def test_wait_times_out_naming_what_and_hint() -> None:
     clock = FakeClock()
-    with pytest.raises(WaitTimedOut, match="Timed out after 5 s waiting for targets healthy. Check the log"):
-        wait_until(lambda: False, what="targets healthy", timeout=5, hint="Check the log.", sleep=clock.sleep, clock=clock)
+    with pytest.raises(
+        WaitTimedOut, match="Timed out after 5 s waiting for targets healthy. Check the log"
+    ):
+        wait_until(
+            lambda: False,
+            what="targets healthy",
+            timeout=5,
+            hint="Check the log.",
+            sleep=clock.sleep,
+            clock=clock,
+        )
     assert clock.now == 5.0

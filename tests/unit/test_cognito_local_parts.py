@@ -18,17 +18,25 @@ from mysfits.local.cognito.state import (
     Message,
 )
 
-POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
-          "RequireNumbers": True, "RequireSymbols": True}
+POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": True,
+}
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("Ab1!", "Password not long enough"),
-    ("abcdefg1!", "Password must have uppercase characters"),
-    ("ABCDEFG1!", "Password must have lowercase characters"),
-    ("Abcdefgh!", "Password must have numeric characters"),
-    ("Abcdefgh1", "Password must have symbol characters"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("Ab1!", "Password not long enough"),
+        ("abcdefg1!", "Password must have uppercase characters"),
+        ("ABCDEFG1!", "Password must have lowercase characters"),
+        ("Abcdefgh!", "Password must have numeric characters"),
+        ("Abcdefgh1", "Password must have symbol characters"),
+    ],
+)
 def test_the_first_rule_broken_is_named(password: str, reason: str) -> None:
     expected = f"Password did not conform with policy: {reason}"
     assert passwords.violation(POLICY, password) == expected
@@ -36,8 +44,12 @@ def test_the_first_rule_broken_is_named(password: str, reason: str) -> None:
 
 def test_conforming_passwords_and_relaxed_rules_pass() -> None:
     assert passwords.violation(POLICY, "Abcdefg1 ") is None  # a space is a symbol
-    assert passwords.violation({"MinimumLength": 6, "RequireSymbols": False,
-                                "RequireUppercase": False}, "abcde1") is None
+    assert (
+        passwords.violation(
+            {"MinimumLength": 6, "RequireSymbols": False, "RequireUppercase": False}, "abcde1"
+        )
+        is None
+    )
     assert passwords.violation(None, "abcdefgh") is not None  # AWS's defaults apply
 
 
@@ -75,24 +87,31 @@ def test_mailbox_filters_by_address_ignoring_case() -> None:
     assert len(box.messages()) == 2
 
 
-@pytest.mark.parametrize("flows, flow, allowed", [
-    (["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "USER_PASSWORD_AUTH", True),
-    (["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "USER_SRP_AUTH", False),
-    (["ALLOW_USER_PASSWORD_AUTH"], "REFRESH_TOKEN_AUTH", False),
-    (None, "USER_PASSWORD_AUTH", False),  # AWS's default: SRP, refresh, custom
-    (None, "USER_SRP_AUTH", True),
-    (["USER_PASSWORD_AUTH"], "USER_PASSWORD_AUTH", True),  # legacy value
-    (["ADMIN_NO_SRP_AUTH"], "REFRESH_TOKEN_AUTH", True),  # legacy clients always refresh
-    (["ALLOW_USER_SRP_AUTH"], "ADMIN_NO_SRP_AUTH", True),  # not client-gated here
-])
-def test_flows_follow_the_clients_explicit_auth_flows(flows: list[str] | None, flow: str,
-                                                       allowed: bool) -> None:
+@pytest.mark.parametrize(
+    "flows, flow, allowed",
+    [
+        (["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "USER_PASSWORD_AUTH", True),
+        (["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "USER_SRP_AUTH", False),
+        (["ALLOW_USER_PASSWORD_AUTH"], "REFRESH_TOKEN_AUTH", False),
+        (None, "USER_PASSWORD_AUTH", False),  # AWS's default: SRP, refresh, custom
+        (None, "USER_SRP_AUTH", True),
+        (["USER_PASSWORD_AUTH"], "USER_PASSWORD_AUTH", True),  # legacy value
+        (["ADMIN_NO_SRP_AUTH"], "REFRESH_TOKEN_AUTH", True),  # legacy clients always refresh
+        (["ALLOW_USER_SRP_AUTH"], "ADMIN_NO_SRP_AUTH", True),  # not client-gated here
+    ],
+)
+def test_flows_follow_the_clients_explicit_auth_flows(
+    flows: list[str] | None, flow: str, allowed: bool
+) -> None:
     assert flow_enabled({"ExplicitAuthFlows": flows} if flows else {}, flow) is allowed
 
 
 def test_token_lifetimes_use_the_clients_units() -> None:
-    config = {"IdTokenValidity": 30, "AccessTokenValidity": 2,
-              "TokenValidityUnits": {"IdToken": "minutes"}}
+    config = {
+        "IdTokenValidity": 30,
+        "AccessTokenValidity": 2,
+        "TokenValidityUnits": {"IdToken": "minutes"},
+    }
     assert tokens.lifetime_seconds(config, "id") == 1800
     assert tokens.lifetime_seconds(config, "access") == 7200  # hours by default
     assert tokens.lifetime_seconds({}, "id") == 3600
@@ -100,8 +119,11 @@ def test_token_lifetimes_use_the_clients_units() -> None:
 
 def test_id_token_claims_carry_attributes_with_boolean_flags() -> None:
     base = {"sub": "s", "iat": 100, "exp": 3700, "token_use": "id"}
-    attributes = [{"Name": "email", "Value": "a@example.com"},
-                  {"Name": "email_verified", "Value": "true"}, {"Name": "sub", "Value": "x"}]
+    attributes = [
+        {"Name": "email", "Value": "a@example.com"},
+        {"Name": "email_verified", "Value": "true"},
+        {"Name": "sub", "Value": "x"},
+    ]
     claims = tokens.claims(base, "id", 600, attributes)
     assert claims["email_verified"] is True and claims["sub"] == "s"
     assert claims["exp"] == 700 and claims["event_id"]

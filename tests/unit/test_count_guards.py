@@ -15,8 +15,9 @@ from mysfits.workshop import Workshop
 @pytest.fixture
 def ws() -> Workshop:
     """A workshop whose every client call fails the test: the guards must stop before one."""
-    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x",
-                            region_name="us-east-1")
+    session = boto3.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
     workshop = Workshop("aws", "us-east-1", "guard", session, "123456789012")
 
     def no_calls(service: str) -> Any:
@@ -38,9 +39,12 @@ def test_core_stack_refuses_a_bad_nat_gateway_count(ws: Workshop, count: int) ->
         network.ensure_core_stack(ws, nat_gateways=count)
 
 
-@pytest.mark.parametrize(("kwargs", "named"), [({"desired_count": 0}, "desired_count"),
-                                               ({"nat_gateways": 5}, "nat_gateways")])
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [({"desired_count": 0}, "desired_count"), ({"nat_gateways": 5}, "nat_gateways")],
+)
 def test_service_stack_refuses_bad_counts_before_creating_anything(
-        ws: Workshop, kwargs: dict[str, int], named: str) -> None:
+    ws: Workshop, kwargs: dict[str, int], named: str
+) -> None:
     with pytest.raises(InvalidParameters, match=named):
         servicestack.ensure_service_stack(ws, **kwargs)

@@ -48,8 +48,9 @@ DEFAULTS = DeploymentPolicy()
 BREAKER = DeploymentPolicy(circuit_breaker=True, rollback=True)
 
 
-def task(name: str, state: TaskState = TaskState.HEALTHY, deployment: str = NEW,
-         **fields: Any) -> TaskView:
+def task(
+    name: str, state: TaskState = TaskState.HEALTHY, deployment: str = NEW, **fields: Any
+) -> TaskView:
     fields.setdefault("ever_healthy", state is TaskState.HEALTHY)
     fields.setdefault("started", NOW)  # just launched: not yet past the registration deadline
     return TaskView(f"task/{name}", deployment, state, **fields)
@@ -63,8 +64,12 @@ def rolling(deployment: str = NEW, definition: str = BROKEN, failed: int = 0) ->
     return DeploymentView(deployment, definition, IN_PROGRESS, failed)
 
 
-def service(*tasks: TaskView, deployments: tuple[DeploymentView, ...] = (steady(),),
-            desired: int = 2, **fields: Any) -> ServiceView:
+def service(
+    *tasks: TaskView,
+    deployments: tuple[DeploymentView, ...] = (steady(),),
+    desired: int = 2,
+    **fields: Any,
+) -> ServiceView:
     fields.setdefault("now", NOW)
     return ServiceView("svc", deployments, tasks, desired, **fields)
 
@@ -86,17 +91,22 @@ def test_a_steady_service_needs_nothing() -> None:
 
 def test_scale_down_stops_the_newest_tasks_beyond_desired() -> None:
     actions = plan(service(task("a"), task("b"), task("c"), desired=1))
-    assert actions == [StopTask("task/b", scaling_reason(NEW)),
-                       StopTask("task/c", scaling_reason(NEW))]
+    assert actions == [
+        StopTask("task/b", scaling_reason(NEW)),
+        StopTask("task/c", scaling_reason(NEW)),
+    ]
 
 
 def test_desired_count_zero_stops_every_task_and_completes_the_deployment() -> None:
     actions = plan(service(task("a"), task("b"), deployments=(rolling(),), desired=0))
-    assert of(StopTask, actions) == [StopTask("task/a", scaling_reason(NEW)),
-                                     StopTask("task/b", scaling_reason(NEW))]
+    assert of(StopTask, actions) == [
+        StopTask("task/a", scaling_reason(NEW)),
+        StopTask("task/b", scaling_reason(NEW)),
+    ]
     assert of(StartTask, actions) == []
     assert of(MarkDeployment, actions) == [
-        MarkDeployment(NEW, COMPLETED, f"ECS deployment {NEW} completed.")]
+        MarkDeployment(NEW, COMPLETED, f"ECS deployment {NEW} completed.")
+    ]
 
 
 def test_desired_count_zero_without_tasks_needs_nothing() -> None:
@@ -109,14 +119,18 @@ def test_desired_count_zero_without_tasks_needs_nothing() -> None:
 def test_a_crashed_task_is_recorded_and_replaced_in_the_same_pass() -> None:
     crashed = task("a", TaskState.EXITED, exit_code=137, ever_healthy=True)
     assert plan(service(crashed, task("b"))) == [
-        RecordStopped("task/a", ESSENTIAL_EXITED, "EssentialContainerExited", 137), StartTask(NEW)]
+        RecordStopped("task/a", ESSENTIAL_EXITED, "EssentialContainerExited", 137),
+        StartTask(NEW),
+    ]
 
 
 def test_a_task_that_crashes_before_it_was_healthy_counts_and_holds_launches_for_a_while() -> None:
     crashed = task("a", TaskState.EXITED, exit_code=2)
     assert plan(service(crashed, task("b"))) == [
         RecordStopped("task/a", ESSENTIAL_EXITED, "EssentialContainerExited", 2),
-        CountFailure(NEW), HoldStarts(NOW + CRASH_BACKOFF)]
+        CountFailure(NEW),
+        HoldStarts(NOW + CRASH_BACKOFF),
+    ]
     held = service(task("b"), starts_held_until=NOW + CRASH_BACKOFF)
     assert of(StartTask, plan(held)) == []
     assert of(StartTask, plan(replace(held, now=NOW + CRASH_BACKOFF))) == [StartTask(NEW)]
@@ -125,13 +139,17 @@ def test_a_task_that_crashes_before_it_was_healthy_counts_and_holds_launches_for
 def test_a_task_that_never_started_is_recorded_with_its_reason_and_counts() -> None:
     error = "ResourceInitializationError: failed to validate logger args: ..."
     actions = plan(service(task("a", TaskState.EXITED, start_error=error), task("b")))
-    assert actions[:2] == [RecordStopped("task/a", error, "TaskFailedToStart", None),
-                           CountFailure(NEW)]
+    assert actions[:2] == [
+        RecordStopped("task/a", error, "TaskFailedToStart", None),
+        CountFailure(NEW),
+    ]
 
 
 def test_stop_task_is_carried_out_and_the_task_replaced() -> None:
     assert plan(service(task("a", stop_requested=True), task("b"))) == [
-        StopTask("task/a", USER_STOPPED), StartTask(NEW)]
+        StopTask("task/a", USER_STOPPED),
+        StartTask(NEW),
+    ]
 
 
 @pytest.mark.parametrize("was_healthy", [True, False])
@@ -150,10 +168,13 @@ def test_tasks_being_stopped_are_left_alone_and_not_counted() -> None:
     assert actions == [StartTask(NEW)]
 
 
-@pytest.mark.parametrize(("listening", "waited", "registers"), [
-    (True, 0.5, True), (False, 5.0, False), (False, 10.5, True)])
+@pytest.mark.parametrize(
+    ("listening", "waited", "registers"),
+    [(True, 0.5, True), (False, 5.0, False), (False, 10.5, True)],
+)
 def test_a_starting_task_registers_once_it_listens_or_after_the_deadline(
-        listening: bool, waited: float, registers: bool) -> None:
+    listening: bool, waited: float, registers: bool
+) -> None:
     starting = task("a", TaskState.STARTING, listening=listening, started=NOW - waited)
     expected = [RegisterTask("task/a")] if registers else []
     assert of(RegisterTask, plan(service(starting, task("b")))) == expected
@@ -187,10 +208,13 @@ def test_a_rolling_update_stops_old_tasks_as_new_ones_become_healthy() -> None:
 
 def test_a_rolling_update_completes_once_only_new_healthy_tasks_remain() -> None:
     actions = plan(update(old("a"), old("b"), task("c"), task("d")))
-    assert actions == [StopTask("task/a", scaling_reason(NEW)),
-                       StopTask("task/b", scaling_reason(NEW)), DropDeployment(OLD),
-                       MarkDeployment(NEW, COMPLETED, f"ECS deployment {NEW} completed."),
-                       Event("(service svc) has reached a steady state.")]
+    assert actions == [
+        StopTask("task/a", scaling_reason(NEW)),
+        StopTask("task/b", scaling_reason(NEW)),
+        DropDeployment(OLD),
+        MarkDeployment(NEW, COMPLETED, f"ECS deployment {NEW} completed."),
+        Event("(service svc) has reached a steady state."),
+    ]
 
 
 def test_old_tasks_that_are_not_healthy_stop_at_once() -> None:
@@ -218,18 +242,26 @@ def test_minimum_75_percent_of_two_rounds_up_so_nothing_old_stops_first() -> Non
 # -- the deployment circuit breaker ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("desired", "threshold"),
-                         [(0, 3), (2, 3), (6, 3), (7, 4), (10, 5), (1000, 200)])
+@pytest.mark.parametrize(
+    ("desired", "threshold"), [(0, 3), (2, 3), (6, 3), (7, 4), (10, 5), (1000, 200)]
+)
 def test_the_breaker_threshold_is_half_the_desired_count_within_3_and_200(
-        desired: int, threshold: int) -> None:
+    desired: int, threshold: int
+) -> None:
     assert breaker_threshold(desired) == threshold
 
 
 def broken_rollout(failed: int, policy: DeploymentPolicy = BREAKER, **fields: Any) -> ServiceView:
     """Desired 2 of BROKEN replacing GOOD; one more BROKEN task has just crashed."""
     fields.setdefault("last_completed", GOOD)
-    return service(old("a"), old("b"), task("c", TaskState.EXITED, exit_code=2),
-                   deployments=(rolling(failed=failed), steady(OLD, GOOD)), policy=policy, **fields)
+    return service(
+        old("a"),
+        old("b"),
+        task("c", TaskState.EXITED, exit_code=2),
+        deployments=(rolling(failed=failed), steady(OLD, GOOD)),
+        policy=policy,
+        **fields,
+    )
 
 
 def test_the_breaker_fails_the_deployment_at_the_threshold_and_rolls_back() -> None:
@@ -237,7 +269,9 @@ def test_the_breaker_fails_the_deployment_at_the_threshold_and_rolls_back() -> N
     assert actions[-4:] == [
         MarkDeployment(NEW, FAILED, CIRCUIT_BREAKER_REASON),
         Event(f"(service svc) (deployment {NEW}) deployment failed: tasks failed to start."),
-        RollBack(GOOD), Event(f"(service svc) rolling back to {GOOD}.")]
+        RollBack(GOOD),
+        Event(f"(service svc) rolling back to {GOOD}."),
+    ]
     assert of(StopTask, actions) == []  # the old tasks keep serving
 
 
@@ -249,9 +283,15 @@ def test_a_disabled_breaker_never_fails_a_deployment() -> None:
     assert of(MarkDeployment, plan(broken_rollout(failed=50, policy=DEFAULTS))) == []
 
 
-@pytest.mark.parametrize("fields", [{"policy": DeploymentPolicy(circuit_breaker=True)},
-                                    {"last_completed": None}, {"last_completed": BROKEN}],
-                         ids=["rollback-off", "nothing-completed", "same-definition"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"policy": DeploymentPolicy(circuit_breaker=True)},
+        {"last_completed": None},
+        {"last_completed": BROKEN},
+    ],
+    ids=["rollback-off", "nothing-completed", "same-definition"],
+)
 def test_the_breaker_fails_without_rolling_back(fields: dict[str, Any]) -> None:
     actions = plan(broken_rollout(failed=2, **fields))
     assert of(MarkDeployment, actions) == [MarkDeployment(NEW, FAILED, CIRCUIT_BREAKER_REASON)]
@@ -269,7 +309,8 @@ def test_a_failed_deployment_launches_nothing_more() -> None:
 def test_a_deployment_completes_when_desired_tasks_are_healthy() -> None:
     assert plan(service(task("a"), task("b"), deployments=(rolling(),))) == [
         MarkDeployment(NEW, COMPLETED, f"ECS deployment {NEW} completed."),
-        Event("(service svc) has reached a steady state.")]
+        Event("(service svc) has reached a steady state."),
+    ]
 
 
 def test_a_deployment_is_not_complete_while_a_task_is_only_registered() -> None:
@@ -279,8 +320,10 @@ def test_a_deployment_is_not_complete_while_a_task_is_only_registered() -> None:
 def test_a_deleted_service_stops_its_tasks_and_starts_nothing() -> None:
     crashed = task("c", TaskState.EXITED, exit_code=1, ever_healthy=True)
     actions = plan(service(task("a"), task("b", TaskState.STOPPING), crashed, active=False))
-    assert actions == [RecordStopped("task/c", ESSENTIAL_EXITED, "EssentialContainerExited", 1),
-                       StopTask("task/a", SERVICE_DELETED)]
+    assert actions == [
+        RecordStopped("task/c", ESSENTIAL_EXITED, "EssentialContainerExited", 1),
+        StopTask("task/a", SERVICE_DELETED),
+    ]
 
 
 def test_tasks_of_an_earlier_service_with_the_same_name_are_stopped() -> None:
@@ -298,9 +341,13 @@ def test_a_new_deployment_follows_a_new_task_definition_or_a_forced_one() -> Non
 
 def test_the_deployment_configuration_has_the_aws_defaults() -> None:
     assert DeploymentPolicy.from_configuration({}) == DeploymentPolicy(200, 100, False, False)
-    parsed = DeploymentPolicy.from_configuration({
-        "maximumPercent": 150, "minimumHealthyPercent": 50,
-        "deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    parsed = DeploymentPolicy.from_configuration(
+        {
+            "maximumPercent": 150,
+            "minimumHealthyPercent": 50,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        }
+    )
     assert parsed == DeploymentPolicy(150, 50, True, True)
     assert (parsed.ceiling(3), parsed.floor(3)) == (4, 2)  # maximum rounds down, minimum up
     assert DeploymentPolicy(maximum_percent=50).ceiling(2) == 2  # never below the desired count
@@ -346,8 +393,11 @@ class World:
             self._check()
 
     def live(self, state: TaskState | None = None) -> list[_Task]:
-        return [t for t in self.tasks.values() if t.state is not TaskState.STOPPING
-                and (state is None or t.state is state)]
+        return [
+            t
+            for t in self.tasks.values()
+            if t.state is not TaskState.STOPPING and (state is None or t.state is state)
+        ]
 
     def _follow(self) -> None:
         new = new_deployment(self.deployments, self.definition, None)
@@ -365,22 +415,39 @@ class World:
                 t.state = TaskState.HEALTHY
 
     def _view(self) -> ServiceView:
-        views = tuple(TaskView(arn, t.deployment, t.state, started=self.now, listening=True,
-                               ever_healthy=t.state is TaskState.HEALTHY)
-                      for arn, t in self.tasks.items())
-        return ServiceView("svc", tuple(self.deployments), views, self.desired, policy=self.policy,
-                           last_completed=self.last_completed, now=self.now,
-                           starts_held_until=self.held_until)
+        views = tuple(
+            TaskView(
+                arn,
+                t.deployment,
+                t.state,
+                started=self.now,
+                listening=True,
+                ever_healthy=t.state is TaskState.HEALTHY,
+            )
+            for arn, t in self.tasks.items()
+        )
+        return ServiceView(
+            "svc",
+            tuple(self.deployments),
+            views,
+            self.desired,
+            policy=self.policy,
+            last_completed=self.last_completed,
+            now=self.now,
+            starts_held_until=self.held_until,
+        )
 
     def _deployment(self, deployment_id: str, **changes: Any) -> None:
-        self.deployments = [replace(d, **changes) if d.id == deployment_id else d
-                            for d in self.deployments]
+        self.deployments = [
+            replace(d, **changes) if d.id == deployment_id else d for d in self.deployments
+        ]
 
     def _apply(self, action: Action) -> None:  # noqa: C901 - one arm per action
         if isinstance(action, StartTask):
             self.started += 1
-            definition = next(d.task_definition for d in self.deployments
-                              if d.id == action.deployment)
+            definition = next(
+                d.task_definition for d in self.deployments if d.id == action.deployment
+            )
             self.tasks[f"task/{self.started}"] = _Task(action.deployment, definition)
         elif isinstance(action, RegisterTask):
             self.tasks[action.task].state = TaskState.REGISTERED
@@ -424,8 +491,9 @@ def test_passes_roll_a_new_definition_out_without_dropping_below_minimum_healthy
         world.run(1)
         healthy_counts.append(len(world.live(TaskState.HEALTHY)))
     assert min(healthy_counts) >= 2
-    assert [(d.task_definition, d.rollout_state) for d in world.deployments] == \
-        [(BROKEN, COMPLETED)]
+    assert [(d.task_definition, d.rollout_state) for d in world.deployments] == [
+        (BROKEN, COMPLETED)
+    ]
     assert {t.definition for t in world.live()} == {BROKEN} and world.started == 4
 
 

@@ -189,8 +189,11 @@ def test_create_or_get_reads_what_exists_only_when_told_it_exists() -> None:
 
 def test_translated_raises_the_domain_error_with_the_aws_error_as_cause() -> None:
     original = aws_error("NoSuchWebsiteConfiguration")
-    with pytest.raises(ResourceNotFound, match="run notebook 01 first") as raised, translated(
-        "NoSuchWebsiteConfiguration", into=ResourceNotFound("no website: run notebook 01 first")
+    with (
+        pytest.raises(ResourceNotFound, match="run notebook 01 first") as raised,
+        translated(
+            "NoSuchWebsiteConfiguration", into=ResourceNotFound("no website: run notebook 01 first")
+        ),
     ):
         raise original
     assert raised.value.__cause__ is original
@@ -198,9 +201,15 @@ def test_translated_raises_the_domain_error_with_the_aws_error_as_cause() -> Non
 
 def test_translated_can_repeat_the_aws_reason() -> None:
     original = aws_error("InvalidPasswordException", "Password not long enough")
-    with pytest.raises(ResourceNotFound, match="Password not long enough: choose") as raised, \
-            translated("InvalidPasswordException", into=lambda error: ResourceNotFound(
-                f"{error.response['Error']['Message']}: choose another")):
+    with (
+        pytest.raises(ResourceNotFound, match="Password not long enough: choose") as raised,
+        translated(
+            "InvalidPasswordException",
+            into=lambda error: ResourceNotFound(
+                f"{error.response['Error']['Message']}: choose another"
+            ),
+        ),
+    ):
         raise original
     assert raised.value.__cause__ is original
 

@@ -36,7 +36,11 @@ def lint_imports(lib: Path, service: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": f"{lib}{os.pathsep}{service}"}
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
 
 
@@ -47,23 +51,34 @@ def test_the_contracts_are_kept() -> None:
 
 
 def test_the_local_cloud_contract_forbids_every_module_but_the_neutral_ones() -> None:
-    forbidden = {name.removeprefix("mysfits.") for name in contracts()["local-cloud"]["forbidden_modules"]}
+    forbidden = {
+        name.removeprefix("mysfits.") for name in contracts()["local-cloud"]["forbidden_modules"]
+    }
     assert forbidden == library_modules() - NEUTRAL
 
 
 def test_the_provisioning_contract_covers_every_module_but_workshop_cli_and_runner() -> None:
-    sources = {name.removeprefix("mysfits.") for name in contracts()["provisioning"]["source_modules"]}
+    sources = {
+        name.removeprefix("mysfits.") for name in contracts()["provisioning"]["source_modules"]
+    }
     assert sources == library_modules() - MAY_IMPORT_LOCAL
 
 
-@pytest.mark.parametrize(("victim", "line", "contract"), [
-    ("lib/mysfits/local/core/gateway.py", "from mysfits import website", "local-cloud"),
-    ("lib/mysfits/website.py", "from mysfits.local import client", "provisioning"),
-    ("service/mysfits_service/app.py", "import mysfits.errors", "deployables"),
-])
-def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, victim: str, line: str, contract: str) -> None:
+@pytest.mark.parametrize(
+    ("victim", "line", "contract"),
+    [
+        ("lib/mysfits/local/core/gateway.py", "from mysfits import website", "local-cloud"),
+        ("lib/mysfits/website.py", "from mysfits.local import client", "provisioning"),
+        ("service/mysfits_service/app.py", "import mysfits.errors", "deployables"),
+    ],
+)
+def test_a_forbidden_import_breaks_its_contract(
+    tmp_path: Path, victim: str, line: str, contract: str
+) -> None:
     for tree in ("lib", "service"):
-        shutil.copytree(ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(
+            ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     target = tmp_path / victim
     target.write_text(target.read_text() + f"\n{line}  # added by the test\n")
     result = lint_imports(tmp_path / "lib", tmp_path / "service")

@@ -9,8 +9,16 @@ from mysfits import cleanup
 from mysfits.inventory import Family
 
 LIB = Path(__file__).resolve().parents[2] / "lib" / "mysfits"
-FAMILY_MODULES = ("website", "network", "images", "fargate", "loadbalancer", "pipeline", "database",
-                  "users")
+FAMILY_MODULES = (
+    "website",
+    "network",
+    "images",
+    "fargate",
+    "loadbalancer",
+    "pipeline",
+    "database",
+    "users",
+)
 
 
 def test_every_family_declares_its_cleanup_and_cleanup_runs_them_all() -> None:

@@ -6,14 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from mysfits.local.codebuild.buildtools import main as build_tool, normalise
 from mysfits.local.codebuild.build import BuildFailed
 from mysfits.local.codebuild.buildspec import artifact_files, parse_buildspec
+from mysfits.local.codebuild.buildtools import main as build_tool
+from mysfits.local.codebuild.buildtools import normalise
 
 
 def test_buildspec_must_be_version_0_2_yaml() -> None:
     assert parse_buildspec("version: 0.2\nphases: {}\n")["phases"] == {}
-    for text, fragment in (("version: 0.1\n", "version 0.2"), ("- a list\n", "mapping"), ("a: [\n", "invalid")):
+    for text, fragment in (
+        ("version: 0.1\n", "version 0.2"),
+        ("- a list\n", "mapping"),
+        ("a: [\n", "invalid"),
+    ):
         with pytest.raises(BuildFailed, match=fragment) as raised:
             parse_buildspec(text)
         assert raised.value.status_code == "YAML_FILE_ERROR"
@@ -44,14 +49,17 @@ def test_artifact_patterns_follow_buildspec_globbing(tree: Path) -> None:
 
 def test_image_references_default_to_latest() -> None:
     assert normalise("repo") == "repo:latest"
-    assert normalise("123456789012.dkr.ecr.us-east-1.amazonaws.com/p/service") == \
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/p/service:latest"
+    assert (
+        normalise("123456789012.dkr.ecr.us-east-1.amazonaws.com/p/service")
+        == "123456789012.dkr.ecr.us-east-1.amazonaws.com/p/service:latest"
+    )
     assert normalise("localhost:5000/repo:v1") == "localhost:5000/repo:v1"
     assert normalise("repo@sha256:abc") == "repo@sha256:abc"
 
 
-def test_unsupported_tool_commands_fail_and_say_what_works(capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unsupported_tool_commands_fail_and_say_what_works(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("MYSFITS_BUILD_DIR", str(tmp_path))
     assert build_tool(["docker", "run", "alpine"]) == 1
     assert "login, build, tag, push" in capsys.readouterr().err

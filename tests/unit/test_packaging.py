@@ -17,7 +17,9 @@ def _split(requirement: str, separator: str) -> tuple[str, str]:
 
 def pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    requirements = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     assert all("==" in r for r in requirements), "every dependency is pinned with =="
     return dict(_split(r, "==") for r in requirements)
 
@@ -46,8 +48,11 @@ def test_environment_yml_installs_the_project() -> None:
 
 def test_service_requirements_match_the_workshop_environment() -> None:
     # Without Docker the local cloud runs the service with the workshop's own interpreter.
-    service = dict(_split(line, "==") for line in (ROOT / "service/requirements.txt").read_text().splitlines()
-                   if line.strip() and not line.startswith("#"))
+    service = dict(
+        _split(line, "==")
+        for line in (ROOT / "service/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     pins = pyproject_pins()
     assert service and all(pins.get(name) == version for name, version in service.items()), service
 
@@ -55,7 +60,9 @@ def test_service_requirements_match_the_workshop_environment() -> None:
 def test_the_supported_pythons_agree() -> None:
     """requires-python, the Makefile's interpreter list, environment.yml and the tools' target."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    low, high = re.fullmatch(r">=3\.(\d+),<3\.(\d+)", pyproject["project"]["requires-python"]).groups()
+    low, high = re.fullmatch(
+        r">=3\.(\d+),<3\.(\d+)", pyproject["project"]["requires-python"]
+    ).groups()
     supported = [f"3.{minor}" for minor in range(int(low), int(high))]
     makefile = re.search(r"^SUPPORTED_PYTHONS := (.+)$", (ROOT / "Makefile").read_text(), re.M)
     assert makefile is not None and makefile.group(1).split() == supported[::-1]  # newest first

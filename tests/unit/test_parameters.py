@@ -7,8 +7,15 @@ import pytest
 from mysfits import parameters
 from mysfits.parameters import InvalidParameters
 
-GOOD = {"target": "local", "region": "eu-west-1", "prefix": "mysfits", "interactive": False,
-        "bucket_name": "", "desired_count": 2, "nat_gateways": 1}
+GOOD = {
+    "target": "local",
+    "region": "eu-west-1",
+    "prefix": "mysfits",
+    "interactive": False,
+    "bucket_name": "",
+    "desired_count": 2,
+    "nat_gateways": 1,
+}
 
 
 def test_good_values_pass() -> None:
@@ -16,22 +23,25 @@ def test_good_values_pass() -> None:
     parameters.validate("02_fargate_service.ipynb", **GOOD)
 
 
-@pytest.mark.parametrize(("name", "value", "rule"), [
-    ("desired_count", 0, "from 1 to 10"),
-    ("desired_count", 11, "from 1 to 10"),
-    ("desired_count", "two", "from 1 to 10"),
-    ("desired_count", True, "from 1 to 10"),
-    ("desired_count", 2.5, "from 1 to 10"),
-    ("nat_gateways", 3, "from 1 to 2"),
-    ("region", "mars-1", "commercial regions"),
-    ("region", "cn-north-1", "commercial regions"),
-    ("region", "aws-global", "commercial regions"),
-    ("target", "azure", "'local' or 'aws'"),
-    ("prefix", "My_Prefix", "lowercase letters"),
-    ("prefix", "ab", "3 to 20"),
-    ("interactive", "yes", "true or false"),
-    ("bucket_name", "Not_Valid", "lowercase"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        ("desired_count", 0, "from 1 to 10"),
+        ("desired_count", 11, "from 1 to 10"),
+        ("desired_count", "two", "from 1 to 10"),
+        ("desired_count", True, "from 1 to 10"),
+        ("desired_count", 2.5, "from 1 to 10"),
+        ("nat_gateways", 3, "from 1 to 2"),
+        ("region", "mars-1", "commercial regions"),
+        ("region", "cn-north-1", "commercial regions"),
+        ("region", "aws-global", "commercial regions"),
+        ("target", "azure", "'local' or 'aws'"),
+        ("prefix", "My_Prefix", "lowercase letters"),
+        ("prefix", "ab", "3 to 20"),
+        ("interactive", "yes", "true or false"),
+        ("bucket_name", "Not_Valid", "lowercase"),
+    ],
+)
 def test_each_broken_rule_is_stated(name: str, value: object, rule: str) -> None:
     with pytest.raises(InvalidParameters) as caught:
         parameters.validate(**{**GOOD, name: value})
@@ -68,4 +78,8 @@ def test_require_count_returns_the_value_or_states_the_range() -> None:
 def test_notebook_parameters_reads_names_and_literal_defaults() -> None:
     source = 'target = "local"  # where\nregion = "us-east-1"\ncount = 2\nx = compute()\n'
     assert parameters.notebook_parameters(source) == {
-        "target": "local", "region": "us-east-1", "count": 2, "x": None}
+        "target": "local",
+        "region": "us-east-1",
+        "count": 2,
+        "x": None,
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,17 +14,21 @@ SHELL = "/bin/sh"
 def interpreter(directory: Path, name: str, version: str | None) -> Path:
     """A fake Python that says it is `version`, or, with None, fails as an unselected pyenv shim."""
     path = directory / name
-    body = f'echo "{version}"' if version else 'echo "pyenv: {name}: command not found" >&2; exit 127'
+    body = (
+        f'echo "{version}"' if version else 'echo "pyenv: {name}: command not found" >&2; exit 127'
+    )
     path.write_text(f"#!{SHELL}\n{body}\n")
     path.chmod(0o755)
     return path
 
 
-def pick(path: Path, *args: str, pyenv_root: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": str(path), "HOME": str(path),
-           "PYENV_ROOT": str(pyenv_root or path / "no-pyenv")}
-    return subprocess.run([SHELL, str(SCRIPT), *args], capture_output=True, text=True, env=env,
-                          timeout=30)
+def pick(
+    path: Path, *args: str, pyenv_root: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": str(path), "HOME": str(path), "PYENV_ROOT": str(pyenv_root or path / "no-pyenv")}
+    return subprocess.run(
+        [SHELL, str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=30
+    )
 
 
 @pytest.fixture

@@ -85,7 +85,9 @@ def test_a_push_merges_settings_into_the_last_release_and_skips_unchanged_bytes(
 
 
 def test_a_push_waits_until_s3_versions_the_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(releases, "wait_until", functools.partial(waiting.wait_until, sleep=lambda _: None))
+    monkeypatch.setattr(
+        releases, "wait_until", functools.partial(waiting.wait_until, sleep=lambda _: None)
+    )
     s3 = FakeS3(unversioned_puts=2)  # just after versioning was first enabled
     push = releases.push_source(FakeWorkshop(s3=s3))  # type: ignore[arg-type]
     assert push.version_id == "v3" and s3.puts == 3
@@ -96,10 +98,12 @@ def test_a_push_to_an_unversioned_bucket_says_what_to_run() -> None:
         releases.push_source(FakeWorkshop(s3=FakeS3(versioning="")))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("service, pipeline, kept", [(True, True, True), (True, False, False),
-                                                     (False, True, False)])
-def test_a_released_service_keeps_what_it_runs(monkeypatch: pytest.MonkeyPatch, service: bool,
-                                               pipeline: bool, kept: bool) -> None:
+@pytest.mark.parametrize(
+    "service, pipeline, kept", [(True, True, True), (True, False, False), (False, True, False)]
+)
+def test_a_released_service_keeps_what_it_runs(
+    monkeypatch: pytest.MonkeyPatch, service: bool, pipeline: bool, kept: bool
+) -> None:
     running = {"taskDefinitionArn": "arn:td:3"}
     monkeypatch.setattr(fargate, "current_task_definition", lambda ws: running)
     monkeypatch.setattr(fargate, "service_exists", lambda ws: service)
@@ -117,15 +121,21 @@ class FakePipeline:
         self.status = "InProgress"
 
     def get_paginator(self, _: str) -> Any:
-        summary = {"pipelineExecutionId": "e1", "status": self.status,
-                   "sourceRevisions": [{"revisionId": "v1"}]}
-        return type("P", (), {"paginate": lambda *_, **__: [{"pipelineExecutionSummaries": [summary]}]})()
+        summary = {
+            "pipelineExecutionId": "e1",
+            "status": self.status,
+            "sourceRevisions": [{"revisionId": "v1"}],
+        }
+        return type(
+            "P", (), {"paginate": lambda *_, **__: [{"pipelineExecutionSummaries": [summary]}]}
+        )()
 
     def get_pipeline_state(self, name: str) -> dict[str, Any]:
         def stage(name: str, status: str) -> dict[str, Any]:
             latest = {} if status == "not run" else {"pipelineExecutionId": "e1", "status": status}
             action = {"latestExecution": {"externalExecutionId": "build:1"}} if latest else {}
             return {"stageName": name, "latestExecution": latest, "actionStates": [action]}
+
         return {"stageStates": [stage(n, s) for n, s in self.stages.items()]}
 
 
@@ -138,7 +148,10 @@ class FakeBuildLogs:
 
     def get_log_events(self, nextToken: str | None = None, **_: Any) -> dict[str, Any]:  # noqa: N803
         start = int(nextToken or 0)
-        return {"events": [{"message": m} for m in self.lines[start:]], "nextForwardToken": str(len(self.lines))}
+        return {
+            "events": [{"message": m} for m in self.lines[start:]],
+            "nextForwardToken": str(len(self.lines)),
+        }
 
 
 def test_a_release_watch_counts_stages_and_tails_the_build_log() -> None:
@@ -154,7 +167,10 @@ def test_a_release_watch_counts_stages_and_tails_the_build_log() -> None:
     pipeline.status = "Succeeded"
     assert watch.poll() is not None and watch.progress().done == 3
     assert [line for line in written if "build |" in line] == [
-        "  build | docker build", "  build | docker push", "  build | pushed"]
+        "  build | docker build",
+        "  build | docker push",
+        "  build | pushed",
+    ]
     assert "stage Build: InProgress" in written and "stage Deploy: Succeeded" in written
 
 
@@ -170,19 +186,31 @@ class FakeCloudFormation:
 
 
 def event(number: int, resource: str, status: str) -> dict[str, Any]:
-    return {"EventId": str(number), "Timestamp": datetime(2025, 1, 1, 0, 0, number, tzinfo=UTC),
-            "ResourceStatus": status, "LogicalResourceId": resource, "ResourceType": "AWS::EC2::VPC"}
+    return {
+        "EventId": str(number),
+        "Timestamp": datetime(2025, 1, 1, 0, 0, number, tzinfo=UTC),
+        "ResourceStatus": status,
+        "LogicalResourceId": resource,
+        "ResourceType": "AWS::EC2::VPC",
+    }
 
 
 def test_stack_events_stream_once_each_and_count_settled_resources() -> None:
     cloudformation, written = FakeCloudFormation([event(0, "Old", "CREATE_COMPLETE")]), []
     events = StackEvents(FakeWorkshop(cloudformation=cloudformation), "stack", written.append)  # type: ignore[arg-type]
-    cloudformation.events += [event(1, "Vpc", "CREATE_IN_PROGRESS"), event(2, "Subnet", "CREATE_IN_PROGRESS")]
+    cloudformation.events += [
+        event(1, "Vpc", "CREATE_IN_PROGRESS"),
+        event(2, "Subnet", "CREATE_IN_PROGRESS"),
+    ]
     assert len(events.poll()) == 2 and events.progress().done == 0 and events.progress().total == 2
     cloudformation.events.append(event(3, "Vpc", "CREATE_COMPLETE"))
     assert len(events.poll()) == 1 and events.poll() == []
     assert (events.progress().done, events.progress().total) == (1, 2)
-    assert [line.split()[1] for line in written] == ["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+    assert [line.split()[1] for line in written] == [
+        "CREATE_IN_PROGRESS",
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+    ]
     assert all("Old" not in line for line in written)
 
 
@@ -211,9 +239,18 @@ def test_the_wait_bar_shows_the_work_not_the_seconds(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(waiting, "tqdm", Bar)
     answers, done = iter([None, None, "ok"]), iter([0, 1, 2])
-    waiting.wait_until(lambda: next(answers), what="targets", timeout=600, sleep=lambda _: None,
-                       progress=lambda: waiting.Progress(next(done), 2, "healthy targets"))
-    assert shown == [(0, 2, "healthy targets"), (1, 2, "healthy targets"), (2, 2, "healthy targets")]
+    waiting.wait_until(
+        lambda: next(answers),
+        what="targets",
+        timeout=600,
+        sleep=lambda _: None,
+        progress=lambda: waiting.Progress(next(done), 2, "healthy targets"),
+    )
+    assert shown == [
+        (0, 2, "healthy targets"),
+        (1, 2, "healthy targets"),
+        (2, 2, "healthy targets"),
+    ]
     shown.clear()
     waiting.wait_until(iter([None, "ok"]).__next__, what="thing", sleep=lambda _: None)
     assert shown == [(1, None, "check"), (2, None, "check")]

@@ -30,11 +30,17 @@ def notebook_dir(tmp_path: Path) -> Path:
 
 
 def test_all_numbered_notebooks_except_cleanup_by_default(notebook_dir: Path) -> None:
-    assert [p.stem for p in select_notebooks("", notebook_dir)] == ["01_static_website", "02_fargate_service"]
+    assert [p.stem for p in select_notebooks("", notebook_dir)] == [
+        "01_static_website",
+        "02_fargate_service",
+    ]
 
 
 def test_only_keeps_the_order_asked_for(notebook_dir: Path) -> None:
-    assert [p.stem for p in select_notebooks("99, 1", notebook_dir)] == ["99_cleanup", "01_static_website"]
+    assert [p.stem for p in select_notebooks("99, 1", notebook_dir)] == [
+        "99_cleanup",
+        "01_static_website",
+    ]
 
 
 def test_unknown_number_names_the_choices(notebook_dir: Path) -> None:
@@ -43,8 +49,9 @@ def test_unknown_number_names_the_choices(notebook_dir: Path) -> None:
 
 
 def test_parameters_parse_json_values_else_strings() -> None:
-    assert parse_parameters(["prefix=demo", "nat_gateways=2", "interactive=true", 'name="x y"']) == {
-        "prefix": "demo", "nat_gateways": 2, "interactive": True, "name": "x y"}
+    assert parse_parameters(
+        ["prefix=demo", "nat_gateways=2", "interactive=true", 'name="x y"']
+    ) == {"prefix": "demo", "nat_gateways": 2, "interactive": True, "name": "x y"}
 
 
 @pytest.mark.parametrize("bad", ["prefix", "=x", "not-a-name=1"])
@@ -55,22 +62,41 @@ def test_bad_parameters_say_how(bad: str) -> None:
 
 def test_checks_are_counted_from_outputs() -> None:
     good, bad = Check("a", True, "fine"), Check("b", False, "broken")
-    cell = new_code_cell("x", outputs=[
-        new_output("display_data", data={CHECK_MIME_TYPE: good.as_json(), "text/plain": str(good)}),
-        new_output("display_data", data={CHECK_MIME_TYPE: bad.as_json(), "text/plain": str(bad)}),
-        new_output("stream", text="hello"),
-    ])
+    cell = new_code_cell(
+        "x",
+        outputs=[
+            new_output(
+                "display_data", data={CHECK_MIME_TYPE: good.as_json(), "text/plain": str(good)}
+            ),
+            new_output(
+                "display_data", data={CHECK_MIME_TYPE: bad.as_json(), "text/plain": str(bad)}
+            ),
+            new_output("stream", text="hello"),
+        ],
+    )
     assert count_checks(new_notebook(cells=[cell, new_code_cell("y")])) == (1, 1)
 
 
 def test_summary_table_names_the_failing_cell() -> None:
-    text = format_summary([
-        NotebookResult("01_static_website", "passed", 6.25, 12, 0),
-        NotebookResult("02_fargate_service", "failed", 3.0, 2, 1, "cell 7 ('x'): VerificationFailed: boom"),
-        NotebookResult("03_dynamodb", "not run"),
-    ])
+    text = format_summary(
+        [
+            NotebookResult("01_static_website", "passed", 6.25, 12, 0),
+            NotebookResult(
+                "02_fargate_service", "failed", 3.0, 2, 1, "cell 7 ('x'): VerificationFailed: boom"
+            ),
+            NotebookResult("03_dynamodb", "not run"),
+        ]
+    )
     lines = text.splitlines()
-    assert lines[0].split() == ["notebook", "status", "seconds", "checks", "passed", "checks", "failed"]
+    assert lines[0].split() == [
+        "notebook",
+        "status",
+        "seconds",
+        "checks",
+        "passed",
+        "checks",
+        "failed",
+    ]
     assert lines[2].split() == ["01_static_website", "passed", "6.2", "12", "0"]
     assert lines[4].split() == ["03_dynamodb", "not", "run", "0.0", "0", "0"]
     assert lines[-1] == "FAILED 02_fargate_service: cell 7 ('x'): VerificationFailed: boom"
@@ -94,8 +120,10 @@ def test_parameters_are_checked_against_each_selected_notebook(tmp_path: Path) -
     assert "target='mars': use 'local' or 'aws' [01_site, 02_service]" in message
     assert "desired_count=0: use a whole number from 2 to 10" in message
     assert "[02_service]" in message
-    assert ("desried: no selected notebook takes this parameter "
-            "(they take desired_count, prefix, target)") in message
+    assert (
+        "desried: no selected notebook takes this parameter "
+        "(they take desired_count, prefix, target)"
+    ) in message
 
 
 def test_a_parameter_only_other_notebooks_take_is_refused(tmp_path: Path) -> None:
@@ -114,8 +142,23 @@ def test_bad_parameter_fails_at_once_through_the_cli(tmp_path: Path) -> None:
     env["MYSFITS_HOME"] = str(tmp_path / "home")
     runs = tmp_path / "runs"
     result = subprocess.run(
-        [sys.executable, "-m", "mysfits.cli", "run", "--only", "02", "-p", "desired_count=0",
-         "--output-dir", str(runs)], env=env, capture_output=True, text=True, timeout=5)
+        [
+            sys.executable,
+            "-m",
+            "mysfits.cli",
+            "run",
+            "--only",
+            "02",
+            "-p",
+            "desired_count=0",
+            "--output-dir",
+            str(runs),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "desired_count=0: use a whole number from 2 to 10" in result.stderr
     assert not runs.exists() and not (tmp_path / "home").exists()  # no run, no local cloud

@@ -16,8 +16,14 @@ def test_validated_text_reports_the_broken_rule_as_you_type() -> None:
 def test_panel_buttons_follow_validity_and_capture_results() -> None:
     calls: list[str] = []
     box = ui.ValidatedText("Bucket name", "good-name", validate_bucket_name)
-    panel = ui.panel("Site bucket", {"Create": lambda: calls.append(box.value) or "created",
-                                     "Fail": lambda: (_ for _ in ()).throw(RuntimeError("nope"))}, [box])
+    panel = ui.panel(
+        "Site bucket",
+        {
+            "Create": lambda: calls.append(box.value) or "created",
+            "Fail": lambda: (_ for _ in ()).throw(RuntimeError("nope")),
+        },
+        [box],
+    )
     buttons = panel.children[2].children
     output = panel.children[3]
     assert [b.description for b in buttons] == ["Create", "Fail"] and not buttons[0].disabled
@@ -34,11 +40,12 @@ def _texts(output: widgets.Output) -> str:
 
 
 def test_panel_says_done_or_nothing_to_do_for_empty_and_boolean_results() -> None:
-    panel = ui.panel("Site bucket", {"Remove": lambda: None, "Delete": lambda: True,
-                                     "Again": lambda: False})
+    panel = ui.panel(
+        "Site bucket", {"Remove": lambda: None, "Delete": lambda: True, "Again": lambda: False}
+    )
     buttons, output = panel.children[1].children, panel.children[2]
     expected = ["Remove: done\n", "Delete: done\n", "Again: nothing to do\n"]
-    for button, text in zip(buttons, expected):
+    for button, text in zip(buttons, expected, strict=True):
         button.click()
         assert _texts(output) == text
 

@@ -21,8 +21,9 @@ PROBE = "p-probe-123456789012-0123abcd"
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[Workshop, Stubber]]:
-    session = boto3.Session(region_name="us-east-1", aws_access_key_id="x",
-                            aws_secret_access_key="x")
+    session = boto3.Session(
+        region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     ws = Workshop("aws", "us-east-1", "p", session, "123456789012")
     client = session.client("s3")
     ws._clients["s3"] = client
@@ -64,16 +65,22 @@ def test_the_site_bucket_is_never_probed(stubbed: tuple[Workshop, Stubber]) -> N
 
 
 def _config(stubber: Stubber, body: bytes) -> None:
-    stubber.add_response("get_object", {"Body": StreamingBody(io.BytesIO(body), len(body))},
-                         {"Bucket": "site", "Key": "config.json"})
+    stubber.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(body), len(body))},
+        {"Bucket": "site", "Key": "config.json"},
+    )
 
 
-@pytest.mark.parametrize(("body", "version"), [
-    (b'{"version": 2, "apiEndpoint": "http://x"}', 2),
-    (b'{"apiEndpoint": "http://x"}', 0),
-    (b"not json", 0),
-    (b"[1, 2]", 0),
-])
+@pytest.mark.parametrize(
+    ("body", "version"),
+    [
+        (b'{"version": 2, "apiEndpoint": "http://x"}', 2),
+        (b'{"apiEndpoint": "http://x"}', 0),
+        (b"not json", 0),
+        (b"[1, 2]", 0),
+    ],
+)
 def test_published_version(stubbed: tuple[Workshop, Stubber], body: bytes, version: int) -> None:
     ws, stubber = stubbed
     _config(stubber, body)

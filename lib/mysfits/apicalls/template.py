@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
 # What a resource of each type is for, where the template says nothing about it.
 TYPE_PURPOSE = {
     "AWS::EC2::VPC": "the private network everything else lives in",
@@ -99,7 +98,9 @@ def _resource_lines(
 
 def excerpt(template_body: str) -> str:
     """Description, resources by section with what each is for, and the outputs."""
-    from cfnlint.decode import decode_str  # cfn-lint takes ~0.6 s to import: only when a stack is sent
+    from cfnlint.decode import (
+        decode_str,
+    )  # cfn-lint takes ~0.6 s to import: only when a stack is sent
 
     template, problems = decode_str(template_body)
     if problems or not isinstance(template, dict) or not template.get("Resources"):

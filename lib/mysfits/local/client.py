@@ -33,7 +33,12 @@ class LocalCloudInfo:
     log_file: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"endpoint_url": self.endpoint_url, "pid": self.pid, "port": self.port, "log_file": self.log_file}
+        return {
+            "endpoint_url": self.endpoint_url,
+            "pid": self.pid,
+            "port": self.port,
+            "log_file": self.log_file,
+        }
 
 
 def read_state() -> LocalCloudInfo | None:
@@ -41,7 +46,9 @@ def read_state() -> LocalCloudInfo | None:
     path = state_dir() / STATE_FILE
     try:
         data = json.loads(path.read_text())
-        return LocalCloudInfo(data["endpoint_url"], int(data["pid"]), int(data["port"]), data.get("log_file", ""))
+        return LocalCloudInfo(
+            data["endpoint_url"], int(data["pid"]), int(data["port"]), data.get("log_file", "")
+        )
     except (OSError, ValueError, KeyError):
         return None
 
@@ -84,7 +91,12 @@ def find_running(endpoint_url: str | None = None) -> LocalCloudInfo | None:
         health = answers(override)
         if health is None:
             return None
-        return LocalCloudInfo(override.rstrip("/"), int(health["pid"]), int(health["port"]), health.get("log_file", ""))
+        return LocalCloudInfo(
+            override.rstrip("/"),
+            int(health["pid"]),
+            int(health["port"]),
+            health.get("log_file", ""),
+        )
     info = read_state()
     if info is None or answers(info.endpoint_url) is None:
         return None

@@ -37,7 +37,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tuple[LocalCloudInfo, bool]:
+def start_detached(
+    port: int = client.DEFAULT_PORT, timeout: float = 20.0
+) -> tuple[LocalCloudInfo, bool]:
     """Start a local cloud in the background; return it and whether it was already running."""
     running = client.find_running()
     if running is not None:
@@ -49,8 +51,19 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
     with open(log_file, "ab") as log:
         # A session of its own, so `stop` can end the cloud and every task it started together.
         process = subprocess.Popen(
-            [sys.executable, "-m", "mysfits.local.server", "--port", str(port), "--log-file", str(log_file)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "mysfits.local.server",
+                "--port",
+                str(port),
+                "--log-file",
+                str(log_file),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -63,7 +76,9 @@ def start_detached(port: int = client.DEFAULT_PORT, timeout: float = 20.0) -> tu
             raise LocalCloudError(f"the local cloud exited at start-up:\n{_tail(log_file)}")
         time.sleep(0.05)
     _terminate_group(process.pid)
-    raise LocalCloudError(f"the local cloud did not answer within {timeout:.0f} s; its log:\n{_tail(log_file)}")
+    raise LocalCloudError(
+        f"the local cloud did not answer within {timeout:.0f} s; its log:\n{_tail(log_file)}"
+    )
 
 
 def stop(timeout: float = 10.0) -> LocalCloudInfo | None:

@@ -14,8 +14,8 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer
@@ -35,8 +35,17 @@ CAPABILITIES = ("build-context-images",)
 
 # The one registration list: each package's `register(cloud)` adds its patches, request fixes,
 # stores and reconcilers. Later packages may use what earlier ones registered in `cloud.services`.
-SERVICE_PACKAGES = ("s3", "ecr", "elbv2", "ecs", "cloudformation", "dynamodb", "codebuild", "codepipeline",
-                    "cognito")
+SERVICE_PACKAGES = (
+    "s3",
+    "ecr",
+    "elbv2",
+    "ecs",
+    "cloudformation",
+    "dynamodb",
+    "codebuild",
+    "codepipeline",
+    "cognito",
+)
 
 
 class PortBusy(OSError):
@@ -46,8 +55,9 @@ class PortBusy(OSError):
 class LocalCloud:
     """One local cloud: control plane, fixes and data plane, serving on one loopback port."""
 
-    def __init__(self, port: int = client.DEFAULT_PORT, log_file: str = "",
-                 home: Path | None = None):
+    def __init__(
+        self, port: int = client.DEFAULT_PORT, log_file: str = "", home: Path | None = None
+    ):
         try:  # first, so a taken port is reported before moto takes seconds to load
             listening = listen_loopback(port)
         except OSError as error:
@@ -55,7 +65,11 @@ class LocalCloud:
                 f"port {port} is already in use on {LOOPBACK} ({error.strerror}): stop what "
                 f"listens there, or start on another port with `mysfits local start --port N`"
             ) from error
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
 
         self.registry = EndpointRegistry()
         self._started = time.time()
@@ -66,7 +80,9 @@ class LocalCloud:
         self.heartbeat = Heartbeat(self.registry)
         self.services: dict[str, Any] = {}
         moto = RoutedMoto(DomainDispatcherApplication(create_backend_app))
-        self.gateway = Gateway(moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready)
+        self.gateway = Gateway(
+            moto, ControlHandlers(self.health, self.endpoints, self.reset), self.ready
+        )
         handler = xml_errors(MotoRequestHandler)
         self._server: BaseWSGIServer = loopback_server(self.gateway, listening, handler)
         self.port = self._server.port
@@ -77,12 +93,16 @@ class LocalCloud:
         self.children = Children(self.ledger.process)
         self.work_dir = Path(tempfile.mkdtemp(prefix="mysfits-local-"))
         self.ledger.folder(self.work_dir)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="control-plane", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="control-plane", daemon=True
+        )
 
-    def start(self) -> "LocalCloud":
+    def start(self) -> LocalCloud:
         """Answer at once; the fixes and the data plane load in the background (requests wait for them)."""
         self._thread.start()
-        threading.Thread(target=self._start_data_plane, name="data-plane-start", daemon=True).start()
+        threading.Thread(
+            target=self._start_data_plane, name="data-plane-start", daemon=True
+        ).start()
         return self
 
     def _start_data_plane(self) -> None:
@@ -93,10 +113,17 @@ class LocalCloud:
         self.ready.set()
 
     def health(self) -> dict[str, Any]:
-        return {"service": "mysfits-local-cloud", "pid": os.getpid(), "port": self.port,
-                "endpoint_url": self.endpoint_url, "log_file": self.log_file,
-                "moto_version": version("moto"), "uptime_seconds": round(time.time() - self._started, 1),
-                "capabilities": list(CAPABILITIES), "ready": self.ready.is_set()}
+        return {
+            "service": "mysfits-local-cloud",
+            "pid": os.getpid(),
+            "port": self.port,
+            "endpoint_url": self.endpoint_url,
+            "log_file": self.log_file,
+            "moto_version": version("moto"),
+            "uptime_seconds": round(time.time() - self._started, 1),
+            "capabilities": list(CAPABILITIES),
+            "ready": self.ready.is_set(),
+        }
 
     def refresh(self) -> None:
         """Bring the data plane in line with the control plane's state."""

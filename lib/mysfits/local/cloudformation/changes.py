@@ -31,8 +31,9 @@ from moto.ec2.models.core import TaggedEC2Resource
 REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 
 # A route's identity: changing any of these needs a new route, anything else is ReplaceRoute.
-_ROUTE_KEYS = frozenset({"RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock",
-                         "DestinationPrefixListId"})
+_ROUTE_KEYS = frozenset(
+    {"RouteTableId", "DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"}
+)
 
 
 def holds(resource_map: ResourceMap, definition: dict[str, Any]) -> bool:
@@ -65,13 +66,16 @@ def create(resource_map: ResourceMap, lid: str) -> Any:
     """Create resource `lid` of `resource_map` and return its model."""
     model = resource_map[lid]  # moto's lazy map creates it
     if isinstance(model, TaggedEC2Resource):  # as moto's stack creation tags it
-        _ec2(resource_map).create_tags([model.physical_resource_id],
-                                       {**resource_map.tags, "aws:cloudformation:logical-id": lid})
+        _ec2(resource_map).create_tags(
+            [model.physical_resource_id],
+            {**resource_map.tags, "aws:cloudformation:logical-id": lid},
+        )
     return model
 
 
-def change(resource_map: ResourceMap, lid: str, how: str, model: Any, before: Any,
-           after: Any) -> Any:
+def change(
+    resource_map: ResourceMap, lid: str, how: str, model: Any, before: Any, after: Any
+) -> Any:
     """Give `model` the properties `after` (resolved in `resource_map`) the way `how` says.
 
     Returns the model that has them: `model` itself, or its replacement.
@@ -89,35 +93,52 @@ def _ec2(resource_map: ResourceMap) -> Any:
 
 def _replace_route(resource_map: ResourceMap, lid: str, route: Any, before: Any, after: Any) -> Any:
     _ec2(resource_map).replace_route(
-        route.route_table.id, after.get("DestinationCidrBlock"),
-        after.get("DestinationIpv6CidrBlock"), after.get("DestinationPrefixListId"),
+        route.route_table.id,
+        after.get("DestinationCidrBlock"),
+        after.get("DestinationIpv6CidrBlock"),
+        after.get("DestinationPrefixListId"),
         nat_gateway_id=after.get("NatGatewayId"),
         egress_only_igw_id=after.get("EgressOnlyInternetGatewayId"),
-        transit_gateway_id=after.get("TransitGatewayId"), gateway_id=after.get("GatewayId"),
-        instance_id=after.get("InstanceId"), interface_id=after.get("NetworkInterfaceId"),
-        vpc_peering_connection_id=after.get("VpcPeeringConnectionId"))
+        transit_gateway_id=after.get("TransitGatewayId"),
+        gateway_id=after.get("GatewayId"),
+        instance_id=after.get("InstanceId"),
+        interface_id=after.get("NetworkInterfaceId"),
+        vpc_peering_connection_id=after.get("VpcPeeringConnectionId"),
+    )
     return route
 
 
 def _retag(resource_map: ResourceMap, lid: str, model: Any, before: Any, after: Any) -> Any:
-    old_tags, new_tags = ({tag["Key"]: tag["Value"] for tag in properties.get("Tags") or []}
-                          for properties in (before, after))
+    old_tags, new_tags = (
+        {tag["Key"]: tag["Value"] for tag in properties.get("Tags") or []}
+        for properties in (before, after)
+    )
     ec2 = _ec2(resource_map)
-    ec2.delete_tags([model.physical_resource_id],
-                    {key: value for key, value in old_tags.items() if key not in new_tags})
+    ec2.delete_tags(
+        [model.physical_resource_id],
+        {key: value for key, value in old_tags.items() if key not in new_tags},
+    )
     ec2.create_tags([model.physical_resource_id], new_tags)
     return model
 
 
 def _moto_update(resource_map: ResourceMap, lid: str, model: Any, before: Any, after: Any) -> Any:
     resource_map._parsed_resources[lid] = model  # the model moto updates
-    updated = parse_and_update_resource(lid, resource_map._resource_json_map[lid], resource_map,
-                                        account_id=resource_map._account_id,
-                                        region_name=resource_map._region_name)
+    updated = parse_and_update_resource(
+        lid,
+        resource_map._resource_json_map[lid],
+        resource_map,
+        account_id=resource_map._account_id,
+        region_name=resource_map._region_name,
+    )
     resource_map._parsed_resources[lid] = updated or model
     return updated or model
 
 
-_IN_PLACE: Mapping[str, Callable[[ResourceMap, str, Any, Any, Any], Any]] = MappingProxyType({
-    "route": _replace_route, "tags": _retag, "moto": _moto_update,
-})
+_IN_PLACE: Mapping[str, Callable[[ResourceMap, str, Any, Any, Any], Any]] = MappingProxyType(
+    {
+        "route": _replace_route,
+        "tags": _retag,
+        "moto": _moto_update,
+    }
+)

@@ -40,8 +40,10 @@ class ResourceDeletes:
     def register(self, resource_type: str, delete: ResourceDelete) -> None:
         """Delete resources of `resource_type` (e.g. "AWS::Lambda::Function") with `delete`."""
         if resource_type in self._by_type:
-            raise ValueError(f"a delete for {resource_type} is already registered: "
-                             "register each resource type once")
+            raise ValueError(
+                f"a delete for {resource_type} is already registered: "
+                "register each resource type once"
+            )
         self._by_type[resource_type] = delete
 
     def types(self) -> list[str]:
@@ -70,8 +72,10 @@ def _moto_delete(resource_map: ResourceMap, model: Any, definition: dict[str, An
     resource_map._delete_resource(model, definition)
     if isinstance(model, Stack) and model.status == "DELETE_FAILED":
         # AWS fails the nested stack's resource in its parent; moto carries on as if it went.
-        raise RuntimeError(f"Embedded stack {model.stack_id} was not successfully deleted: "
-                           f"{getattr(model, 'status_reason', None)}")
+        raise RuntimeError(
+            f"Embedded stack {model.stack_id} was not successfully deleted: "
+            f"{getattr(model, 'status_reason', None)}"
+        )
 
 
 class BucketNotEmpty(AwsWordedError):
@@ -80,9 +84,11 @@ class BucketNotEmpty(AwsWordedError):
     def __init__(self) -> None:
         request_id = os.urandom(8).hex().upper()
         extended_id = base64.b64encode(os.urandom(57)).decode()
-        super().__init__("The bucket you tried to delete is not empty (Service: Amazon S3; "
-                         f"Status Code: 409; Error Code: BucketNotEmpty; Request ID: {request_id}; "
-                         f"S3 Extended Request ID: {extended_id}; Proxy: null)")
+        super().__init__(
+            "The bucket you tried to delete is not empty (Service: Amazon S3; "
+            f"Status Code: 409; Error Code: BucketNotEmpty; Request ID: {request_id}; "
+            f"S3 Extended Request ID: {extended_id}; Proxy: null)"
+        )
 
 
 def delete_bucket(bucket: Any, account_id: str, region: str) -> None:
@@ -93,6 +99,7 @@ def delete_bucket(bucket: Any, account_id: str, region: str) -> None:
 
 def _in_ec2(delete: Callable[[Any, Any], None]) -> ResourceDelete:
     """A delete given the region's EC2 backend, as a registry delete."""
+
     def delete_in_region(model: Any, account_id: str, region: str) -> None:
         delete(ec2_backends[account_id][region], model)
 
@@ -123,8 +130,12 @@ def _delete_vpc_endpoint(ec2: Any, endpoint: Any) -> None:
 
 def _delete_route(ec2: Any, route: Any) -> None:
     prefix_list = getattr(route.destination_prefix_list, "id", None)
-    ec2.delete_route(route.route_table.id, route.destination_cidr_block,
-                     route.destination_ipv6_cidr_block, prefix_list)
+    ec2.delete_route(
+        route.route_table.id,
+        route.destination_cidr_block,
+        route.destination_ipv6_cidr_block,
+        prefix_list,
+    )
 
 
 def _delete_route_table(ec2: Any, table: Any) -> None:

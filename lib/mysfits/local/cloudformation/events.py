@@ -18,16 +18,24 @@ class AwsWordedError(Exception):
     """A failure whose message is already what AWS says: reported as it is."""
 
 
-def resource_event(stack: Stack, lid: str, model: Any, kind: str, status: str,
-                   reason: str | None = None) -> None:
+def resource_event(
+    stack: Stack, lid: str, model: Any, kind: str, status: str, reason: str | None = None
+) -> None:
     """Record (and publish to the stack's SNS topics) one event of resource `lid`."""
     try:
         physical_id = model.physical_resource_id
     except Exception:  # not created yet, or a model that cannot name itself
         physical_id = ""
-    event = Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=lid,
-                  physical_resource_id=physical_id, resource_type=kind, resource_status=status,
-                  resource_status_reason=reason, resource_properties=None)
+    event = Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=lid,
+        physical_resource_id=physical_id,
+        resource_type=kind,
+        resource_status=status,
+        resource_status_reason=reason,
+        resource_properties=None,
+    )
     event.sendToSns(stack.account_id, stack.region_name, stack.notification_arns)
     stack.events.append(event)
 

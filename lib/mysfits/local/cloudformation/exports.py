@@ -20,8 +20,9 @@ from .events import AwsWordedError, reason
 from .ordering import find
 
 
-def importers(backend: CloudFormationBackend, stack: Stack,
-              names: set[str]) -> dict[str, list[str]]:
+def importers(
+    backend: CloudFormationBackend, stack: Stack, names: set[str]
+) -> dict[str, list[str]]:
     """Which other stacks import which of `names` (export name -> stack names)."""
     users: dict[str, list[str]] = {}
     for other in backend.stacks.values():
@@ -46,8 +47,9 @@ def _imported(stack: Stack) -> list[str]:
     return names
 
 
-def in_use(backend: CloudFormationBackend, stack: Stack, names: Iterable[str],
-           verb: str = "deleted") -> str | None:
+def in_use(
+    backend: CloudFormationBackend, stack: Stack, names: Iterable[str], verb: str = "deleted"
+) -> str | None:
     """AWS's refusal when another stack imports one of `names`, else None."""
     users = importers(backend, stack, set(names))
     if not users:
@@ -77,8 +79,10 @@ def _require_unowned(backend: CloudFormationBackend, stack: Stack, name: str) ->
     owner = backend.exports.get(name)
     if owner is not None and owner.exporting_stack_id != stack.stack_id:
         other = backend.stacks.get(owner.exporting_stack_id)
-        raise AwsWordedError(f"Export with name {name} is already exported by stack "
-                             f"{other.name if other else owner.exporting_stack_id}")
+        raise AwsWordedError(
+            f"Export with name {name} is already exported by stack "
+            f"{other.name if other else owner.exporting_stack_id}"
+        )
 
 
 def release(backend: CloudFormationBackend, names: Iterable[str]) -> None:

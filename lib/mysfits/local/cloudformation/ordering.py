@@ -74,13 +74,20 @@ def _if(value: Any, conditions: Conditions) -> set[str]:
     return references(chosen, conditions)
 
 
-_RULES: Mapping[str, Callable[[Any, Conditions], set[str]]] = MappingProxyType({
-    "Ref": _ref, "DependsOn": _depends_on, "Fn::GetAtt": _get_att, "Fn::Sub": _sub, "Fn::If": _if,
-})
+_RULES: Mapping[str, Callable[[Any, Conditions], set[str]]] = MappingProxyType(
+    {
+        "Ref": _ref,
+        "DependsOn": _depends_on,
+        "Fn::GetAtt": _get_att,
+        "Fn::Sub": _sub,
+        "Fn::If": _if,
+    }
+)
 
 
-def dependencies(definitions: Mapping[str, Any], among: Collection[str],
-                 conditions: Conditions) -> dict[str, set[str]]:
+def dependencies(
+    definitions: Mapping[str, Any], among: Collection[str], conditions: Conditions
+) -> dict[str, set[str]]:
     """For each logical id in `among` (in its order), the others in `among` its definition uses."""
     ids = set(among)
     return {lid: references(definitions[lid], conditions) & ids - {lid} for lid in among}

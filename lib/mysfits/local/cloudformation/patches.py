@@ -17,11 +17,27 @@ from .deletes import ResourceDeletes
 
 def apply(patches: Patches, deletes: ResourceDeletes) -> None:
     """Delete in dependency order, update with rollback, list and associate as AWS does."""
-    patches.apply("cloudformation.delete-in-order", CloudFormationBackend, "delete_stack",
-                  teardown.delete_stack(deletes))
-    patches.apply("cloudformation.update-and-rollback", CloudFormationBackend, "update_stack",
-                  updates.update_stack(deletes))
-    patches.apply("cloudformation.stack-resources", Stack, "stack_resources",
-                  property(resources.stack_resources))
-    patches.wrap("cloudformation.subnet-association", SubnetRouteTableAssociation,
-                 "create_from_cloudformation_json", subnets.associating)
+    patches.apply(
+        "cloudformation.delete-in-order",
+        CloudFormationBackend,
+        "delete_stack",
+        teardown.delete_stack(deletes),
+    )
+    patches.apply(
+        "cloudformation.update-and-rollback",
+        CloudFormationBackend,
+        "update_stack",
+        updates.update_stack(deletes),
+    )
+    patches.apply(
+        "cloudformation.stack-resources",
+        Stack,
+        "stack_resources",
+        property(resources.stack_resources),
+    )
+    patches.wrap(
+        "cloudformation.subnet-association",
+        SubnetRouteTableAssociation,
+        "create_from_cloudformation_json",
+        subnets.associating,
+    )

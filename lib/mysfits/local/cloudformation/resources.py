@@ -23,9 +23,13 @@ def gone(resource_map: ResourceMap) -> set[str]:
 def live(resource_map: ResourceMap) -> dict[str, Any]:
     """Logical id -> model of every resource the stack created and has not deleted."""
     deleted = gone(resource_map)
-    return {lid: model for lid in resource_map._resource_json_map if lid not in deleted
-            and (model := resource_map._parsed_resources.get(lid)) is not None
-            and hasattr(model, "logical_resource_id")}
+    return {
+        lid: model
+        for lid in resource_map._resource_json_map
+        if lid not in deleted
+        and (model := resource_map._parsed_resources.get(lid)) is not None
+        and hasattr(model, "logical_resource_id")
+    }
 
 
 def stack_resources(stack: Stack) -> list[Any]:

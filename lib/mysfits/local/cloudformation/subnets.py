@@ -16,12 +16,20 @@ from moto.ec2.models import ec2_backends
 def associating(original: Callable[..., Any]) -> classmethod[Any, ..., Any]:
     """Wrap moto's `create_from_cloudformation_json` (bound) so that EC2 knows the association."""
 
-    def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any,
-                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
-        association = original(resource_name, cloudformation_json, account_id, region_name,
-                               **kwargs)
+    def create_from_cloudformation_json(
+        cls: type,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        association = original(
+            resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
         association.association_id = ec2_backends[account_id][region_name].associate_route_table(
-            association.route_table_id, subnet_id=association.subnet_id)
+            association.route_table_id, subnet_id=association.subnet_id
+        )
         return association
 
     return classmethod(create_from_cloudformation_json)

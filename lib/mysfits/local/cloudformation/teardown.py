@@ -36,14 +36,16 @@ def delete_stack(deletes: ResourceDeletes) -> Callable[[CloudFormationBackend, s
 
     def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         stack = self.stacks.get(name_or_stack_id) or next(
-            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None
+        )
         if stack is None or _refused(self, stack):
             return
         export_names = [export.name for export in stack.exports]
         stack.status = "DELETE_IN_PROGRESS"
         stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
-        failed = delete_in_order(stack, stack.resource_map, resources.live(stack.resource_map),
-                                 deletes)
+        failed = delete_in_order(
+            stack, stack.resource_map, resources.live(stack.resource_map), deletes
+        )
         if failed:
             why = f"The following resource(s) failed to delete: [{', '.join(failed)}]."
             stack.status = "DELETE_FAILED"
@@ -71,8 +73,9 @@ def _refused(backend: CloudFormationBackend, stack: Stack) -> bool:
     return True
 
 
-def delete_in_order(stack: Stack, resource_map: ResourceMap, live: dict[str, Any],
-                    deletes: ResourceDeletes) -> list[str]:
+def delete_in_order(
+    stack: Stack, resource_map: ResourceMap, live: dict[str, Any], deletes: ResourceDeletes
+) -> list[str]:
     """Delete `live` (logical id -> model, defined in `resource_map`), dependents first.
 
     Returns the logical ids that failed to go; what they still use is left alone.
@@ -98,8 +101,14 @@ def delete_in_order(stack: Stack, resource_map: ResourceMap, live: dict[str, Any
     return list(failed)
 
 
-def _delete_one(stack: Stack, lid: str, model: Any, definition: dict[str, Any],
-                resource_map: ResourceMap, deletes: ResourceDeletes) -> str | None:
+def _delete_one(
+    stack: Stack,
+    lid: str,
+    model: Any,
+    definition: dict[str, Any],
+    resource_map: ResourceMap,
+    deletes: ResourceDeletes,
+) -> str | None:
     """Delete one resource with its events; return why it failed, or None when it is gone."""
     kind = definition["Type"]
     resource_event(stack, lid, model, kind, "DELETE_IN_PROGRESS")

@@ -64,8 +64,14 @@ class Revision:
 def update_stack(deletes: ResourceDeletes) -> UpdateStack:
     """`CloudFormationBackend.update_stack`, deleting each resource through `deletes`."""
 
-    def update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
-                     parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
+    def update_stack(
+        self: CloudFormationBackend,
+        name: str,
+        template: str,
+        role_arn: str | None,
+        parameters: list[dict[str, Any]],
+        tags: dict[str, str] | None,
+    ) -> Stack:
         stack = self.get_stack(name)
         revision = _revision(self, stack, template, role_arn, parameters, tags)
         order = _creation_order(stack, revision.resources)
@@ -92,24 +98,42 @@ def update_stack(deletes: ResourceDeletes) -> UpdateStack:
     return update_stack
 
 
-def _revision(backend: CloudFormationBackend, stack: Stack, template: str, role_arn: str | None,
-              parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Revision:
+def _revision(
+    backend: CloudFormationBackend,
+    stack: Stack,
+    template: str,
+    role_arn: str | None,
+    parameters: list[dict[str, Any]],
+    tags: dict[str, str] | None,
+) -> Revision:
     """The stack as the update would leave it, checked; nothing is created yet."""
     if stack.status == "DELETE_FAILED":
-        raise ValidationError(stack.stack_id, message=(
-            f"Stack:{stack.stack_id} is in DELETE_FAILED state and can not be updated."))
+        raise ValidationError(
+            stack.stack_id,
+            message=(f"Stack:{stack.stack_id} is in DELETE_FAILED state and can not be updated."),
+        )
     values = backend._resolve_update_parameters(instance=stack, incoming_params=parameters)
     template_dict = Stack.parse_template(template)
-    new = ResourceMap(stack.stack_id, stack.name, values, stack.tags if tags is None else tags,
-                      region_name=stack.region_name, account_id=stack.account_id,
-                      template=template_dict, cross_stack_resources=stack.cross_stack_resources)
+    new = ResourceMap(
+        stack.stack_id,
+        stack.name,
+        values,
+        stack.tags if tags is None else tags,
+        region_name=stack.region_name,
+        account_id=stack.account_id,
+        template=template_dict,
+        cross_stack_resources=stack.cross_stack_resources,
+    )
     new.load()  # parameters, conditions and outputs are checked
-    new.tags.update({"aws:cloudformation:stack-name": stack.name,
-                     "aws:cloudformation:stack-id": stack.stack_id})
+    new.tags.update(
+        {"aws:cloudformation:stack-name": stack.name, "aws:cloudformation:stack-id": stack.stack_id}
+    )
     current = stack.template  # moto keeps the text it was given (its type allows a dict)
     old_dict = current if isinstance(current, dict) else Stack.parse_template(current)
-    unchanged = template_dict == old_dict \
+    unchanged = (
+        template_dict == old_dict
         and new.resolved_parameters == stack.resource_map.resolved_parameters
+    )
     if unchanged and (tags is None or tags == stack.tags):
         raise ValidationError(stack.name, message="No updates are to be performed.")
     return Revision(template, template_dict, values, tags, role_arn, new)
@@ -118,8 +142,11 @@ def _revision(backend: CloudFormationBackend, stack: Stack, template: str, role_
 def _creation_order(stack: Stack, new: ResourceMap) -> list[str]:
     """The resources the new template wants, dependencies first; a circle is refused."""
     definitions = new._resource_json_map
-    wanted = [lid for lid, definition in definitions.items()
-              if changes.holds(new, definition) and resource_class_from_type(definition["Type"])]
+    wanted = [
+        lid
+        for lid, definition in definitions.items()
+        if changes.holds(new, definition) and resource_class_from_type(definition["Type"])
+    ]
     uses = dependencies(definitions, wanted, new.lazy_condition_map)
     try:
         require_acyclic(uses)
@@ -128,8 +155,13 @@ def _creation_order(stack: Stack, new: ResourceMap) -> list[str]:
     return list(reversed(dependents_first(uses)))
 
 
-def _commit(backend: CloudFormationBackend, stack: Stack, revision: Revision, outputs: OutputMap,
-            new_exports: list[Any]) -> None:
+def _commit(
+    backend: CloudFormationBackend,
+    stack: Stack,
+    revision: Revision,
+    outputs: OutputMap,
+    new_exports: list[Any],
+) -> None:
     """Make `revision` the stack's template, parameters, resources, outputs and exports."""
     exports.replace(backend, stack, new_exports)
     stack.template, stack.template_dict = revision.template, revision.template_dict
@@ -154,8 +186,9 @@ class StackUpdate:
         """Create and change into `new` in `order`; return what cleanup deletes (lid -> model)."""
         live = resources.live(self.old)
         old_defs, new_defs = self.old._resource_json_map, self.new._resource_json_map
-        keep = {lid for lid in order
-                if lid in live and old_defs[lid]["Type"] == new_defs[lid]["Type"]}
+        keep = {
+            lid for lid in order if lid in live and old_defs[lid]["Type"] == new_defs[lid]["Type"]
+        }
         before = {lid: changes.resolved_properties(old_defs[lid], self.old) for lid in keep}
         self.cleanup = {lid: model for lid, model in live.items() if lid not in keep}
         self.new._parsed_resources.update({lid: live[lid] for lid in keep})
@@ -184,8 +217,14 @@ class StackUpdate:
             return
         kind = definition["Type"]
         how = changes.how(kind, model, before, after)
-        resource_event(self.stack, lid, model, kind, "UPDATE_IN_PROGRESS",
-                       changes.REPLACING if how == "replace" else None)
+        resource_event(
+            self.stack,
+            lid,
+            model,
+            kind,
+            "UPDATE_IN_PROGRESS",
+            changes.REPLACING if how == "replace" else None,
+        )
         try:
             changed = changes.change(self.new, lid, how, model, before, after)
         except Exception as error:

@@ -28,7 +28,7 @@ class Builds(BaseReconciler):
         self.runner.close()
 
 
-def register(cloud: "LocalCloud") -> BuildRunner:
+def register(cloud: LocalCloud) -> BuildRunner:
     runner = BuildRunner(cloud.loopback, cloud.stores, cloud.work_dir / "builds", cloud.children)
     api.apply(cloud.patches, cloud.stores, runner.start)
     cloud.heartbeat.register(Builds(runner))

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.codebuild import responses as codebuild_responses
 from moto.codebuild.exceptions import InvalidInputException, ResourceNotFoundException
@@ -40,11 +41,15 @@ class BuildBook:
         self._lock = threading.RLock()
         self._builds: dict[str, dict[str, Any]] = {}
         self._stop_requests: set[str] = set()
-        self._pipeline_sources: dict[str, tuple[str, str]] = {}  # input artifact -> (revision, pipeline)
+        self._pipeline_sources: dict[
+            str, tuple[str, str]
+        ] = {}  # input artifact -> (revision, pipeline)
 
     def add(self, build: dict[str, Any]) -> None:
         with self._lock:
-            build["buildNumber"] = 1 + sum(1 for b in self._builds.values() if b["projectName"] == build["projectName"])
+            build["buildNumber"] = 1 + sum(
+                1 for b in self._builds.values() if b["projectName"] == build["projectName"]
+            )
             self._builds[build["id"]] = build
 
     def __contains__(self, build_id: str) -> bool:
@@ -106,53 +111,91 @@ def _source(project: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 def _environment(project: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     environment = dict(project["environment"])
     variables = {v["name"]: v for v in environment.get("environmentVariables", [])}
-    variables.update({v["name"]: {"type": "PLAINTEXT", **v} for v in params.get("environmentVariablesOverride") or []})
+    variables.update(
+        {
+            v["name"]: {"type": "PLAINTEXT", **v}
+            for v in params.get("environmentVariablesOverride") or []
+        }
+    )
     environment["environmentVariables"] = list(variables.values())
     if params.get("privilegedModeOverride") is not None:
         environment["privilegedMode"] = params["privilegedModeOverride"]
     return environment
 
 
-def _logs(project: dict[str, Any], region: str, account: str, name: str, stream: str) -> dict[str, Any]:
+def _logs(
+    project: dict[str, Any], region: str, account: str, name: str, stream: str
+) -> dict[str, Any]:
     configured = (project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
     group = configured.get("groupName") or f"{LOG_GROUP_PREFIX}{name}"
     if configured.get("streamName"):
         stream = f"{configured['streamName']}/{stream}"
     return {
-        "groupName": group, "streamName": stream,
-        "deepLink": (f"https://console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/"
-                     f"log-group/{group}/log-events/{stream}"),
+        "groupName": group,
+        "streamName": stream,
+        "deepLink": (
+            f"https://console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/"
+            f"log-group/{group}/log-events/{stream}"
+        ),
         "cloudWatchLogsArn": f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}",
         "cloudWatchLogs": {"status": configured.get("status", "ENABLED")},
     }
 
 
 def _new_build(self: CodeBuildResponse, name: str, project: dict[str, Any]) -> dict[str, Any]:
-    params = {key: self._get_param(key) for key in (
-        "sourceVersion", "sourceTypeOverride", "sourceLocationOverride", "buildspecOverride",
-        "environmentVariablesOverride", "artifactsOverride", "timeoutInMinutesOverride", "privilegedModeOverride")}
+    params = {
+        key: self._get_param(key)
+        for key in (
+            "sourceVersion",
+            "sourceTypeOverride",
+            "sourceLocationOverride",
+            "buildspecOverride",
+            "environmentVariablesOverride",
+            "artifactsOverride",
+            "timeoutInMinutesOverride",
+            "privilegedModeOverride",
+        )
+    }
     source = _source(project, params)
     if source["type"] not in {"NO_SOURCE", "CODEPIPELINE"} and not source.get("location"):
         raise InvalidInputException("Invalid source: source location is required")
     build_uuid = str(uuid.uuid4())
     build_id, now = f"{name}:{build_uuid}", iso_8601_datetime_with_milliseconds()
     return {
-        "id": build_id, "arn": f"arn:aws:codebuild:{self.region}:{self.current_account}:build/{build_id}",
-        "startTime": now, "currentPhase": "QUEUED", "buildStatus": "IN_PROGRESS",
+        "id": build_id,
+        "arn": f"arn:aws:codebuild:{self.region}:{self.current_account}:build/{build_id}",
+        "startTime": now,
+        "currentPhase": "QUEUED",
+        "buildStatus": "IN_PROGRESS",
         "sourceVersion": params["sourceVersion"] or project.get("sourceVersion"),
-        "projectName": name, "source": source,
-        "phases": [{"phaseType": "SUBMITTED", "phaseStatus": "SUCCEEDED", "startTime": now, "endTime": now,
-                    "durationInSeconds": 0}, {"phaseType": "QUEUED", "startTime": now}],
+        "projectName": name,
+        "source": source,
+        "phases": [
+            {
+                "phaseType": "SUBMITTED",
+                "phaseStatus": "SUCCEEDED",
+                "startTime": now,
+                "endTime": now,
+                "durationInSeconds": 0,
+            },
+            {"phaseType": "QUEUED", "startTime": now},
+        ],
         "artifacts": params["artifactsOverride"] or project["artifacts"],
-        "environment": _environment(project, params), "serviceRole": project["serviceRole"],
+        "environment": _environment(project, params),
+        "serviceRole": project["serviceRole"],
         "logs": _logs(project, self.region, self.current_account, name, build_uuid),
-        "timeoutInMinutes": params["timeoutInMinutesOverride"] or project.get("timeoutInMinutes") or 60,
+        "timeoutInMinutes": params["timeoutInMinutesOverride"]
+        or project.get("timeoutInMinutes")
+        or 60,
         "queuedTimeoutInMinutes": project.get("queuedTimeoutInMinutes") or 480,
-        "buildComplete": False, "initiator": "mysfits-local",
+        "buildComplete": False,
+        "initiator": "mysfits-local",
     }
 
 
-def _handlers(stores: Stores, on_build_started: Listener) -> dict[str, Callable[[CodeBuildResponse], ActionResult]]:
+def _handlers(
+    stores: Stores, on_build_started: Listener
+) -> dict[str, Callable[[CodeBuildResponse], ActionResult]]:
     """StartBuild, BatchGetBuilds and StopBuild answered from this local cloud's build books."""
 
     def start_build(self: CodeBuildResponse) -> ActionResult:
@@ -161,7 +204,8 @@ def _handlers(stores: Stores, on_build_started: Listener) -> dict[str, Callable[
         project_model = backend.codebuild_projects.get(name)
         if project_model is None:
             raise ResourceNotFoundException(
-                f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}")
+                f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
+            )
         project = project_model.project_metadata
         builds = book(stores, self.current_account, self.region)
         build = _new_build(self, name, project)
@@ -176,7 +220,12 @@ def _handlers(stores: Stores, on_build_started: Listener) -> dict[str, Callable[
             raise InvalidInputException("Invalid build ID provided")
         builds = book(stores, self.current_account, self.region)
         found = [builds.snapshot(i) for i in ids if i in builds]
-        return ActionResult({"builds": found, "buildsNotFound": [i for i in ids if i not in {b["id"] for b in found}]})
+        return ActionResult(
+            {
+                "builds": found,
+                "buildsNotFound": [i for i in ids if i not in {b["id"] for b in found}],
+            }
+        )
 
     def stop_build(self: CodeBuildResponse) -> ActionResult:
         build_id = self._get_param("id") or ""
@@ -186,11 +235,26 @@ def _handlers(stores: Stores, on_build_started: Listener) -> dict[str, Callable[
         builds.request_stop(build_id)
         return ActionResult({"build": builds.snapshot(build_id)})
 
-    return {"start_build": start_build, "batch_get_builds": batch_get_builds, "stop_build": stop_build}
+    return {
+        "start_build": start_build,
+        "batch_get_builds": batch_get_builds,
+        "stop_build": stop_build,
+    }
 
 
-_UPDATABLE = ("description", "source", "artifacts", "environment", "timeoutInMinutes", "queuedTimeoutInMinutes",
-              "logsConfig", "tags", "sourceVersion", "cache", "vpcConfig")
+_UPDATABLE = (
+    "description",
+    "source",
+    "artifacts",
+    "environment",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "logsConfig",
+    "tags",
+    "sourceVersion",
+    "cache",
+    "vpcConfig",
+)
 
 
 def _update_project(self: CodeBuildResponse) -> ActionResult:
@@ -198,7 +262,8 @@ def _update_project(self: CodeBuildResponse) -> ActionResult:
     project_model = self.codebuild_backend.codebuild_projects.get(name)
     if project_model is None:
         raise ResourceNotFoundException(
-            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}")
+            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
+        )
     project = project_model.project_metadata
     for key in _UPDATABLE:
         value = self._get_param(key)
@@ -210,7 +275,9 @@ def _update_project(self: CodeBuildResponse) -> ActionResult:
     return ActionResult({"project": project})
 
 
-def _allowing_pipeline_sources(original: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+def _allowing_pipeline_sources(
+    original: Callable[[dict[str, Any]], None],
+) -> Callable[[dict[str, Any]], None]:
     def validate(source: dict[str, Any]) -> None:
         if source.get("type") not in {"CODEPIPELINE", "NO_SOURCE"}:
             original(source)
@@ -218,7 +285,9 @@ def _allowing_pipeline_sources(original: Callable[[dict[str, Any]], None]) -> Ca
     return validate
 
 
-def _allowing_pipeline_artifacts(original: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+def _allowing_pipeline_artifacts(
+    original: Callable[[dict[str, Any]], None],
+) -> Callable[[dict[str, Any]], None]:
     def validate(artifacts: dict[str, Any]) -> None:
         if artifacts.get("type") != "CODEPIPELINE":
             original(artifacts)
@@ -228,10 +297,18 @@ def _allowing_pipeline_artifacts(original: Callable[[dict[str, Any]], None]) -> 
 
 def apply(patches: Patches, stores: Stores, on_build_started: Listener) -> None:
     """Patch moto's CodeBuild; `on_build_started(build, project)` runs every build StartBuild queues."""
-    patches.wrap("codebuild.pipeline-sources", codebuild_responses, "_validate_required_params_source",
-                 _allowing_pipeline_sources)
-    patches.wrap("codebuild.pipeline-artifacts", codebuild_responses, "_validate_required_params_artifacts",
-                 _allowing_pipeline_artifacts)
+    patches.wrap(
+        "codebuild.pipeline-sources",
+        codebuild_responses,
+        "_validate_required_params_source",
+        _allowing_pipeline_sources,
+    )
+    patches.wrap(
+        "codebuild.pipeline-artifacts",
+        codebuild_responses,
+        "_validate_required_params_artifacts",
+        _allowing_pipeline_artifacts,
+    )
     for name, handler in _handlers(stores, on_build_started).items():
         patches.apply(f"codebuild.{name}", CodeBuildResponse, name, handler)
     patches.apply("codebuild.update_project", CodeBuildResponse, "update_project", _update_project)

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +48,21 @@ def iso_now() -> str:
 
 
 def _clock() -> str:
-    return datetime.now(timezone.utc).strftime("%Y/%m/%d %H:%M:%S.%f")[:-3]
-
+    return datetime.now(UTC).strftime("%Y/%m/%d %H:%M:%S.%f")[:-3]
 
 
 class Build:
     """One build: where it runs and what it reports."""
 
-    def __init__(self, record: dict[str, Any], project: dict[str, Any], clients: LoopbackClients, stores: Stores,
-                 work_dir: Path, children: Children):
+    def __init__(
+        self,
+        record: dict[str, Any],
+        project: dict[str, Any],
+        clients: LoopbackClients,
+        stores: Stores,
+        work_dir: Path,
+        children: Children,
+    ):
         self.id: str = record["id"]
         self.record, self.project = record, project
         self.region = record["arn"].split(":")[3]
@@ -75,7 +81,9 @@ class Build:
         self._output: list[str] = []
         self._output_lock = threading.Lock()
         logs = record["logs"]
-        self._logs = LogDestination(self.account, self.region, logs["groupName"], logs["streamName"])
+        self._logs = LogDestination(
+            self.account, self.region, logs["groupName"], logs["streamName"]
+        )
         self._logs_enabled = logs["cloudWatchLogs"]["status"] == "ENABLED"
         if self._logs_enabled:
             open_stream(self._logs, create_group=True)
@@ -100,7 +108,10 @@ class Build:
         timestamp = int(time.time() * 1000)
         try:
             logs_backends[self.account][self.region].put_log_events(
-                self._logs.group, self._logs.stream, [{"timestamp": timestamp, "message": l} for l in lines])
+                self._logs.group,
+                self._logs.stream,
+                [{"timestamp": timestamp, "message": line} for line in lines],
+            )
         except Exception:  # the group was deleted under a running build: AWS drops the lines too
             log.debug("log lines of %s dropped", self.id)
 
@@ -115,14 +126,20 @@ class Build:
             self.say(f"Entering phase {phase}")
         return time.monotonic()
 
-    def leave(self, phase: str, started: float, status: str, context: tuple[str, str] | None = None) -> None:
+    def leave(
+        self, phase: str, started: float, status: str, context: tuple[str, str] | None = None
+    ) -> None:
         entry = self.record["phases"][-1]
-        entry.update(phaseStatus=status, endTime=iso_now(), durationInSeconds=int(time.monotonic() - started))
+        entry.update(
+            phaseStatus=status, endTime=iso_now(), durationInSeconds=int(time.monotonic() - started)
+        )
         if context:
             entry["contexts"] = [{"statusCode": context[0], "message": context[1]}]
         if phase in COMMAND_PHASES:
             self.say(f"Phase complete: {phase} State: {status}")
-            self.say(f"Phase context status code: {context[0] if context else ''} Message: {context[1] if context else ''}")
+            self.say(
+                f"Phase context status code: {context[0] if context else ''} Message: {context[1] if context else ''}"
+            )
         self.book.update(self.id, phases=self.record["phases"])
         self.flush_logs()
 
@@ -134,8 +151,15 @@ class Build:
             os.close(self._status_read)
         status_read, status_write = os.pipe()
         self._shell = self._children.popen(
-            ["bash", "--noprofile", "--norc"], cwd=self.source_dir, env=environment, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(status_write,), start_new_session=True)
+            ["bash", "--noprofile", "--norc"],
+            cwd=self.source_dir,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(status_write,),
+            start_new_session=True,
+        )
         os.close(status_write)
         self._status_read, self._status_fd_in_shell = status_read, status_write
         threading.Thread(target=self._pump, name=f"build-output-{self.id}", daemon=True).start()

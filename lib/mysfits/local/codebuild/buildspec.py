@@ -16,12 +16,16 @@ def parse_buildspec(text: str) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise BuildFailed("YAML_FILE_ERROR", f"YAML file does not exist or is invalid: {error}") from None
+        raise BuildFailed(
+            "YAML_FILE_ERROR", f"YAML file does not exist or is invalid: {error}"
+        ) from None
     if not isinstance(spec, dict):
         raise BuildFailed("YAML_FILE_ERROR", "YAML file does not have a mapping at its top level")
     if str(spec.get("version")) != "0.2":
-        raise BuildFailed("YAML_FILE_ERROR",
-                          f"invalid buildspec version {spec.get('version')!r}: the local cloud runs version 0.2")
+        raise BuildFailed(
+            "YAML_FILE_ERROR",
+            f"invalid buildspec version {spec.get('version')!r}: the local cloud runs version 0.2",
+        )
     return spec
 
 
@@ -35,7 +39,11 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 def _matching(base: Path, patterns: list[re.Pattern[str]]) -> list[Path]:
     files = (path for path in sorted(base.rglob("*")) if path.is_file())
-    return [path for path in files if any(p.fullmatch(path.relative_to(base).as_posix()) for p in patterns)]
+    return [
+        path
+        for path in files
+        if any(p.fullmatch(path.relative_to(base).as_posix()) for p in patterns)
+    ]
 
 
 def artifact_files(root: Path, spec: dict[str, Any]) -> dict[str, Path]:
@@ -44,8 +52,10 @@ def artifact_files(root: Path, spec: dict[str, Any]) -> dict[str, Path]:
     base = root / str(section.get("base-directory", "."))
     patterns = [_glob(str(p)) for p in section.get("files") or []]
     discard_paths = section.get("discard-paths") in (True, "yes")
-    found = {path.name if discard_paths else path.relative_to(base).as_posix(): path
-             for path in _matching(base, patterns)}
+    found = {
+        path.name if discard_paths else path.relative_to(base).as_posix(): path
+        for path in _matching(base, patterns)
+    }
     if not found:
         raise BuildFailed("CLIENT_ERROR", "no matching artifact paths found")
     return found

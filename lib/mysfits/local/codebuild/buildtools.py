@@ -57,7 +57,9 @@ def _save(name: str, data: dict[str, Any]) -> None:
 
 
 def _client(service: str, region: str) -> Any:
-    return boto3.client(service, region_name=region, endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    return boto3.client(
+        service, region_name=region, endpoint_url=os.environ.get("AWS_ENDPOINT_URL")
+    )
 
 
 def normalise(reference: str) -> str:
@@ -99,9 +101,11 @@ def _docker_build(args: argparse.Namespace) -> str:
     for tag in args.tag or []:
         images[normalise(tag)] = {"id": image_id}
     _save("images.json", images)
-    lines = [f"local build runner (no Docker engine): build context of {relative} packed, "
-             f"{len(tarball) / 1024:.1f} KiB; RUN steps are not executed",
-             f"Successfully built {image_id[:12]}"]
+    lines = [
+        f"local build runner (no Docker engine): build context of {relative} packed, "
+        f"{len(tarball) / 1024:.1f} KiB; RUN steps are not executed",
+        f"Successfully built {image_id[:12]}",
+    ]
     lines += [f"Successfully tagged {normalise(tag)}" for tag in args.tag or []]
     return "\n".join(lines)
 
@@ -144,14 +148,20 @@ def _docker_push(args: argparse.Namespace) -> str:
         digest = push_build_context(ecr, repository, tarball, recipe, [tag], created)
     except ClientError as error:
         if error.response["Error"]["Code"] == "RepositoryNotFoundException":
-            raise ToolError(f"name unknown: The repository with name '{repository}' does not exist in the "
-                            f"registry with id '{registry['account']}'") from None
+            raise ToolError(
+                f"name unknown: The repository with name '{repository}' does not exist in the "
+                f"registry with id '{registry['account']}'"
+            ) from None
         raise ToolError(f"error pushing {reference}: {error}") from None
     return f"The push refers to repository [{host}/{repository}]\n{tag}: digest: {digest} size: {len(tarball)}"
 
 
 def _docker_images(args: argparse.Namespace) -> str:
-    rows = [f"{ref:<70} {entry['id'][:12]}" for ref, entry in sorted(_load("images.json").items()) if "id" in entry]
+    rows = [
+        f"{ref:<70} {entry['id'][:12]}"
+        for ref, entry in sorted(_load("images.json").items())
+        if "id" in entry
+    ]
     return "\n".join([f"{'REPOSITORY:TAG':<70} IMAGE ID", *rows])
 
 
@@ -160,7 +170,9 @@ def _docker_version(args: argparse.Namespace) -> str:
 
 
 def _docker_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="docker", description=_docker_version(argparse.Namespace()))
+    parser = argparse.ArgumentParser(
+        prog="docker", description=_docker_version(argparse.Namespace())
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     login = commands.add_parser("login")
     login.add_argument("server", nargs="?")
@@ -202,13 +214,17 @@ def _aws(argv: list[str]) -> str:
     if args.version:
         return "aws-cli (mysfits local build runner)"
     if args.words == ["ecr", "get-login-password"]:
-        token = _client("ecr", args.region).get_authorization_token()["authorizationData"][0]["authorizationToken"]
+        token = _client("ecr", args.region).get_authorization_token()["authorizationData"][0][
+            "authorizationToken"
+        ]
         return base64.b64decode(token).decode().split(":", 1)[1]
     if args.words == ["sts", "get-caller-identity"]:
         identity = _client("sts", args.region).get_caller_identity()
         return json.dumps({k: identity[k] for k in ("UserId", "Account", "Arn")}, indent=4)
-    raise ToolError(f"the local build runner's aws command runs only `aws ecr get-login-password` and "
-                    f"`aws sts get-caller-identity`, not `aws {' '.join(args.words)}`: use boto3 in a script")
+    raise ToolError(
+        f"the local build runner's aws command runs only `aws ecr get-login-password` and "
+        f"`aws sts get-caller-identity`, not `aws {' '.join(args.words)}`: use boto3 in a script"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,15 +232,27 @@ def main(argv: list[str] | None = None) -> int:
     tool, rest = (argv[0], argv[1:]) if argv else ("", [])
     try:
         if tool == "docker":
-            if not rest or rest[0] not in {"login", "build", "tag", "push", "images", "version", "info"}:
-                raise ToolError(f"docker {' '.join(rest[:1])} is not available in the local build runner "
-                                "(no Docker engine): login, build, tag, push, images, version and info are")
+            if not rest or rest[0] not in {
+                "login",
+                "build",
+                "tag",
+                "push",
+                "images",
+                "version",
+                "info",
+            }:
+                raise ToolError(
+                    f"docker {' '.join(rest[:1])} is not available in the local build runner "
+                    "(no Docker engine): login, build, tag, push, images, version and info are"
+                )
             args = _docker_parser().parse_args(rest)
             output = args.run(args)
         elif tool == "aws":
             output = _aws(rest)
         else:
-            raise ToolError("usage: python -m mysfits.local.codebuild.buildtools docker|aws ARGS...")
+            raise ToolError(
+                "usage: python -m mysfits.local.codebuild.buildtools docker|aws ARGS..."
+            )
     except ToolError as error:
         print(error, file=sys.stderr)
         return 1

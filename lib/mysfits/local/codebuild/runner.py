@@ -20,20 +20,23 @@ from typing import Any
 
 import yaml
 
+from ..core.children import Children
+from ..core.loopback import LoopbackClients
+from ..core.stores import Stores
 from . import api as codebuild
 from .build import COMMAND_PHASES, Build, BuildFailed, BuildStopped, iso_now
 from .buildspec import artifact_files, parse_buildspec
 from .buildtools import TIMESTAMPS_SETTING
-from ..core.children import Children
-from ..core.loopback import LoopbackClients
-from ..core.stores import Stores
 
 log = logging.getLogger("mysfits.local.codebuild")
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the directory that holds `mysfits`
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 # The local cloud ignores credentials; these are placeholders, not secrets.
-_PLACEHOLDER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mysfits-local-build", "AWS_SECRET_ACCESS_KEY": "mysfits-local-build"}
+_PLACEHOLDER_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "mysfits-local-build",
+    "AWS_SECRET_ACCESS_KEY": "mysfits-local-build",
+}
 # A failed INSTALL or PRE_BUILD skips to FINALIZING; after BUILD, POST_BUILD and UPLOAD_ARTIFACTS still run.
 _SKIPS_TO_FINALIZING = {"INSTALL", "PRE_BUILD"}
 
@@ -41,8 +44,9 @@ _SKIPS_TO_FINALIZING = {"INSTALL", "PRE_BUILD"}
 class BuildRunner:
     """Runs every build StartBuild queues, each on its own thread."""
 
-    def __init__(self, clients: LoopbackClients, stores: Stores, work_dir: Path,
-                 children: Children):
+    def __init__(
+        self, clients: LoopbackClients, stores: Stores, work_dir: Path, children: Children
+    ):
         self._clients = clients
         self._stores = stores
         self.work_dir = work_dir
@@ -52,23 +56,43 @@ class BuildRunner:
         self._lock = threading.Lock()
 
     def start(self, record: dict[str, Any], project: dict[str, Any]) -> None:
-        thread = threading.Thread(target=self._run, args=(record, project), name=f"build-{record['id']}", daemon=True)
+        thread = threading.Thread(
+            target=self._run, args=(record, project), name=f"build-{record['id']}", daemon=True
+        )
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def _run(self, record: dict[str, Any], project: dict[str, Any]) -> None:
         try:
-            build = Build(record, project, self._clients, self._stores, self.work_dir,
-                          self._children)
+            build = Build(
+                record, project, self._clients, self._stores, self.work_dir, self._children
+            )
         except Exception as error:  # e.g. the log group cannot be made: the build fails at once
             log.exception("build %s could not start", record["id"])
             region, account = record["arn"].split(":")[3:5]
-            codebuild.book(self._stores, account, region).update(record["id"], buildStatus="FAULT", currentPhase="COMPLETED", buildComplete=True,
-                             endTime=iso_now(), phases=record["phases"] + [
-                                 {"phaseType": "PROVISIONING", "phaseStatus": "FAULT", "startTime": iso_now(),
-                                  "endTime": iso_now(), "contexts": [{"statusCode": "BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE",
-                                                                    "message": str(error)}]}])
+            codebuild.book(self._stores, account, region).update(
+                record["id"],
+                buildStatus="FAULT",
+                currentPhase="COMPLETED",
+                buildComplete=True,
+                endTime=iso_now(),
+                phases=record["phases"]
+                + [
+                    {
+                        "phaseType": "PROVISIONING",
+                        "phaseStatus": "FAULT",
+                        "startTime": iso_now(),
+                        "endTime": iso_now(),
+                        "contexts": [
+                            {
+                                "statusCode": "BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE",
+                                "message": str(error),
+                            }
+                        ],
+                    }
+                ],
+            )
             return
         with self._lock:
             self._builds[build.id] = build
@@ -205,19 +229,28 @@ def _download(build: Build) -> dict[str, Any]:
         bucket, _, key = str(source["location"]).partition("/")
         arguments = {"Bucket": bucket, "Key": key}
         if build.record.get("sourceVersion"):
-            arguments["VersionId"] = build.record["sourceVersion"]  # for an S3 source, the object's version
+            arguments["VersionId"] = build.record[
+                "sourceVersion"
+            ]  # for an S3 source, the object's version
         try:
             body = build.client("s3").get_object(**arguments)["Body"].read()
         except Exception as error:
-            raise BuildFailed("CLIENT_ERROR", f"error while downloading key {key}: {error}") from None
+            raise BuildFailed(
+                "CLIENT_ERROR", f"error while downloading key {key}: {error}"
+            ) from None
         try:
             with zipfile.ZipFile(io.BytesIO(body)) as archive:
                 archive.extractall(build.source_dir)
         except zipfile.BadZipFile:
-            raise BuildFailed("CLIENT_ERROR", f"the source s3://{bucket}/{key} is not a zip file") from None
+            raise BuildFailed(
+                "CLIENT_ERROR", f"the source s3://{bucket}/{key} is not a zip file"
+            ) from None
     elif kind != "NO_SOURCE":
-        raise BuildFailed("CLIENT_ERROR", f"the local cloud's CodeBuild fetches S3 sources only, not {kind}: "
-                                          "upload a zip to S3 and start the build with that location")
+        raise BuildFailed(
+            "CLIENT_ERROR",
+            f"the local cloud's CodeBuild fetches S3 sources only, not {kind}: "
+            "upload a zip to S3 and start the build with that location",
+        )
     return parse_buildspec(_buildspec_text(build, source))
 
 
@@ -236,16 +269,26 @@ def _environment(build: Build, spec: dict[str, Any]) -> dict[str, str]:
     inherited = (*_INHERITED, TIMESTAMPS_SETTING)  # the setting reaches `docker build`
     environment = {name: os.environ[name] for name in inherited if name in os.environ}
     environment.update(_PLACEHOLDER_CREDENTIALS)
-    environment["PATH"] = f"{build.dir / 'bin'}{os.pathsep}{environment.get('PATH', '/usr/bin:/bin')}"
-    environment.update({
-        "AWS_REGION": build.region, "AWS_DEFAULT_REGION": build.region, "AWS_ENDPOINT_URL": build.endpoint_url,
-        "CODEBUILD_BUILD_ID": record["id"], "CODEBUILD_BUILD_ARN": record["arn"],
-        "CODEBUILD_BUILD_NUMBER": str(record["buildNumber"]), "CODEBUILD_BUILD_SUCCEEDING": "1",
-        "CODEBUILD_BUILD_IMAGE": str(record["environment"].get("image", "")),
-        "CODEBUILD_INITIATOR": record["initiator"], "CODEBUILD_SRC_DIR": str(build.source_dir),
-        "CODEBUILD_START_TIME": str(int(time.time() * 1000)),
-        "CODEBUILD_PROJECT_ARN": build.project["arn"], "MYSFITS_BUILD_DIR": str(build.dir),
-    })
+    environment["PATH"] = (
+        f"{build.dir / 'bin'}{os.pathsep}{environment.get('PATH', '/usr/bin:/bin')}"
+    )
+    environment.update(
+        {
+            "AWS_REGION": build.region,
+            "AWS_DEFAULT_REGION": build.region,
+            "AWS_ENDPOINT_URL": build.endpoint_url,
+            "CODEBUILD_BUILD_ID": record["id"],
+            "CODEBUILD_BUILD_ARN": record["arn"],
+            "CODEBUILD_BUILD_NUMBER": str(record["buildNumber"]),
+            "CODEBUILD_BUILD_SUCCEEDING": "1",
+            "CODEBUILD_BUILD_IMAGE": str(record["environment"].get("image", "")),
+            "CODEBUILD_INITIATOR": record["initiator"],
+            "CODEBUILD_SRC_DIR": str(build.source_dir),
+            "CODEBUILD_START_TIME": str(int(time.time() * 1000)),
+            "CODEBUILD_PROJECT_ARN": build.project["arn"],
+            "MYSFITS_BUILD_DIR": str(build.dir),
+        }
+    )
     if record.get("sourceVersion"):
         environment["CODEBUILD_SOURCE_VERSION"] = record["sourceVersion"]
     from_pipeline = build.book.pipeline_source(str(record["source"].get("location", "")))
@@ -266,14 +309,22 @@ def _resolve_variable(build: Build, variable: dict[str, Any]) -> str:
         return value
     try:
         if kind == "PARAMETER_STORE":
-            return build.client("ssm").get_parameter(Name=value, WithDecryption=True)["Parameter"]["Value"]
+            return build.client("ssm").get_parameter(Name=value, WithDecryption=True)["Parameter"][
+                "Value"
+            ]
         if kind == "SECRETS_MANAGER":
             secret_id, _, json_key = value.partition(":")
-            secret = build.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+            secret = build.client("secretsmanager").get_secret_value(SecretId=secret_id)[
+                "SecretString"
+            ]
             return str(yaml.safe_load(secret)[json_key]) if json_key else secret
     except Exception as error:
-        raise BuildFailed("CLIENT_ERROR", f"cannot resolve {variable['name']} from {kind}: {error}") from None
-    raise BuildFailed("CLIENT_ERROR", f"unknown environment variable type {kind} for {variable['name']}")
+        raise BuildFailed(
+            "CLIENT_ERROR", f"cannot resolve {variable['name']} from {kind}: {error}"
+        ) from None
+    raise BuildFailed(
+        "CLIENT_ERROR", f"unknown environment variable type {kind} for {variable['name']}"
+    )
 
 
 def _upload(build: Build, spec: dict[str, Any]) -> None:
@@ -282,8 +333,11 @@ def _upload(build: Build, spec: dict[str, Any]) -> None:
     if kind == "NO_ARTIFACTS" or not spec.get("artifacts"):
         return
     if kind != "S3":
-        raise BuildFailed("CLIENT_ERROR", f"artifacts of type {kind} need a location: start the build with an "
-                                          "S3 artifactsOverride (CodePipeline does that)")
+        raise BuildFailed(
+            "CLIENT_ERROR",
+            f"artifacts of type {kind} need a location: start the build with an "
+            "S3 artifactsOverride (CodePipeline does that)",
+        )
     files = artifact_files(build.source_dir, spec)
     prefix = _artifact_prefix(build, target)
     s3, bucket = build.client("s3"), target["location"]

@@ -32,7 +32,7 @@ class Pipelines(BaseReconciler):
         self.runner.close()
 
 
-def register(cloud: "LocalCloud") -> PipelineRunner:
+def register(cloud: LocalCloud) -> PipelineRunner:
     book = PipelineBook()
     runner = PipelineRunner(cloud.loopback, cloud.stores, book)
     api.apply(cloud.patches, book)

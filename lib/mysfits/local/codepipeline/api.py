@@ -18,9 +18,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from moto.codepipeline.exceptions import PipelineExecutionNotFoundException, PipelineNotFoundException
+from moto.codepipeline.exceptions import (
+    PipelineExecutionNotFoundException,
+    PipelineNotFoundException,
+)
 from moto.codepipeline.models import CodePipeline, CodePipelineBackend
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
@@ -56,6 +60,7 @@ class ValidationException(JsonRESTError):
 def _caller(account: str) -> str:
     return f"arn:aws:iam::{account}:root"
 
+
 def entity_url(region: str, action: dict[str, Any]) -> str | None:
     """The console page of what the action works on (as GetPipelineState's entityUrl)."""
     provider, configuration = action["actionTypeId"]["provider"], action.get("configuration") or {}
@@ -65,8 +70,10 @@ def entity_url(region: str, action: dict[str, Any]) -> str | None:
     if provider == "CodeBuild":
         return console.format("codebuild") + f"/projects/{configuration.get('ProjectName')}/view"
     if provider == "ECS":
-        return console.format("ecs") + (f"/clusters/{configuration.get('ClusterName')}"
-                                        f"/services/{configuration.get('ServiceName')}/details")
+        return console.format("ecs") + (
+            f"/clusters/{configuration.get('ClusterName')}"
+            f"/services/{configuration.get('ServiceName')}/details"
+        )
     return None
 
 
@@ -77,7 +84,9 @@ def _pipeline(self: CodePipelineResponse, name: str) -> CodePipeline:
     backend: CodePipelineBackend = self.codepipeline_backend
     found = backend.pipelines.get(name)
     if found is None:
-        raise PipelineNotFoundException(f"Account '{self.current_account}' does not have a pipeline with name '{name}'")
+        raise PipelineNotFoundException(
+            f"Account '{self.current_account}' does not have a pipeline with name '{name}'"
+        )
     return found
 
 
@@ -85,12 +94,14 @@ def _execution(self: CodePipelineResponse, pipeline: CodePipeline, execution_id:
     if not _EXECUTION_ID.fullmatch(execution_id):
         raise ValidationException(
             f"1 validation error detected: Value '{execution_id}' at 'pipelineExecutionId' failed to satisfy "
-            f"constraint: Member must satisfy regular expression pattern: {_EXECUTION_ID.pattern}")
+            f"constraint: Member must satisfy regular expression pattern: {_EXECUTION_ID.pattern}"
+        )
     execution = pipeline.executions.get(execution_id)
     if not isinstance(execution, Execution):
         raise PipelineExecutionNotFoundException(
             f"Account '{self.current_account}' does not have an execution with id '{execution_id}' "
-            f"for pipeline '{pipeline.pipeline['name']}'")
+            f"for pipeline '{pipeline.pipeline['name']}'"
+        )
     return execution
 
 
@@ -99,11 +110,17 @@ def _start_pipeline_execution(book: PipelineBook, self: CodePipelineResponse) ->
     overrides = self._get_param("sourceRevisions") or []
     unsupported = [o for o in overrides if o.get("revisionType") != "S3_OBJECT_VERSION_ID"]
     if unsupported:
-        raise ValidationException(f"The local cloud overrides S3 source versions only (S3_OBJECT_VERSION_ID), "
-                                  f"not {unsupported[0].get('revisionType')}")
-    execution = book.start_execution(pipeline, "StartPipelineExecution", _caller(self.current_account),
-                                self._get_param("variables"),
-                                {o["actionName"]: o["revisionValue"] for o in overrides})
+        raise ValidationException(
+            f"The local cloud overrides S3 source versions only (S3_OBJECT_VERSION_ID), "
+            f"not {unsupported[0].get('revisionType')}"
+        )
+    execution = book.start_execution(
+        pipeline,
+        "StartPipelineExecution",
+        _caller(self.current_account),
+        self._get_param("variables"),
+        {o["actionName"]: o["revisionValue"] for o in overrides},
+    )
     return _json({"pipelineExecutionId": execution.id})
 
 
@@ -120,9 +137,12 @@ def _list_pipeline_executions(book: PipelineBook, self: CodePipelineResponse) ->
     token = self._get_param("nextToken")
     start = int(token) if token and str(token).isdigit() else 0
     with book.lock:
-        newest_first = sorted((e for e in pipeline.executions.values() if isinstance(e, Execution)),
-                              key=lambda e: e.started, reverse=True)
-        page = [e.as_summary() for e in newest_first[start:start + size]]
+        newest_first = sorted(
+            (e for e in pipeline.executions.values() if isinstance(e, Execution)),
+            key=lambda e: e.started,
+            reverse=True,
+        )
+        page = [e.as_summary() for e in newest_first[start : start + size]]
     answer: dict[str, Any] = {"pipelineExecutionSummaries": page}
     if start + size < len(newest_first):
         answer["nextToken"] = str(start + size)
@@ -139,21 +159,34 @@ def _get_pipeline_state(book: PipelineBook, self: CodePipelineResponse) -> str:
             record = records.get(stage["name"], StageRecord())
             actions = []
             for action in stage["actions"]:
-                shown = {"actionName": action["name"], **copy.deepcopy(record.actions.get(action["name"], {}))}
+                shown = {
+                    "actionName": action["name"],
+                    **copy.deepcopy(record.actions.get(action["name"], {})),
+                }
                 url = entity_url(region, action)
                 if url:
                     shown["entityUrl"] = url
                 actions.append(shown)
-            state: dict[str, Any] = {"stageName": stage["name"], "inboundTransitionState": {"enabled": True},
-                                     "actionStates": actions}
+            state: dict[str, Any] = {
+                "stageName": stage["name"],
+                "inboundTransitionState": {"enabled": True},
+                "actionStates": actions,
+            }
             if record.latest:
                 state["latestExecution"] = dict(record.latest)
             if record.inbound:
                 state["inboundExecution"] = dict(record.inbound)
             stages.append(state)
     metadata = pipeline.metadata
-    return _json({"pipelineName": pipeline.pipeline["name"], "pipelineVersion": pipeline.pipeline["version"],
-                  "stageStates": stages, "created": metadata["created"], "updated": metadata["updated"]})
+    return _json(
+        {
+            "pipelineName": pipeline.pipeline["name"],
+            "pipelineVersion": pipeline.pipeline["version"],
+            "stageStates": stages,
+            "created": metadata["created"],
+            "updated": metadata["updated"],
+        }
+    )
 
 
 def _stop_pipeline_execution(book: PipelineBook, self: CodePipelineResponse) -> str:
@@ -163,11 +196,13 @@ def _stop_pipeline_execution(book: PipelineBook, self: CodePipelineResponse) -> 
     with book.lock:
         if execution.status not in {"InProgress", "Stopping"}:
             raise PipelineExecutionNotStoppableException(
-                f"Unable to stop pipeline execution {execution.id}: its status is {execution.status}")
+                f"Unable to stop pipeline execution {execution.id}: its status is {execution.status}"
+            )
         if execution.stop == mode or execution.stop == "abandon":
             raise DuplicatedStopRequestException(
                 f"Pipeline execution {execution.id} is already stopping "
-                f"({'abandoning' if execution.stop == 'abandon' else 'waiting for'} in-progress actions)")
+                f"({'abandoning' if execution.stop == 'abandon' else 'waiting for'} in-progress actions)"
+            )
         book.request_stop(pipeline, execution, mode, self._get_param("reason") or "")
     return _json({"pipelineExecutionId": execution.id})
 
@@ -176,8 +211,12 @@ def _json(answer: dict[str, Any]) -> str:
     return json.dumps(answer)
 
 
-def _starting_on_create(book: PipelineBook) -> Callable[[Callable[[CodePipelineResponse], str]], Any]:
-    def wrap(original: Callable[[CodePipelineResponse], str]) -> Callable[[CodePipelineResponse], str]:
+def _starting_on_create(
+    book: PipelineBook,
+) -> Callable[[Callable[[CodePipelineResponse], str]], Any]:
+    def wrap(
+        original: Callable[[CodePipelineResponse], str],
+    ) -> Callable[[CodePipelineResponse], str]:
         def create_pipeline(self: CodePipelineResponse) -> str:
             answer = original(self)
             pipeline = _pipeline(self, self._get_param("pipeline")["name"])
@@ -189,14 +228,21 @@ def _starting_on_create(book: PipelineBook) -> Callable[[Callable[[CodePipelineR
     return wrap
 
 
-def _abandoning_on_delete(book: PipelineBook) -> Callable[[Callable[[CodePipelineResponse], str]], Any]:
-    def wrap(original: Callable[[CodePipelineResponse], str]) -> Callable[[CodePipelineResponse], str]:
+def _abandoning_on_delete(
+    book: PipelineBook,
+) -> Callable[[Callable[[CodePipelineResponse], str]], Any]:
+    def wrap(
+        original: Callable[[CodePipelineResponse], str],
+    ) -> Callable[[CodePipelineResponse], str]:
         def delete_pipeline(self: CodePipelineResponse) -> str:
             pipeline = self.codepipeline_backend.pipelines.get(self._get_param("name") or "")
             if pipeline is not None:
                 with book.lock:
                     for execution in pipeline.executions.values():
-                        if isinstance(execution, Execution) and execution.status in {"InProgress", "Stopping"}:
+                        if isinstance(execution, Execution) and execution.status in {
+                            "InProgress",
+                            "Stopping",
+                        }:
                             book.request_stop(pipeline, execution, "abandon", "Pipeline deleted")
             return original(self)
 
@@ -205,7 +251,9 @@ def _abandoning_on_delete(book: PipelineBook) -> Callable[[Callable[[CodePipelin
     return wrap
 
 
-def _bound(book: PipelineBook, handler: Callable[[PipelineBook, CodePipelineResponse], str]) -> Callable[..., str]:
+def _bound(
+    book: PipelineBook, handler: Callable[[PipelineBook, CodePipelineResponse], str]
+) -> Callable[..., str]:
     def method(self: CodePipelineResponse) -> str:
         return handler(book, self)
 
@@ -214,10 +262,24 @@ def _bound(book: PipelineBook, handler: Callable[[PipelineBook, CodePipelineResp
 
 def apply(patches: Patches, book: PipelineBook) -> None:
     """Patch moto's CodePipeline to run executions and keep their state in `book`."""
-    patches.wrap("codepipeline.start-on-create", CodePipelineResponse, "create_pipeline", _starting_on_create(book))
-    patches.wrap("codepipeline.abandon-on-delete", CodePipelineResponse, "delete_pipeline", _abandoning_on_delete(book))
-    handlers = {"start_pipeline_execution": _start_pipeline_execution, "get_pipeline_execution": _get_pipeline_execution,
-                "list_pipeline_executions": _list_pipeline_executions, "get_pipeline_state": _get_pipeline_state,
-                "stop_pipeline_execution": _stop_pipeline_execution}
+    patches.wrap(
+        "codepipeline.start-on-create",
+        CodePipelineResponse,
+        "create_pipeline",
+        _starting_on_create(book),
+    )
+    patches.wrap(
+        "codepipeline.abandon-on-delete",
+        CodePipelineResponse,
+        "delete_pipeline",
+        _abandoning_on_delete(book),
+    )
+    handlers = {
+        "start_pipeline_execution": _start_pipeline_execution,
+        "get_pipeline_execution": _get_pipeline_execution,
+        "list_pipeline_executions": _list_pipeline_executions,
+        "get_pipeline_state": _get_pipeline_state,
+        "stop_pipeline_execution": _stop_pipeline_execution,
+    }
     for name, handler in handlers.items():
         patches.apply(f"codepipeline.{name}", CodePipelineResponse, name, _bound(book, handler))

@@ -11,8 +11,9 @@ import threading
 import time
 import uuid
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from moto.codepipeline.models import CodePipeline, codepipeline_backends
 
@@ -35,24 +36,41 @@ class Execution:
     stop_reason: str | None = None
     artifact_revisions: list[dict[str, Any]] = field(default_factory=list)
     source_revisions: list[dict[str, Any]] = field(default_factory=list)
-    source_versions: dict[str, str] = field(default_factory=dict)  # source action → the S3 version to take
+    source_versions: dict[str, str] = field(
+        default_factory=dict
+    )  # source action → the S3 version to take
 
     @property
     def mode(self) -> str:
         return str(self.definition.get("executionMode") or "SUPERSEDED")
 
     def as_execution(self) -> dict[str, Any]:
-        shown = {"pipelineName": self.pipeline, "pipelineVersion": self.version, "pipelineExecutionId": self.id,
-                 "status": self.status, "artifactRevisions": self.artifact_revisions, "trigger": self.trigger,
-                 "variables": self.variables, "executionMode": self.mode, "executionType": "STANDARD"}
+        shown = {
+            "pipelineName": self.pipeline,
+            "pipelineVersion": self.version,
+            "pipelineExecutionId": self.id,
+            "status": self.status,
+            "artifactRevisions": self.artifact_revisions,
+            "trigger": self.trigger,
+            "variables": self.variables,
+            "executionMode": self.mode,
+            "executionType": "STANDARD",
+        }
         if self.status_summary:
             shown["statusSummary"] = self.status_summary
         return shown
 
     def as_summary(self) -> dict[str, Any]:
-        shown = {"pipelineExecutionId": self.id, "status": self.status, "startTime": self.started,
-                 "lastUpdateTime": self.updated, "sourceRevisions": self.source_revisions, "trigger": self.trigger,
-                 "executionMode": self.mode, "executionType": "STANDARD"}
+        shown = {
+            "pipelineExecutionId": self.id,
+            "status": self.status,
+            "startTime": self.started,
+            "lastUpdateTime": self.updated,
+            "sourceRevisions": self.source_revisions,
+            "trigger": self.trigger,
+            "executionMode": self.mode,
+            "executionType": "STANDARD",
+        }
         if self.status_summary:
             shown["statusSummary"] = self.status_summary
         if self.stop:
@@ -105,8 +123,12 @@ class PipelineBook:
         self.lock = threading.RLock()
         self._on_started: Listener | None = None
         self._lanes: weakref.WeakKeyDictionary[CodePipeline, Any] = weakref.WeakKeyDictionary()
-        self._stages: weakref.WeakKeyDictionary[CodePipeline, dict[str, StageRecord]] = weakref.WeakKeyDictionary()
-        self._seen: weakref.WeakKeyDictionary[CodePipeline, dict[str, set[str]]] = weakref.WeakKeyDictionary()
+        self._stages: weakref.WeakKeyDictionary[CodePipeline, dict[str, StageRecord]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._seen: weakref.WeakKeyDictionary[CodePipeline, dict[str, set[str]]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def listen(self, on_started: Listener) -> None:
         """Call `on_started(pipeline, execution)` for every execution started (the data plane runs it)."""
@@ -141,16 +163,25 @@ class PipelineBook:
             seen[action].add(revision)
             return True
 
-    def start_execution(self, pipeline: CodePipeline, trigger_type: str, trigger_detail: str,
-                        variables: list[dict[str, str]] | None = None,
-                        source_versions: dict[str, str] | None = None) -> Execution:
+    def start_execution(
+        self,
+        pipeline: CodePipeline,
+        trigger_type: str,
+        trigger_detail: str,
+        variables: list[dict[str, str]] | None = None,
+        source_versions: dict[str, str] | None = None,
+    ) -> Execution:
         """Record a new execution and hand it to the runner; `source_versions` pins S3 source actions."""
         with self.lock:
             execution = Execution(
-                id=str(uuid.uuid4()), pipeline=pipeline.pipeline["name"], version=int(pipeline.pipeline["version"]),
+                id=str(uuid.uuid4()),
+                pipeline=pipeline.pipeline["name"],
+                version=int(pipeline.pipeline["version"]),
                 definition=copy.deepcopy(pipeline.pipeline),
                 trigger={"triggerType": trigger_type, "triggerDetail": trigger_detail},
-                variables=_resolve_variables(pipeline.pipeline, variables), source_versions=dict(source_versions or {}))
+                variables=_resolve_variables(pipeline.pipeline, variables),
+                source_versions=dict(source_versions or {}),
+            )
             pipeline.executions[execution.id] = cast(Any, execution)  # ours replace moto's records
         if self._on_started is not None:
             self._on_started(pipeline, execution)
@@ -162,49 +193,77 @@ class PipelineBook:
                 setattr(execution, name, value)
             execution.updated = time.time()
 
-    def add_revision(self, execution: Execution, artifact: dict[str, Any], source: dict[str, Any]) -> None:
+    def add_revision(
+        self, execution: Execution, artifact: dict[str, Any], source: dict[str, Any]
+    ) -> None:
         """A source action resolved a revision: it shows in the execution's artifact and source revisions."""
         with self.lock:
             execution.artifact_revisions.append(artifact)
             execution.source_revisions.append(source)
             execution.updated = time.time()
 
-    def set_stage(self, pipeline: CodePipeline, stage: str, execution: Execution, status: str) -> None:
+    def set_stage(
+        self, pipeline: CodePipeline, stage: str, execution: Execution, status: str
+    ) -> None:
         """The stage's latest execution is `execution`, with this status."""
         with self.lock:
             self.stages(pipeline).setdefault(stage, StageRecord()).latest = {
-                "pipelineExecutionId": execution.id, "status": status, "type": "STANDARD"}
+                "pipelineExecutionId": execution.id,
+                "status": status,
+                "type": "STANDARD",
+            }
 
     def set_inbound(self, pipeline: CodePipeline, stage: str, execution: Execution | None) -> None:
         """`execution` waits to enter the stage (None: nobody waits)."""
         with self.lock:
             record = self.stages(pipeline).setdefault(stage, StageRecord())
-            record.inbound = None if execution is None else {
-                "pipelineExecutionId": execution.id, "status": "InProgress", "type": "STANDARD"}
+            record.inbound = (
+                None
+                if execution is None
+                else {
+                    "pipelineExecutionId": execution.id,
+                    "status": "InProgress",
+                    "type": "STANDARD",
+                }
+            )
 
-    def set_action(self, pipeline: CodePipeline, stage: str, action: str, latest: dict[str, Any],
-                   revision: dict[str, Any] | None = None) -> None:
+    def set_action(
+        self,
+        pipeline: CodePipeline,
+        stage: str,
+        action: str,
+        latest: dict[str, Any],
+        revision: dict[str, Any] | None = None,
+    ) -> None:
         """The action's latest execution (and, for source actions, its current revision)."""
         with self.lock:
-            record = self.stages(pipeline).setdefault(stage, StageRecord()).actions.setdefault(action, {})
+            record = (
+                self.stages(pipeline)
+                .setdefault(stage, StageRecord())
+                .actions.setdefault(action, {})
+            )
             record["latestExecution"] = {**latest, "lastStatusChange": time.time()}
             if revision is not None:
                 record["currentRevision"] = revision["currentRevision"]
                 record["revisionUrl"] = revision["revisionUrl"]
 
-    def request_stop(self, pipeline: CodePipeline, execution: Execution, mode: str, reason: str) -> None:
+    def request_stop(
+        self, pipeline: CodePipeline, execution: Execution, mode: str, reason: str
+    ) -> None:
         with self.lock:
             self.update_execution(execution, stop=mode, stop_reason=reason, status="Stopping")
             for record in self.stages(pipeline).values():
                 latest = record.latest or {}
-                if latest.get("pipelineExecutionId") == execution.id and latest.get("status") == "InProgress":
+                if (
+                    latest.get("pipelineExecutionId") == execution.id
+                    and latest.get("status") == "InProgress"
+                ):
                     latest["status"] = "Stopping"
 
 
-
-def _resolve_variables(pipeline: dict[str, Any], given: list[dict[str, str]] | None) -> list[dict[str, str]]:
+def _resolve_variables(
+    pipeline: dict[str, Any], given: list[dict[str, str]] | None
+) -> list[dict[str, str]]:
     values = {v["name"]: str(v.get("defaultValue", "")) for v in pipeline.get("variables") or []}
     values.update({v["name"]: str(v["value"]) for v in given or []})
     return [{"name": name, "resolvedValue": value} for name, value in values.items()]
-
-

@@ -12,8 +12,9 @@ import secrets
 import string
 import threading
 import uuid
+from collections.abc import Callable
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from moto.codepipeline.models import CodePipeline
@@ -35,8 +36,6 @@ def _short_id() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(7))
 
 
-
-
 class Lanes:
     """Stage occupancy of one pipeline: one execution per stage, newer waiting ones supersede older."""
 
@@ -47,8 +46,14 @@ class Lanes:
         self._waiting: dict[str, Execution] = {}
         self._superseded: set[str] = set()
 
-    def enter(self, pipeline: CodePipeline, stage: str, execution: Execution, held: str | None,
-              interrupted: Callable[[], str | None]) -> str | None:
+    def enter(
+        self,
+        pipeline: CodePipeline,
+        stage: str,
+        execution: Execution,
+        held: str | None,
+        interrupted: Callable[[], str | None],
+    ) -> str | None:
         """Leave `held`, then wait to enter `stage`; None once in, else why not ("Superseded", "Stopped")."""
         with self._condition:
             if held is not None:
@@ -80,7 +85,6 @@ class Lanes:
         if self._occupant.get(stage) == execution.id:
             del self._occupant[stage]
             self._condition.notify_all()
-
 
 
 class Run:
@@ -123,8 +127,10 @@ class Run:
 
     def resolve(self, configuration: dict[str, Any]) -> dict[str, str]:
         """The configuration with `#{namespace.variable}` references replaced by their values."""
+
         def value(match: re.Match[str]) -> str:
             return self.namespaces.get(match[1], {}).get(match[2], match[0])
+
         return {key: _VARIABLE.sub(value, str(text)) for key, text in configuration.items()}
 
     # -- the execution --------------------------------------------------------------------------
@@ -135,7 +141,9 @@ class Run:
         held: str | None = None
         try:
             for stage in self.execution.definition["stages"]:
-                refused = lanes.enter(self.pipeline, stage["name"], self.execution, held, self.interrupted)
+                refused = lanes.enter(
+                    self.pipeline, stage["name"], self.execution, held, self.interrupted
+                )
                 held = None
                 if refused:
                     return refused
@@ -165,7 +173,9 @@ class Run:
                 status = "Stopped"
                 break
         if status == "Succeeded" and self.interrupted():
-            status = "Stopped"  # a stop-and-wait request lets the running actions finish, nothing more
+            status = (
+                "Stopped"  # a stop-and-wait request lets the running actions finish, nothing more
+            )
         self.book.set_stage(self.pipeline, name, self.execution, status)
         return status
 
@@ -174,8 +184,14 @@ class Run:
         if len(actions) == 1:
             return [self.run_action(stage, actions[0])]
         results: list[str] = []
-        threads = [threading.Thread(target=lambda a=a: results.append(self.run_action(stage, a)),
-                                    name=f"pipeline-action-{a['name']}", daemon=True) for a in actions]
+        threads = [
+            threading.Thread(
+                target=lambda a=a: results.append(self.run_action(stage, a)),
+                name=f"pipeline-action-{a['name']}",
+                daemon=True,
+            )
+            for a in actions
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -194,17 +210,23 @@ class Run:
             step.update(status="Abandoned")
             return "Abandoned"
         except ActionFailed as failure:
-            step.update(status="Failed", errorDetails={"code": "JobFailed", "message": str(failure)})
+            step.update(
+                status="Failed", errorDetails={"code": "JobFailed", "message": str(failure)}
+            )
             return "Failed"
         except ClientError as error:
             step.update(status="Failed", errorDetails={"code": "JobFailed", "message": str(error)})
             return "Failed"
         except Exception as error:  # a bug of the runner must still fail the action, visibly
-            log.exception("action %s of pipeline %s faulted", action["name"], self.execution.pipeline)
-            step.update(status="Failed", errorDetails={"code": "JobFailed", "message": f"local runner fault: {error}"})
+            log.exception(
+                "action %s of pipeline %s faulted", action["name"], self.execution.pipeline
+            )
+            step.update(
+                status="Failed",
+                errorDetails={"code": "JobFailed", "message": f"local runner fault: {error}"},
+            )
             return "Failed"
         if action.get("namespace"):
             self.namespaces[action["namespace"]] = outputs
         step.update(revision, status="Succeeded")
         return "Succeeded"
-

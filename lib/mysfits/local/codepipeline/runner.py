@@ -51,8 +51,12 @@ class PipelineRunner:
 
     def start(self, pipeline: CodePipeline, execution: Execution) -> None:
         """Run the execution on a thread of its own."""
-        thread = threading.Thread(target=self._run, args=(pipeline, execution), daemon=True,
-                                  name=f"pipeline-{execution.pipeline}-{execution.id[:8]}")
+        thread = threading.Thread(
+            target=self._run,
+            args=(pipeline, execution),
+            daemon=True,
+            name=f"pipeline-{execution.pipeline}-{execution.id[:8]}",
+        )
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
@@ -73,7 +77,9 @@ class PipelineRunner:
             if self._poller is not None and self._poller.is_alive():
                 return
             self._next_poll = time.monotonic() + POLL_SECONDS
-            self._poller = threading.Thread(target=self._poll, name="pipeline-source-poller", daemon=True)
+            self._poller = threading.Thread(
+                target=self._poll, name="pipeline-source-poller", daemon=True
+            )
             self._poller.start()
 
     def _poll(self) -> None:
@@ -89,17 +95,27 @@ class PipelineRunner:
         configuration, region = action.get("configuration") or {}, books.region_of(pipeline)
         s3 = self.clients.client("s3", region)
         try:
-            version = s3.head_object(Bucket=configuration.get("S3Bucket", ""),
-                                     Key=configuration.get("S3ObjectKey", "")).get("VersionId")
+            version = s3.head_object(
+                Bucket=configuration.get("S3Bucket", ""), Key=configuration.get("S3ObjectKey", "")
+            ).get("VersionId")
         except ClientError:
             version = None  # no bucket or object yet: its first version will be a change
         if version == "null":
             version = None  # an unversioned bucket has no revisions to detect
         if self.book.source_changed(pipeline, f"{stage}/{action['name']}", version):
-            log.info("new revision %s of s3://%s/%s: starting pipeline %s", version, configuration.get("S3Bucket"),
-                     configuration.get("S3ObjectKey"), pipeline.pipeline["name"])
-            self.book.start_execution(pipeline, "PollForSourceChanges", action["name"],
-                                        source_versions={action["name"]: version})
+            log.info(
+                "new revision %s of s3://%s/%s: starting pipeline %s",
+                version,
+                configuration.get("S3Bucket"),
+                configuration.get("S3ObjectKey"),
+                pipeline.pipeline["name"],
+            )
+            self.book.start_execution(
+                pipeline,
+                "PollForSourceChanges",
+                action["name"],
+                source_versions={action["name"]: version},
+            )
 
     def close(self) -> None:
         """Abandon every execution, stop polling and wait for the threads; the runner stays usable."""

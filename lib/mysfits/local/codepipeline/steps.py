@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .execution import Run
 
-SOURCE, BUILD, DEPLOY = ("Source", "AWS", "S3", "1"), ("Build", "AWS", "CodeBuild", "1"), ("Deploy", "AWS", "ECS", "1")
-Outcome = tuple[dict[str, Any] | None, dict[str, str]]  # (revision for GetPipelineState, output variables)
+SOURCE, BUILD, DEPLOY = (
+    ("Source", "AWS", "S3", "1"),
+    ("Build", "AWS", "CodeBuild", "1"),
+    ("Deploy", "AWS", "ECS", "1"),
+)
+Outcome = tuple[
+    dict[str, Any] | None, dict[str, str]
+]  # (revision for GetPipelineState, output variables)
 
 
 class ActionFailed(Exception):
@@ -40,8 +46,10 @@ def type_of(action: dict[str, Any]) -> tuple[str, str, str, str]:
 def polls(action: dict[str, Any]) -> bool:
     """An S3 source action polls unless PollForSourceChanges is "false" (AWS's default is to poll)."""
     configuration = action.get("configuration") or {}
-    return type_of(action) == SOURCE and str(configuration.get("PollForSourceChanges", "true")).lower() != "false"
-
+    return (
+        type_of(action) == SOURCE
+        and str(configuration.get("PollForSourceChanges", "true")).lower() != "false"
+    )
 
 
 @dataclass
@@ -56,5 +64,6 @@ class Step:
 
     def update(self, revision: dict[str, Any] | None = None, **fields: Any) -> None:
         self.latest.update(fields)
-        self.run.book.set_action(self.run.pipeline, self.stage, self.action["name"], dict(self.latest), revision)
-
+        self.run.book.set_action(
+            self.run.pipeline, self.stage, self.action["name"], dict(self.latest), revision
+        )

@@ -31,7 +31,8 @@ JWKS_PATH = re.compile(r"^/(?P<pool>[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)/\.well
 
 def is_jwks_request(environ: dict[str, Any]) -> bool:
     return environ.get("REQUEST_METHOD") == "GET" and bool(
-        JWKS_PATH.match(environ.get("PATH_INFO", "")))
+        JWKS_PATH.match(environ.get("PATH_INFO", ""))
+    )
 
 
 class JwksRoute:
@@ -40,15 +41,17 @@ class JwksRoute:
     def __init__(self, service: CognitoService):
         self._service = service
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse,
-                 moto: WsgiApp) -> list[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp
+    ) -> list[bytes]:
         match = JWKS_PATH.match(environ["PATH_INFO"])
         assert match is not None  # is_jwks_request matched it
         pool_id = match.group("pool")
         document = self._service.jwks(pool_id)
         if document is None:
-            return respond_json(start_response, 404,
-                                {"message": f"User pool {pool_id} does not exist."})
+            return respond_json(
+                start_response, 404, {"message": f"User pool {pool_id} does not exist."}
+            )
         return respond_json(start_response, 200, document)
 
 
@@ -65,8 +68,12 @@ class MailRoute:
 
 
 def regions_with_pools() -> set[str]:
-    return {region for regions in cognitoidp_backends.values()
-            for region, backend in regions.items() if region != "global" and backend.user_pools}
+    return {
+        region
+        for regions in cognitoidp_backends.values()
+        for region, backend in regions.items()
+        if region != "global" and backend.user_pools
+    }
 
 
 class IdpEndpoints(BaseReconciler):
@@ -83,9 +90,15 @@ class IdpEndpoints(BaseReconciler):
         for region in self._registry.names(ENDPOINT_KIND) - wanted:
             self._registry.close(ENDPOINT_KIND, region)
         for region in wanted - self._registry.names(ENDPOINT_KIND):
-            self._registry.add(Endpoint(ENDPOINT_KIND, region,
-                                        f"https://cognito-idp.{region}.amazonaws.com",
-                                        self._endpoint_url, stop=lambda: None))
+            self._registry.add(
+                Endpoint(
+                    ENDPOINT_KIND,
+                    region,
+                    f"https://cognito-idp.{region}.amazonaws.com",
+                    self._endpoint_url,
+                    stop=lambda: None,
+                )
+            )
 
     def close(self) -> None:
         for region in self._registry.names(ENDPOINT_KIND):

@@ -32,13 +32,23 @@ class PoolKeys:
     """A pool's key pairs; the first signs."""
 
     def __init__(self) -> None:
-        self._private = [rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                         for _ in range(KEYS_PER_POOL)]
+        self._private = [
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            for _ in range(KEYS_PER_POOL)
+        ]
         self._public = []
         for key in self._private:
             public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-            self._public.append({"alg": "RS256", "e": public["e"], "kid": _thumbprint(public),
-                                 "kty": "RSA", "n": public["n"], "use": "sig"})
+            self._public.append(
+                {
+                    "alg": "RS256",
+                    "e": public["e"],
+                    "kid": _thumbprint(public),
+                    "kty": "RSA",
+                    "n": public["n"],
+                    "use": "sig",
+                }
+            )
 
     @property
     def signing_kid(self) -> str:
@@ -49,8 +59,12 @@ class PoolKeys:
 
     def sign(self, claims: dict[str, Any]) -> str:
         """An RS256 JWT whose header is `{kid, alg}` only, as Cognito's are (no `typ`)."""
-        return jwt.encode(claims, self._private[0], algorithm="RS256",
-                          headers={"kid": self.signing_kid, "typ": None})
+        return jwt.encode(
+            claims,
+            self._private[0],
+            algorithm="RS256",
+            headers={"kid": self.signing_kid, "typ": None},
+        )
 
 
 class KeyRing:

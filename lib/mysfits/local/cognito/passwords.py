@@ -16,9 +16,13 @@ from typing import Any
 # AWS's special characters; the space counts as one too.
 SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 # The documented defaults (console, CDK, Config): what a pool without a policy is held to.
-DEFAULT_POLICY: dict[str, Any] = {"MinimumLength": 8, "RequireUppercase": True,
-                                  "RequireLowercase": True, "RequireNumbers": True,
-                                  "RequireSymbols": True}
+DEFAULT_POLICY: dict[str, Any] = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": True,
+}
 _RULES: tuple[tuple[str, str, Any], ...] = (
     ("RequireUppercase", "uppercase", re.compile(r"[A-Z]").search),
     ("RequireLowercase", "lowercase", re.compile(r"[a-z]").search),

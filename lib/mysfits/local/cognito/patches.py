@@ -89,7 +89,9 @@ def _sign_up(service: CognitoService) -> Callable[[Callable[..., Any]], Callable
             user, _ = original(backend, client_id, *args, **kwargs)
             pool = pool_of_client(backend, client_id)
             return user, (service.send_code(pool, user) if pool is not None else None)
+
         return sign_up
+
     return make
 
 
@@ -103,7 +105,9 @@ def _confirm_sign_up(service: CognitoService) -> Callable[[Callable[..., Any]], 
             if pool is not None and user is not None:  # else moto answers (not found)
                 service.confirm(pool, user, str(handler._get_param("ConfirmationCode") or ""))
             return original(handler)
+
         return confirm_sign_up
+
     return make
 
 
@@ -119,13 +123,15 @@ def _resend_confirmation_code(service: CognitoService) -> Callable[[CognitoIdpRe
         if user.status is not UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
         return ActionResult({"CodeDeliveryDetails": service.send_code(pool, user, "resend")})
+
     return resend_confirmation_code
 
 
 def _initiate_auth(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def initiate_auth(backend: CognitoIdpBackend, client_id: str, auth_flow: str,
-                      auth_parameters: dict[str, str]) -> Any:
+    def initiate_auth(
+        backend: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> Any:
         pool = pool_of_client(backend, client_id)
         config = pool.clients[client_id].extended_config if pool is not None else {}
         if pool is not None and not flow_enabled(config, auth_flow):
@@ -136,27 +142,35 @@ def _initiate_auth(original: Callable[..., Any]) -> Callable[..., Any]:
             if config.get("PreventUserExistenceErrors") == "ENABLED":
                 raise NotAuthorizedError("Incorrect username or password.") from None
             raise
+
     return initiate_auth
 
 
 def _update_user_pool(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def update_user_pool(backend: CognitoIdpBackend, user_pool_id: str,
-                         extended_config: dict[str, Any]) -> Any:
+    def update_user_pool(
+        backend: CognitoIdpBackend, user_pool_id: str, extended_config: dict[str, Any]
+    ) -> Any:
         config = backend.describe_user_pool(user_pool_id).extended_config
         kept = {k: config[k] for k in KEPT_ON_UPDATE if k in config and k not in extended_config}
         result = original(backend, user_pool_id, extended_config)
         backend.describe_user_pool(user_pool_id).extended_config.update(kept)
         return result
+
     return update_user_pool
 
 
 def _create_jwt(service: CognitoService) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
-        def create_jwt(pool: CognitoIdpUserPool, client_id: str, username: str, token_use: str,
-                       expires_in: int = 3600, extra_data: dict[str, Any] | None = None
-                       ) -> tuple[str, int]:
+        def create_jwt(
+            pool: CognitoIdpUserPool,
+            client_id: str,
+            username: str,
+            token_use: str,
+            expires_in: int = 3600,
+            extra_data: dict[str, Any] | None = None,
+        ) -> tuple[str, int]:
             # moto's claims are the base (sub, iss, aud/client_id, username, groups, ...)
             token, _ = original(pool, client_id, username, token_use, expires_in, extra_data)
             base = jwt.decode(token, options={"verify_signature": False})
@@ -164,20 +178,32 @@ def _create_jwt(service: CognitoService) -> Callable[[Callable[..., Any]], Calla
             lifetime = tokens.lifetime_seconds(client.extended_config if client else {}, token_use)
             shaped = tokens.claims(base, token_use, lifetime, pool._get_user(username).attributes)
             return service.sign(pool, shaped), lifetime
+
         return create_jwt
+
     return make
 
 
 def apply(patches: Patches, service: CognitoService) -> None:
     """Apply every Cognito fix under the `cognito.` prefix."""
-    patches.apply("cognito.password-policy", CognitoIdpBackend, "_validate_password",
-                  _validate_password)
+    patches.apply(
+        "cognito.password-policy", CognitoIdpBackend, "_validate_password", _validate_password
+    )
     patches.wrap("cognito.sign-up-code", CognitoIdpBackend, "sign_up", _sign_up(service))
-    patches.wrap("cognito.confirm-code", CognitoIdpResponse, "confirm_sign_up",
-                 _confirm_sign_up(service))
-    patches.apply("cognito.resend-code", CognitoIdpResponse, "resend_confirmation_code",
-                  _resend_confirmation_code(service))
-    patches.wrap("cognito.update-keeps-creation-settings", CognitoIdpBackend, "update_user_pool",
-                 _update_user_pool)
+    patches.wrap(
+        "cognito.confirm-code", CognitoIdpResponse, "confirm_sign_up", _confirm_sign_up(service)
+    )
+    patches.apply(
+        "cognito.resend-code",
+        CognitoIdpResponse,
+        "resend_confirmation_code",
+        _resend_confirmation_code(service),
+    )
+    patches.wrap(
+        "cognito.update-keeps-creation-settings",
+        CognitoIdpBackend,
+        "update_user_pool",
+        _update_user_pool,
+    )
     patches.wrap("cognito.auth-flows", CognitoIdpBackend, "initiate_auth", _initiate_auth)
     patches.wrap("cognito.tokens", CognitoIdpUserPool, "create_jwt", _create_jwt(service))

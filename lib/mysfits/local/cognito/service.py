@@ -76,8 +76,9 @@ class CognitoService:
     def _pool_store(self, pool: CognitoIdpUserPool) -> CognitoStore:
         return self.store(pool.account_id, pool.region)
 
-    def send_code(self, pool: CognitoIdpUserPool, user: CognitoIdpUser,
-                  kind: str = SIGN_UP) -> dict[str, str] | None:
+    def send_code(
+        self, pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: str = SIGN_UP
+    ) -> dict[str, str] | None:
         """Issue and deliver a confirmation code; the CodeDeliveryDetails (None: sent nowhere)."""
         target = delivery_target(pool, user)
         if target is None:
@@ -104,16 +105,18 @@ class CognitoService:
         """Check `code` for `user` (raising AWS's errors) and mark its attribute verified."""
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedError(
-                f"User cannot be confirmed. Current status is {UserStatus(user.status).value}")
+                f"User cannot be confirmed. Current status is {UserStatus(user.status).value}"
+            )
         try:
-            self._pool_store(pool).codes.redeem(pool.id, user.username, SIGN_UP, code,
-                                                self.clock())
+            self._pool_store(pool).codes.redeem(pool.id, user.username, SIGN_UP, code, self.clock())
         except CodeMismatch:
             raise CodeMismatchException(
-                "Invalid verification code provided, please try again.") from None
+                "Invalid verification code provided, please try again."
+            ) from None
         except CodeExpired:
             raise ExpiredCodeException(
-                "Invalid code provided, please request a code again.") from None
+                "Invalid code provided, please request a code again."
+            ) from None
         target = delivery_target(pool, user)
         if target is not None:
             user.update_attributes([{"Name": f"{target[0]}_verified", "Value": "true"}])
@@ -128,6 +131,9 @@ class CognitoService:
 
     def mail(self, to: str | None = None) -> list[dict[str, Any]]:
         """Every message delivered (to `to` only, when given), oldest first."""
-        found = [m.as_json() for _, _, store in self._stores.of("cognito")
-                 for m in store.mailbox.messages(to)]
+        found = [
+            m.as_json()
+            for _, _, store in self._stores.of("cognito")
+            for m in store.mailbox.messages(to)
+        ]
         return sorted(found, key=lambda m: str(m["sent_at"]))

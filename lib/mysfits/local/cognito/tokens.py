@@ -16,8 +16,10 @@ from typing import Any
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # (validity setting, its key in TokenValidityUnits, AWS's default unit)
-_VALIDITY = {"id": ("IdTokenValidity", "IdToken", "hours"),
-             "access": ("AccessTokenValidity", "AccessToken", "hours")}
+_VALIDITY = {
+    "id": ("IdTokenValidity", "IdToken", "hours"),
+    "access": ("AccessTokenValidity", "AccessToken", "hours"),
+}
 _BOOLEAN_ATTRIBUTES = ("email_verified", "phone_number_verified")
 # Claims the pool sets itself; a user attribute of the same name never overrides them.
 _RESERVED = {"sub", "iss", "aud", "token_use", "iat", "exp", "auth_time", "jti", "cognito:username"}
@@ -44,8 +46,9 @@ def attribute_claims(attributes: list[dict[str, str]]) -> dict[str, Any]:
     return claims
 
 
-def claims(base: dict[str, Any], token_use: str, lifetime: int,
-           attributes: list[dict[str, str]]) -> dict[str, Any]:
+def claims(
+    base: dict[str, Any], token_use: str, lifetime: int, attributes: list[dict[str, str]]
+) -> dict[str, Any]:
     """`base` (moto's claims) made AWS-shaped: lifetime, event_id, the ID token's attributes."""
     shaped = dict(base)
     if token_use == "id":

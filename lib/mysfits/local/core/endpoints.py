@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from werkzeug.serving import LISTEN_QUEUE, BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -33,7 +33,12 @@ class Endpoint:
     stop: Callable[[], None]
 
     def as_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "name": self.name, "aws_url": self.aws_url, "local_url": self.local_url}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "aws_url": self.aws_url,
+            "local_url": self.local_url,
+        }
 
 
 def listen_loopback(port: int) -> socket.socket:
@@ -53,8 +58,9 @@ def listen_loopback(port: int) -> socket.socket:
     return sock
 
 
-def loopback_server(app: WsgiApp, sock: socket.socket,
-                    handler: type[WSGIRequestHandler] = WSGIRequestHandler) -> BaseWSGIServer:
+def loopback_server(
+    app: WsgiApp, sock: socket.socket, handler: type[WSGIRequestHandler] = WSGIRequestHandler
+) -> BaseWSGIServer:
     """A threaded werkzeug server for `app` on `sock` (from `listen_loopback`), which it takes over.
 
     The socket is bound beforehand because werkzeug, binding itself, prints and exits the process

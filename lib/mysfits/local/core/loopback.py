@@ -14,7 +14,10 @@ from typing import Any
 import boto3
 
 # The local cloud ignores credentials; these are placeholders, not secrets.
-_CREDENTIALS = {"aws_access_key_id": "mysfits-local-data-plane", "aws_secret_access_key": "mysfits-local-data-plane"}
+_CREDENTIALS = {
+    "aws_access_key_id": "mysfits-local-data-plane",
+    "aws_secret_access_key": "mysfits-local-data-plane",
+}
 
 
 class LoopbackClients:
@@ -31,5 +34,6 @@ class LoopbackClients:
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = boto3.session.Session().client(
-                    service, endpoint_url=self.endpoint_url, region_name=region, **_CREDENTIALS)
+                    service, endpoint_url=self.endpoint_url, region_name=region, **_CREDENTIALS
+                )
             return self._clients[key]

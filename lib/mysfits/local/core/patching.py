@@ -8,8 +8,9 @@ which lets a test run the same request with a fidelity fix on and with it off.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _MISSING = object()
 
@@ -30,8 +31,11 @@ class Patch:
     applied: bool = False
 
     def apply(self) -> None:
-        self.original = self.owner.__dict__.get(self.attribute, _MISSING) if isinstance(self.owner, type) \
+        self.original = (
+            self.owner.__dict__.get(self.attribute, _MISSING)
+            if isinstance(self.owner, type)
             else getattr(self.owner, self.attribute, _MISSING)
+        )
         setattr(self.owner, self.attribute, self.replacement)
         self.applied = True
 
@@ -81,7 +85,11 @@ class Patches:
     def undo(self, prefix: str) -> list[str]:
         """Undo every applied patch whose name starts with `prefix` (newest first); return their names."""
         with self._lock:
-            chosen = [p for p in reversed(self._patches.values()) if p.name.startswith(prefix) and p.applied]
+            chosen = [
+                p
+                for p in reversed(self._patches.values())
+                if p.name.startswith(prefix) and p.applied
+            ]
             for patch in chosen:
                 patch.undo()
             return [p.name for p in chosen]
@@ -89,7 +97,9 @@ class Patches:
     def redo(self, prefix: str) -> list[str]:
         """Apply again the patches `undo(prefix)` took off (oldest first); return their names."""
         with self._lock:
-            chosen = [p for p in self._patches.values() if p.name.startswith(prefix) and not p.applied]
+            chosen = [
+                p for p in self._patches.values() if p.name.startswith(prefix) and not p.applied
+            ]
             for patch in chosen:
                 patch.apply()
             return [p.name for p in chosen]

@@ -7,7 +7,8 @@ same breath as moto's own reset, so no added state outlives the resources it des
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -21,7 +22,11 @@ def respond(
     """Send a complete response (no body for HEAD, but the length of the GET body)."""
     from http import HTTPStatus
 
-    all_headers = {"Content-Type": content_type, "Content-Length": str(len(body)), **(headers or {})}
+    all_headers = {
+        "Content-Type": content_type,
+        "Content-Length": str(len(body)),
+        **(headers or {}),
+    }
     start_response(f"{status} {HTTPStatus(status).phrase}", list(all_headers.items()))
     return [] if head else [body]
 
@@ -49,13 +54,19 @@ def read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
-def call_and_capture(app: WsgiApp, environ: dict[str, Any], start_response: StartResponse) -> tuple[int, list[bytes]]:
+def call_and_capture(
+    app: WsgiApp, environ: dict[str, Any], start_response: StartResponse
+) -> tuple[int, list[bytes]]:
     """Call `app`, pass its response on, and return its status code and body chunks."""
     seen: dict[str, int] = {}
 
     def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         seen["status"] = int(status.split(" ", 1)[0])
-        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+        return (
+            start_response(status, headers, exc_info)
+            if exc_info
+            else start_response(status, headers)
+        )
 
     chunks = list(app(environ, capture))
     return seen.get("status", 500), chunks

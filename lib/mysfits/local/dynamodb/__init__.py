@@ -10,5 +10,5 @@ if TYPE_CHECKING:
     from ..server import LocalCloud
 
 
-def register(cloud: "LocalCloud") -> None:
+def register(cloud: LocalCloud) -> None:
     patches.apply(cloud.patches)

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.responses import DynamoHandler
@@ -35,9 +36,18 @@ from moto.dynamodb.responses import DynamoHandler
 from ..core.patching import Patches
 
 MAX_BATCH_WRITE = 25
-WRITES = ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items",
-          "execute_statement", "batch_execute_statement", "execute_transaction")
+WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "batch_write_item",
+    "transact_write_items",
+    "execute_statement",
+    "batch_execute_statement",
+    "execute_transaction",
+)
 READS = ("get_item", "batch_get_item", "transact_get_items", "query", "scan")
+
 
 class ReadWriteLock:
     """Many readers or one writer; a waiting writer holds back new readers, so likes never starve."""
@@ -80,7 +90,9 @@ class ReadWriteLock:
                 self._condition.notify_all()
 
 
-def _guarded(handler: Callable[[DynamoHandler], Any], section: Callable[[], Any]) -> Callable[[DynamoHandler], Any]:
+def _guarded(
+    handler: Callable[[DynamoHandler], Any], section: Callable[[], Any]
+) -> Callable[[DynamoHandler], Any]:
     @functools.wraps(handler)
     def guarded(self: DynamoHandler) -> Any:
         with section():
@@ -102,7 +114,8 @@ def check_batch_size(request_items: dict[str, list[Any]]) -> None:
                 f"1 validation error detected: Value '{{{table}=[{len(requests)} write requests]}}' at "
                 "'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
                 f"[Member must have length less than or equal to {MAX_BATCH_WRITE}, "
-                "Member must have length greater than or equal to 1]")
+                "Member must have length greater than or equal to 1]"
+            )
     if sum(len(requests) for requests in request_items.values()) > MAX_BATCH_WRITE:
         raise MockValidationException("Too many items requested for the BatchWriteItem call")
 
@@ -121,6 +134,10 @@ def apply(patches: Patches) -> None:
     lock = ReadWriteLock()
     patches.wrap("dynamodb.batch-write-limit", DynamoHandler, "batch_write_item", _limit_batch_size)
     for name in WRITES:
-        patches.wrap(f"dynamodb.atomic.{name}", DynamoHandler, name, lambda h: _guarded(h, lock.writing))
+        patches.wrap(
+            f"dynamodb.atomic.{name}", DynamoHandler, name, lambda h: _guarded(h, lock.writing)
+        )
     for name in READS:
-        patches.wrap(f"dynamodb.atomic.{name}", DynamoHandler, name, lambda h: _guarded(h, lock.reading))
+        patches.wrap(
+            f"dynamodb.atomic.{name}", DynamoHandler, name, lambda h: _guarded(h, lock.reading)
+        )

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..server import LocalCloud
 
 
-def register(cloud: "LocalCloud") -> ImageCache:
+def register(cloud: LocalCloud) -> ImageCache:
     patches.apply(cloud.patches, cloud.stores)
     patches.apply_manifest_digests(cloud.patches)
     return ImageCache(cloud.work_dir / "images", cloud.stores)

@@ -21,8 +21,10 @@ from ...buildcontext import CONTEXT_MEDIA_TYPE, DEFAULT_DOCKERFILE, Recipe, pars
 from ..core.stores import Stores
 from . import patches as ecr
 
-_IMAGE_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
-                        r"(?P<repo>[a-z0-9._/-]+?)(?::(?P<tag>[\w.-]+)|@(?P<digest>sha256:[a-f0-9]{64}))?$")
+_IMAGE_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
+    r"(?P<repo>[a-z0-9._/-]+?)(?::(?P<tag>[\w.-]+)|@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
 
 
 class ImageUnavailable(Exception):
@@ -55,30 +57,47 @@ class ImageCache:
         if match is None:
             raise ImageUnavailable(
                 f"CannotPullContainerError: {image_uri} is not an ECR image of the local cloud "
-                "(expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)")
+                "(expected <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
+            )
         backend = ecr_backends[match["account"]][match["region"]]
         repository = backend.repositories.get(match["repo"])
         if repository is None:
-            raise ImageUnavailable(f"CannotPullContainerError: repository {match['repo']} does not exist")
-        wanted_tag, wanted_digest = match["tag"] or ("latest" if not match["digest"] else None), match["digest"]
+            raise ImageUnavailable(
+                f"CannotPullContainerError: repository {match['repo']} does not exist"
+            )
+        wanted_tag, wanted_digest = (
+            match["tag"] or ("latest" if not match["digest"] else None),
+            match["digest"],
+        )
         for image in repository.images:
-            if (wanted_digest and image.image_digest == wanted_digest) or (wanted_tag and wanted_tag in image.image_tags):
+            if (wanted_digest and image.image_digest == wanted_digest) or (
+                wanted_tag and wanted_tag in image.image_tags
+            ):
                 blobs = ecr.blobs(self._stores, match["account"], match["region"])
-                return self._materialise(image.image_digest, json.loads(image.image_manifest), blobs)
+                return self._materialise(
+                    image.image_digest, json.loads(image.image_manifest), blobs
+                )
         raise ImageUnavailable(f"CannotPullContainerError: {image_uri}: not found")
 
     def _materialise(self, digest: str, manifest: dict, blobs: ecr.LayerBlobs) -> LocalImage:
-        layers = [layer for layer in manifest.get("layers", []) if layer.get("mediaType") == CONTEXT_MEDIA_TYPE]
+        layers = [
+            layer
+            for layer in manifest.get("layers", [])
+            if layer.get("mediaType") == CONTEXT_MEDIA_TYPE
+        ]
         if not layers:
             raise ImageUnavailable(
                 "CannotPullContainerError: this image holds container layers, which need a Docker engine; "
-                "start Docker so the local cloud can run it")
+                "start Docker so the local cloud can run it"
+            )
         target = self._directory / digest.replace(":", "-")
         with self._lock:
             if not (target / ".ready").exists():
                 data = blobs.get(layers[0]["digest"])
                 if data is None:
-                    raise ImageUnavailable(f"CannotPullContainerError: layer {layers[0]['digest']} is missing")
+                    raise ImageUnavailable(
+                        f"CannotPullContainerError: layer {layers[0]['digest']} is missing"
+                    )
                 _lay_out(data, target)
         recipe = parse_dockerfile((target / "context" / DEFAULT_DOCKERFILE).read_text())
         return LocalImage(digest, target / "rootfs", recipe)

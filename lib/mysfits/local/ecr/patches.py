@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.ecr.models import ECRBackend, Image
 
@@ -45,8 +46,13 @@ def apply(patches: Patches, stores: Stores) -> None:
     """Make completed uploads keep their bytes."""
 
     def keeping_bytes(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        def complete_layer_upload(self: ECRBackend, repository_name: str, upload_id: str,
-                                  layer_digests: list[str], registry_id: str | None = None) -> dict[str, Any]:
+        def complete_layer_upload(
+            self: ECRBackend,
+            repository_name: str,
+            upload_id: str,
+            layer_digests: list[str],
+            registry_id: str | None = None,
+        ) -> dict[str, Any]:
             repository = self._get_repository(repository_name, registry_id)
             upload = repository.uploads.get(upload_id)
             data = bytes(upload.layer_parts) if upload is not None else b""

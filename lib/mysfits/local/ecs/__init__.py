@@ -33,10 +33,15 @@ class ServiceScheduling(BaseReconciler):
         self.scheduler.close()
 
 
-def register(cloud: "LocalCloud") -> EcsScheduler:
+def register(cloud: LocalCloud) -> EcsScheduler:
     balancing = cloud.services["elbv2"]
-    scheduler = EcsScheduler(cloud.services["ecr"], balancing.directory, balancing.health,
-                             cloud.endpoint_url, cloud.children)
+    scheduler = EcsScheduler(
+        cloud.services["ecr"],
+        balancing.directory,
+        balancing.health,
+        cloud.endpoint_url,
+        cloud.children,
+    )
     patches.apply(cloud.patches, scheduler.service_updated)
     cloud.heartbeat.register(ServiceScheduling(scheduler))
     return scheduler

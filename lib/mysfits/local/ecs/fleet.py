@@ -52,7 +52,9 @@ def _stop_code(task: Task) -> str | None:
 
 
 def _task_ip(task: Task) -> str:
-    attachments: list[dict[str, Any]] = task.attachments  # moto's annotation is looser than its data
+    attachments: list[dict[str, Any]] = (
+        task.attachments
+    )  # moto's annotation is looser than its data
     for attachment in attachments:
         for detail in attachment.get("details", []):
             if detail["name"] == "privateIPv4Address":
@@ -63,8 +65,15 @@ def _task_ip(task: Task) -> str:
 class TaskFleet:
     """Every task the scheduler runs, by ARN, under `lock` (stops end on threads of their own)."""
 
-    def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str, lock: threading.RLock, children: Children):
+    def __init__(
+        self,
+        images: ImageCache,
+        directory: TargetDirectory,
+        health: HealthBook,
+        endpoint_url: str,
+        lock: threading.RLock,
+        children: Children,
+    ):
         self._images = images
         self._directory = directory
         self._health = health
@@ -88,12 +97,18 @@ class TaskFleet:
         running.ever_healthy = running.ever_healthy or state is TaskState.HEALTHY
         process = running.process
         listening = state is TaskState.STARTING and process is not None and _listening(process.port)
-        return TaskView(running.task.task_arn, running.deployment_id, state,
-                        started=running.started, listening=listening,
-                        ever_healthy=running.ever_healthy,
-                        stop_requested=running.task.desired_status == "STOPPED",
-                        failing_group=failing, exit_code=running.exit_code,
-                        start_error=running.start_error)
+        return TaskView(
+            running.task.task_arn,
+            running.deployment_id,
+            state,
+            started=running.started,
+            listening=listening,
+            ever_healthy=running.ever_healthy,
+            stop_requested=running.task.desired_status == "STOPPED",
+            failing_group=failing,
+            exit_code=running.exit_code,
+            start_error=running.start_error,
+        )
 
     def _state(self, running: RunningTask) -> tuple[TaskState, str]:
         if running.stopping:
@@ -110,8 +125,13 @@ class TaskFleet:
     def _target_groups(self, running: RunningTask) -> list[Any]:
         balancers = running.service.load_balancers
         arns = [lb["targetGroupArn"] for lb in balancers if lb.get("targetGroupArn")]
-        return [group for backend in elbv2_backends[DEFAULT_ACCOUNT_ID].values() for arn in arns
-                for group in [backend.target_groups.get(arn)] if group is not None]
+        return [
+            group
+            for backend in elbv2_backends[DEFAULT_ACCOUNT_ID].values()
+            for arn in arns
+            for group in [backend.target_groups.get(arn)]
+            if group is not None
+        ]
 
     def _healthy(self, running: RunningTask) -> bool:
         groups = self._target_groups(running)
@@ -134,10 +154,18 @@ class TaskFleet:
         service, backend = runtime.service, runtime.backend
         definition = backend.describe_task_definition(deployment.task_definition)
         cluster = backend.clusters[service.cluster_name]
-        task = Task(cluster, definition, None, None, backend, group=f"service:{service.name}",
-                    launch_type=service.launch_type or "FARGATE", started_by=deployment.id,
-                    networking_configuration=runtime.network_configuration,
-                    platform_version="1.4.0")
+        task = Task(
+            cluster,
+            definition,
+            None,
+            None,
+            backend,
+            group=f"service:{service.name}",
+            launch_type=service.launch_type or "FARGATE",
+            started_by=deployment.id,
+            networking_configuration=runtime.network_configuration,
+            platform_version="1.4.0",
+        )
         task.last_status, task.desired_status = "PROVISIONING", "RUNNING"
         _stamp(task, created_at=now(), cpu=definition.cpu, memory=definition.memory)
         backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
@@ -161,8 +189,9 @@ class TaskFleet:
             options = container["logConfiguration"].get("options", {})
             open_stream(destination, options.get("awslogs-create-group") == "true")
         port = _free_port()
-        running.process = TaskProcess(image, container, port, self._endpoint_url, region,
-                                      destination, self._children)
+        running.process = TaskProcess(
+            image, container, port, self._endpoint_url, region, destination, self._children
+        )
         self._directory.add(running.target, (LOOPBACK_HOST, port))
         task.last_status = "ACTIVATING"
         started = now()
@@ -210,17 +239,25 @@ class TaskFleet:
         """The task stopped on its own: record it STOPPED and forget it."""
         self._mark_stopped(self.tasks.pop(arn), reason, code, exit_code)
 
-    def _mark_stopped(self, running: RunningTask, reason: str, code: str,
-                      exit_code: int | None) -> None:
+    def _mark_stopped(
+        self, running: RunningTask, reason: str, code: str, exit_code: int | None
+    ) -> None:
         task = running.task
         self._deregister(running)
         self._directory.remove(running.target)
         task.desired_status, task.last_status = "STOPPED", "STOPPED"
         task.stopped_reason = task.stopped_reason or reason
         stopped = now()
-        _stamp(task, stop_code=_stop_code(task) or code, stopped_at=stopped, execution_stopped_at=stopped)
+        _stamp(
+            task,
+            stop_code=_stop_code(task) or code,
+            stopped_at=stopped,
+            execution_stopped_at=stopped,
+        )
         task.containers[0].last_status = "STOPPED"
-        cast(Any, task.containers[0]).exitCode = exit_code  # moto serialises this one, never `exit_code`
+        cast(
+            Any, task.containers[0]
+        ).exitCode = exit_code  # moto serialises this one, never `exit_code`
 
     def close(self) -> None:
         """Stop every task's process and forget them all (the local cloud is shutting down)."""

@@ -21,9 +21,10 @@ circuit-breaker pages):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Mapping, Sequence, Union
+from typing import Any
 
 IN_PROGRESS, COMPLETED, FAILED = "IN_PROGRESS", "COMPLETED", "FAILED"
 SERVICE_DELETED = "Service deleted"
@@ -79,11 +80,14 @@ class DeploymentPolicy:
     rollback: bool = False
 
     @classmethod
-    def from_configuration(cls, configuration: Mapping[str, Any]) -> "DeploymentPolicy":
+    def from_configuration(cls, configuration: Mapping[str, Any]) -> DeploymentPolicy:
         breaker = configuration.get("deploymentCircuitBreaker") or {}
-        return cls(int(configuration.get("maximumPercent", 200)),
-                   int(configuration.get("minimumHealthyPercent", 100)),
-                   bool(breaker.get("enable")), bool(breaker.get("rollback")))
+        return cls(
+            int(configuration.get("maximumPercent", 200)),
+            int(configuration.get("minimumHealthyPercent", 100)),
+            bool(breaker.get("enable")),
+            bool(breaker.get("rollback")),
+        )
 
     def ceiling(self, desired: int) -> int:
         """How many tasks may run during a deployment: maximumPercent, rounded down."""
@@ -185,8 +189,18 @@ class Event:
     message: str
 
 
-Action = Union[StartTask, RegisterTask, StopTask, RecordStopped, CountFailure, HoldStarts,
-               MarkDeployment, DropDeployment, RollBack, Event]
+Action = (
+    StartTask
+    | RegisterTask
+    | StopTask
+    | RecordStopped
+    | CountFailure
+    | HoldStarts
+    | MarkDeployment
+    | DropDeployment
+    | RollBack
+    | Event
+)
 
 
 @dataclass(frozen=True)
@@ -197,8 +211,9 @@ class NewDeployment:
     id: str | None = None
 
 
-def new_deployment(deployments: Sequence[DeploymentView], task_definition: str,
-                   requested_id: str | None) -> NewDeployment | None:
+def new_deployment(
+    deployments: Sequence[DeploymentView], task_definition: str, requested_id: str | None
+) -> NewDeployment | None:
     """A new deployment when the service's task definition changed or UpdateService forced one.
 
     `requested_id` is the deployment id moto lists: the service's first, or a new one that
@@ -255,8 +270,9 @@ class _Planner:
             self._record_exit(task)
         elif task.state is TaskState.FAILING:
             self._count(task)
-            self._stop(task, "Task failed ELB health checks in "
-                       f"(target-group {task.failing_group})")
+            self._stop(
+                task, f"Task failed ELB health checks in (target-group {task.failing_group})"
+            )
         else:
             self.live.append(self._registered(task))
 
@@ -273,8 +289,9 @@ class _Planner:
         if task.start_error is not None:
             stopped = RecordStopped(task.arn, task.start_error, "TaskFailedToStart", None)
         else:
-            stopped = RecordStopped(task.arn, ESSENTIAL_EXITED, "EssentialContainerExited",
-                                    task.exit_code)
+            stopped = RecordStopped(
+                task.arn, ESSENTIAL_EXITED, "EssentialContainerExited", task.exit_code
+            )
         self.actions.append(stopped)
         self._count(task)
 
@@ -325,7 +342,7 @@ class _Planner:
             ceiling = service.policy.ceiling(service.desired)
             room = min(service.desired - len(ours), ceiling - len(self.live))
             self.actions += [StartTask(primary.id)] * max(room, 0)
-        for surplus in ours[service.desired:]:
+        for surplus in ours[service.desired :]:
             self._stop(surplus, scaling_reason(primary.id))
 
     def _retire(self, primary: DeploymentView, older: list[DeploymentView]) -> None:
@@ -345,7 +362,8 @@ class _Planner:
         if healthy >= self.service.desired and not remaining:
             self.actions += [
                 MarkDeployment(primary.id, COMPLETED, f"ECS deployment {primary.id} completed."),
-                Event(f"(service {self.service.name}) has reached a steady state.")]
+                Event(f"(service {self.service.name}) has reached a steady state."),
+            ]
         else:
             self._trip_breaker(primary)
 
@@ -356,9 +374,14 @@ class _Planner:
             return
         self.actions += [
             MarkDeployment(primary.id, FAILED, CIRCUIT_BREAKER_REASON),
-            Event(f"(service {service.name}) (deployment {primary.id}) deployment failed: "
-                  "tasks failed to start.")]
+            Event(
+                f"(service {service.name}) (deployment {primary.id}) deployment failed: "
+                "tasks failed to start."
+            ),
+        ]
         target = service.last_completed
         if service.policy.rollback and target and target != primary.task_definition:
-            self.actions += [RollBack(target),
-                             Event(f"(service {service.name}) rolling back to {target}.")]
+            self.actions += [
+                RollBack(target),
+                Event(f"(service {service.name}) rolling back to {target}."),
+            ]

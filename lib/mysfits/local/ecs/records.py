@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ecs.models import EC2ContainerServiceBackend, Service, Task
@@ -18,7 +18,7 @@ _MAX_EVENTS = 100
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def fresh_deployment_id() -> str:
@@ -104,22 +104,29 @@ class ServiceRuntime:
         service = self.service
         service.running_count = _running(live)
         service.pending_count = len(live) - service.running_count
-        service.deployments = [self._record(d, [r for r in live if r.deployment_id == d.id])
-                               for d in self.deployments]
+        service.deployments = [
+            self._record(d, [r for r in live if r.deployment_id == d.id]) for d in self.deployments
+        ]
 
     def _record(self, deployment: Deployment, tasks: list[RunningTask]) -> dict[str, Any]:
         running = _running(tasks)
         primary = deployment.status == "PRIMARY"
         return {
-            "id": deployment.id, "status": deployment.status,
+            "id": deployment.id,
+            "status": deployment.status,
             "taskDefinition": deployment.task_definition,
             "desiredCount": int(self.service.desired_count) if primary else 0,
-            "pendingCount": len(tasks) - running, "runningCount": running,
-            "failedTasks": deployment.failed_tasks, "createdAt": deployment.created,
-            "updatedAt": now(), "launchType": self.service.launch_type or "FARGATE",
-            "platformVersion": "1.4.0", "platformFamily": "Linux",
+            "pendingCount": len(tasks) - running,
+            "runningCount": running,
+            "failedTasks": deployment.failed_tasks,
+            "createdAt": deployment.created,
+            "updatedAt": now(),
+            "launchType": self.service.launch_type or "FARGATE",
+            "platformVersion": "1.4.0",
+            "platformFamily": "Linux",
             "networkConfiguration": self.network_configuration,
-            "rolloutState": deployment.rollout_state, "rolloutStateReason": deployment.reason,
+            "rolloutState": deployment.rollout_state,
+            "rolloutStateReason": deployment.reason,
         }
 
 

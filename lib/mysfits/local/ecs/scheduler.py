@@ -46,8 +46,14 @@ log = logging.getLogger("mysfits.local.ecs")
 class EcsScheduler:
     """Reconciles every ECS service's tasks with its desired state, one `tick` at a time."""
 
-    def __init__(self, images: ImageCache, directory: TargetDirectory, health: HealthBook,
-                 endpoint_url: str, children: Children):
+    def __init__(
+        self,
+        images: ImageCache,
+        directory: TargetDirectory,
+        health: HealthBook,
+        endpoint_url: str,
+        children: Children,
+    ):
         self._lock = threading.RLock()
         self._fleet = TaskFleet(images, directory, health, endpoint_url, self._lock, children)
         self._services: dict[str, ServiceRuntime] = {}
@@ -65,7 +71,9 @@ class EcsScheduler:
             for arn in set(self._services) - seen - self._fleet.service_arns():
                 del self._services[arn]
 
-    def _schedule_one(self, region: str, backend: EC2ContainerServiceBackend, service: Service) -> None:
+    def _schedule_one(
+        self, region: str, backend: EC2ContainerServiceBackend, service: Service
+    ) -> None:
         """One service's turn; a service moto accepted but cannot run must not stall the others."""
         try:
             self._schedule(self._runtime(region, backend, service))
@@ -90,8 +98,9 @@ class EcsScheduler:
 
     # -- one service -----------------------------------------------------------------------------
 
-    def _runtime(self, region: str, backend: EC2ContainerServiceBackend,
-                 service: Service) -> ServiceRuntime:
+    def _runtime(
+        self, region: str, backend: EC2ContainerServiceBackend, service: Service
+    ) -> ServiceRuntime:
         runtime = self._services.get(service.arn)
         if runtime is None or runtime.service is not service:  # re-created under the same name
             runtime = self._services[service.arn] = ServiceRuntime(service, region, backend)
@@ -124,13 +133,16 @@ class EcsScheduler:
         service = runtime.service
         configuration = getattr(service, "deployment_configuration", None) or {}
         return ServiceView(
-            name=service.name, active=active,
+            name=service.name,
+            active=active,
             deployments=tuple(d.view() for d in runtime.deployments),
             tasks=tuple(self._fleet.view(r) for r in self._fleet.of(service.arn)),
             desired=int(service.desired_count),
             policy=DeploymentPolicy.from_configuration(configuration),
-            last_completed=runtime.last_completed, now=time.monotonic(),
-            starts_held_until=runtime.next_start)
+            last_completed=runtime.last_completed,
+            now=time.monotonic(),
+            starts_held_until=runtime.next_start,
+        )
 
     def _carry_out(self, runtime: ServiceRuntime, active: bool) -> None:
         for action in plan(self._view(runtime, active)):

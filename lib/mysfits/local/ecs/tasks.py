@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from moto.logs.models import logs_backends
 
@@ -23,7 +24,10 @@ _READ_SIZE = 64 * 1024
 _FLUSH_SECONDS = 0.05
 _MAX_BATCH = 10_000  # PutLogEvents takes at most 10,000 events per call
 # The local cloud ignores credentials; these are placeholders, not secrets.
-_PLACEHOLDER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mysfits-local-task", "AWS_SECRET_ACCESS_KEY": "mysfits-local-task"}
+_PLACEHOLDER_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "mysfits-local-task",
+    "AWS_SECRET_ACCESS_KEY": "mysfits-local-task",
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,9 @@ class LogDestination:
     stream: str
 
 
-def log_destination(container: dict[str, Any], task_id: str, account_id: str, region: str) -> LogDestination | None:
+def log_destination(
+    container: dict[str, Any], task_id: str, account_id: str, region: str
+) -> LogDestination | None:
     """The awslogs stream `<prefix>/<container>/<task-id>`, or None without awslogs."""
     config = container.get("logConfiguration") or {}
     if config.get("logDriver") != "awslogs":
@@ -44,7 +50,9 @@ def log_destination(container: dict[str, Any], task_id: str, account_id: str, re
     options = config.get("options", {})
     prefix = options.get("awslogs-stream-prefix", "")
     stream = f"{prefix}/{container['name']}/{task_id}" if prefix else task_id
-    return LogDestination(account_id, options.get("awslogs-region", region), options["awslogs-group"], stream)
+    return LogDestination(
+        account_id, options.get("awslogs-region", region), options["awslogs-group"], stream
+    )
 
 
 class LogGroupMissing(Exception):
@@ -57,7 +65,8 @@ def open_stream(destination: LogDestination, create_group: bool) -> None:
         if not create_group:
             raise LogGroupMissing(
                 f"ResourceInitializationError: failed to validate logger args: The specified log group "
-                f"does not exist ({destination.group})")
+                f"does not exist ({destination.group})"
+            )
         backend.create_log_group(destination.group, {})
     backend.ensure_log_stream(destination.group, destination.stream)
 
@@ -72,25 +81,49 @@ def container_exit_code(returncode: int | None) -> int | None:
 class TaskProcess:
     """Runs an image's command with the task's environment; ships each output line to CloudWatch Logs."""
 
-    def __init__(self, image: LocalImage, container: dict[str, Any], port: int, endpoint_url: str, region: str,
-                 destination: LogDestination | None, children: Children):
+    def __init__(
+        self,
+        image: LocalImage,
+        container: dict[str, Any],
+        port: int,
+        endpoint_url: str,
+        region: str,
+        destination: LogDestination | None,
+        children: Children,
+    ):
         self.port = port
         self._destination = destination
-        command = list(container.get("entryPoint") or []) + list(container.get("command") or image.recipe.cmd)
+        command = list(container.get("entryPoint") or []) + list(
+            container.get("command") or image.recipe.cmd
+        )
         if command and command[0] in {"python", "python3"}:
-            command[0] = sys.executable  # the workshop's interpreter has the service's pinned requirements
+            command[0] = (
+                sys.executable
+            )  # the workshop's interpreter has the service's pinned requirements
         environment = {k: os.environ[k] for k in _INHERITED if k in os.environ}
         environment.update(image.recipe.env)
         environment.update({e["name"]: e["value"] for e in container.get("environment", [])})
         environment.update(_PLACEHOLDER_CREDENTIALS)
         # A container listens on its own network; a plain process here must keep to loopback.
-        environment.update({"PORT": str(port), "BIND_ADDRESS": LOOPBACK,
-                            "AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region,
-                            "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1",
-                            "PYTHONDONTWRITEBYTECODE": "1"})
-        self._process = children.popen(command, cwd=image.workdir, env=environment,
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT)
+        environment.update(
+            {
+                "PORT": str(port),
+                "BIND_ADDRESS": LOOPBACK,
+                "AWS_ENDPOINT_URL": endpoint_url,
+                "AWS_REGION": region,
+                "AWS_DEFAULT_REGION": region,
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
+        self._process = children.popen(
+            command,
+            cwd=image.workdir,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.pid = self._process.pid
         self._shipper = threading.Thread(target=self._ship, name=f"logs-{self.pid}", daemon=True)
         self._shipper.start()
@@ -99,13 +132,14 @@ class TaskProcess:
         """Ship output in batches, as awslogs does: one PutLogEvents for whatever the process wrote
         in the last `_FLUSH_SECONDS` (a call per line cost the local cloud ~80 us of CPU, under the
         GIL its load balancer relay needs, for every request the service logged)."""
-        stdout = self._process.stdout
-        assert stdout is not None
+        stdout = cast(io.BufferedReader, self._process.stdout)  # a pipe: Popen(stdout=PIPE)
         pending = b""
         while chunk := stdout.read1(_READ_SIZE):
             *lines, pending = (pending + chunk).split(b"\n")
             self._put(lines)
-            time.sleep(_FLUSH_SECONDS)  # let lines gather; a full pipe blocks the writer, as awslogs' blocking mode
+            time.sleep(
+                _FLUSH_SECONDS
+            )  # let lines gather; a full pipe blocks the writer, as awslogs' blocking mode
         if pending:
             self._put([pending])
 
@@ -113,12 +147,17 @@ class TaskProcess:
         if self._destination is None or not lines:
             return
         timestamp = int(time.time() * 1000)
-        events = [{"timestamp": timestamp, "message": line.decode("utf-8", "replace")} for line in lines]
+        events = [
+            {"timestamp": timestamp, "message": line.decode("utf-8", "replace")} for line in lines
+        ]
         backend = logs_backends[self._destination.account_id][self._destination.region]
         for start in range(0, len(events), _MAX_BATCH):
             try:
-                backend.put_log_events(self._destination.group, self._destination.stream,
-                                       events[start:start + _MAX_BATCH])
+                backend.put_log_events(
+                    self._destination.group,
+                    self._destination.stream,
+                    events[start : start + _MAX_BATCH],
+                )
             except Exception:  # the group was deleted under a running task: AWS drops the lines too
                 return
 

@@ -41,7 +41,7 @@ class LoadBalancing(BaseReconciler):
         self.health.close()
 
 
-def register(cloud: "LocalCloud") -> LoadBalancing:
+def register(cloud: LocalCloud) -> LoadBalancing:
     directory = TargetDirectory()
     health = HealthBook(directory)
     patches.apply(cloud.patches, cloud.stores, health)

@@ -12,13 +12,14 @@ import itertools
 import socket
 import struct
 import threading
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
 
-from ..core.endpoints import Endpoint, EndpointRegistry
 from ..client import LOOPBACK_HOST
+from ..core.endpoints import Endpoint, EndpointRegistry
 from .targets import Address, HealthBook, TargetDirectory
 
 KIND = "nlb"
@@ -68,11 +69,15 @@ class LoadBalancerProxies:
         self._directory = directory
         self._health = health
         self._loop = _new_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="nlb-proxies", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="nlb-proxies", daemon=True
+        )
         self._thread.start()
         self._servers: dict[str, tuple[asyncio.AbstractServer, str]] = {}
         self._turns = itertools.count()
-        self._relays: set[asyncio.Task[None]] = set()  # strong references: asyncio keeps only weak ones
+        self._relays: set[asyncio.Task[None]] = (
+            set()
+        )  # strong references: asyncio keeps only weak ones
 
     def reconcile(self) -> None:
         """Serve new listeners, stop serving deleted ones."""
@@ -91,8 +96,11 @@ class LoadBalancerProxies:
 
     def _serve(self, balancer: Any, listener: FakeListener) -> None:
         async def start() -> asyncio.Server:
-            return await self._loop.create_server(lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
-                                                  LOOPBACK_HOST, 0)
+            return await self._loop.create_server(
+                lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
+                LOOPBACK_HOST,
+                0,
+            )
 
         server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
         port = server.sockets[0].getsockname()[1]
@@ -104,19 +112,31 @@ class LoadBalancerProxies:
             asyncio.run_coroutine_threadsafe(server.wait_closed(), self._loop).result(timeout=10)
 
         self._servers[listener.arn] = (server, name)
-        self._registry.add(Endpoint(KIND, name, aws_url(balancer.dns_name, int(listener.port)),
-                                    f"http://{LOOPBACK_HOST}:{port}", stop))
+        self._registry.add(
+            Endpoint(
+                KIND,
+                name,
+                aws_url(balancer.dns_name, int(listener.port)),
+                f"http://{LOOPBACK_HOST}:{port}",
+                stop,
+            )
+        )
 
     def _candidates(self, listener: FakeListener) -> list[Address]:
         group_arn = forward_target_group(listener)
         group = _target_group(group_arn) if group_arn else None
         if group is None:
             return []
-        targets = [(target_id, int(t.get("Port") or group.port)) for target_id, t in list(group.targets.items())]
+        targets = [
+            (target_id, int(t.get("Port") or group.port))
+            for target_id, t in list(group.targets.items())
+        ]
         healthy = [t for t in targets if self._health.healthy(group.arn, t[0])]
-        return self._directory.locals(healthy or targets)  # fail open, as NLB does when no target is healthy
+        return self._directory.locals(
+            healthy or targets
+        )  # fail open, as NLB does when no target is healthy
 
-    def _connect(self, relay: "_Relay", listener: FakeListener) -> None:
+    def _connect(self, relay: _Relay, listener: FakeListener) -> None:
         """Connect a new client's relay to a target (round robin over the candidates)."""
         task = self._loop.create_task(relay.connect(self._candidates(listener), next(self._turns)))
         self._relays.add(task)
@@ -138,7 +158,7 @@ class _Side(asyncio.Protocol):
     take it); flow control pauses reading on one side while the other side's buffer is full.
     """
 
-    def __init__(self, relay: "_Relay"):
+    def __init__(self, relay: _Relay):
         self.relay = relay
         self.transport: asyncio.Transport | None = None
         self.peer: _Side | None = None
@@ -178,7 +198,9 @@ class _Side(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.relay.close(reset=exc is not None)
 
-    def pause_writing(self) -> None:  # our send buffer is full: stop reading what would fill it more
+    def pause_writing(
+        self,
+    ) -> None:  # our send buffer is full: stop reading what would fill it more
         if self.peer is not None and self.peer.transport is not None and not self.peer.eof:
             self.peer.transport.pause_reading()
 
@@ -190,7 +212,7 @@ class _Side(asyncio.Protocol):
 class _Relay:
     """A client connection and the target connection the listener chose for it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_client: Callable[["_Relay"], None]):
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_client: Callable[[_Relay], None]):
         self.loop = loop
         self.client, self.target = _Side(self), _Side(self)
         self.client.peer, self.target.peer = self.target, self.client

@@ -19,7 +19,8 @@ import hashlib
 import inspect
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.elbv2 import models as elbv2_models
 from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeLoadBalancer, FakeTargetGroup
@@ -28,7 +29,9 @@ from ..core.patching import Patches
 from ..core.stores import Stores
 from .targets import HealthBook
 
-_creating_type: contextvars.ContextVar[str] = contextvars.ContextVar("creating_type", default="application")
+_creating_type: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "creating_type", default="application"
+)
 
 
 class Deregistrations:
@@ -58,11 +61,17 @@ def _apply_network_names(patches: Patches) -> None:
     def net_arn(original_arn: Callable[..., str]) -> Callable[..., str]:
         def make_arn(account_id: str, lb_id: str, name: str, region_name: str) -> str:
             arn = original_arn(account_id, lb_id, name, region_name)
-            return arn.replace("loadbalancer/app/", "loadbalancer/net/", 1) if _creating_type.get() == "network" else arn
+            return (
+                arn.replace("loadbalancer/app/", "loadbalancer/net/", 1)
+                if _creating_type.get() == "network"
+                else arn
+            )
 
         return make_arn
 
-    def net_dns_name(original_create: Callable[..., FakeLoadBalancer]) -> Callable[..., FakeLoadBalancer]:
+    def net_dns_name(
+        original_create: Callable[..., FakeLoadBalancer],
+    ) -> Callable[..., FakeLoadBalancer]:
         def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> FakeLoadBalancer:
             bound = signature.bind(self, *args, **kwargs)
             token = _creating_type.set(bound.arguments.get("loadbalancer_type") or "application")
@@ -70,7 +79,9 @@ def _apply_network_names(patches: Patches) -> None:
                 balancer = original_create(self, *args, **kwargs)
             finally:
                 _creating_type.reset(token)
-            if balancer.type == "network" and balancer.dns_name.endswith(f"-1.{self.region_name}.elb.amazonaws.com"):
+            if balancer.type == "network" and balancer.dns_name.endswith(
+                f"-1.{self.region_name}.elb.amazonaws.com"
+            ):
                 suffix = hashlib.sha256(balancer.arn.encode()).hexdigest()[:16]
                 balancer.dns_name = f"{balancer.name}-{suffix}.elb.{self.region_name}.amazonaws.com"
             return balancer
@@ -81,12 +92,20 @@ def _apply_network_names(patches: Patches) -> None:
     patches.wrap("elbv2.network-dns-name", ELBv2Backend, "create_load_balancer", net_dns_name)
 
 
-def _draining(group: FakeTargetGroup, target: dict[str, Any], since: float | None) -> FakeHealthStatus | None:
+def _draining(
+    group: FakeTargetGroup, target: dict[str, Any], since: float | None
+) -> FakeHealthStatus | None:
     delay = float(str(group.attributes.get("deregistration_delay.timeout_seconds", 300)))
     if since is None or time.monotonic() - since >= delay:
         return None
-    return FakeHealthStatus(target["Id"], target.get("Port", group.port), group.health_check_port,
-                            "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
+    return FakeHealthStatus(
+        target["Id"],
+        target.get("Port", group.port),
+        group.health_check_port,
+        "draining",
+        "Target.DeregistrationInProgress",
+        "Target deregistration is in progress",
+    )
 
 
 _NETWORK_PROTOCOLS = {"TCP", "TLS", "UDP", "TCP_UDP"}
@@ -107,8 +126,9 @@ _Describe = Callable[..., list[FakeHealthStatus]]
 
 def _listing_draining(stores: Stores) -> Callable[[_Describe], _Describe]:
     def wrap(original: _Describe) -> _Describe:
-        def describe_target_health(self: ELBv2Backend, target_group_arn: str,
-                                   targets: list[dict[str, Any]]) -> list[FakeHealthStatus]:
+        def describe_target_health(
+            self: ELBv2Backend, target_group_arn: str, targets: list[dict[str, Any]]
+        ) -> list[FakeHealthStatus]:
             described = original(self, target_group_arn, targets)
             if targets:
                 return described  # the caller named its targets: moto answers for each of them
@@ -138,23 +158,40 @@ def apply(patches: Patches, stores: Stores, book: HealthBook) -> None:
         return deregister
 
     def checked(original: Callable[..., FakeHealthStatus]) -> Callable[..., FakeHealthStatus]:
-        def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any) -> FakeHealthStatus:
+        def health_for(
+            self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any
+        ) -> FakeHealthStatus:
             registered = self.targets.get(target["Id"])
             if registered is None:
-                draining = _draining(self, target, _deregistrations(stores, self).since(self.arn, target["Id"]))
+                draining = _draining(
+                    self, target, _deregistrations(stores, self).since(self.arn, target["Id"])
+                )
                 return draining or original(self, target, ec2_backend)
             port = registered.get("Port") or self.port
             health = book.get(self.arn, target["Id"])
             if health is None:
-                return FakeHealthStatus(target["Id"], port, self.health_check_port, "initial",
-                                        "Elb.RegistrationInProgress", "Target registration is in progress")
-            return FakeHealthStatus(target["Id"], port, self.health_check_port, health.state, health.reason,
-                                    health.description)
+                return FakeHealthStatus(
+                    target["Id"],
+                    port,
+                    self.health_check_port,
+                    "initial",
+                    "Elb.RegistrationInProgress",
+                    "Target registration is in progress",
+                )
+            return FakeHealthStatus(
+                target["Id"],
+                port,
+                self.health_check_port,
+                health.state,
+                health.reason,
+                health.description,
+            )
 
         return health_for
 
     patches.wrap("elbv2.target-health", FakeTargetGroup, "health_for", checked)
     patches.wrap("elbv2.draining", FakeTargetGroup, "deregister", noting)
     patches.wrap("elbv2.network-matcher", ELBv2Backend, "create_target_group", _network_matcher)
-    patches.wrap("elbv2.draining-listed", ELBv2Backend, "describe_target_health",
-                 _listing_draining(stores))
+    patches.wrap(
+        "elbv2.draining-listed", ELBv2Backend, "describe_target_health", _listing_draining(stores)
+    )

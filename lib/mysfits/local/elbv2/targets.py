@@ -11,9 +11,10 @@ import http.client
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.elbv2.models import FakeTargetGroup, elbv2_backends
@@ -64,7 +65,11 @@ class TargetHealth:
         if ok and self.successes >= healthy_threshold:
             self.state, self.reason, self.description = "healthy", None, None
         elif not ok and self.failures >= unhealthy_threshold:
-            self.state, self.reason, self.description = "unhealthy", "Target.FailedHealthChecks", "Health checks failed"
+            self.state, self.reason, self.description = (
+                "unhealthy",
+                "Target.FailedHealthChecks",
+                "Health checks failed",
+            )
 
 
 def target_groups() -> Iterator[FakeTargetGroup]:
@@ -92,7 +97,9 @@ def probe(group: FakeTargetGroup, local: Address) -> bool:
             return False
     connection = http.client.HTTPConnection(local[0], local[1], timeout=timeout)
     try:
-        connection.request("GET", group.health_check_path or "/", headers={"User-Agent": "ELB-HealthChecker/2.0"})
+        connection.request(
+            "GET", group.health_check_path or "/", headers={"User-Agent": "ELB-HealthChecker/2.0"}
+        )
         return _matches(getattr(group, "matcher", None), connection.getresponse().status)
     except (OSError, http.client.HTTPException):
         return False
@@ -149,7 +156,11 @@ class HealthBook:
                 return
             health.checking = False
             health.next_check = time.monotonic() + float(group.health_check_interval_seconds or 30)
-            health.record(ok, int(group.healthy_threshold_count or 5), int(group.unhealthy_threshold_count or 2))
+            health.record(
+                ok,
+                int(group.healthy_threshold_count or 5),
+                int(group.unhealthy_threshold_count or 2),
+            )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.heartbeat import BaseReconciler
 from ..core.endpoints import EndpointRegistry
+from ..core.heartbeat import BaseReconciler
 from .api import S3ApiFixes, is_s3_request
 from .website import reconcile
 
@@ -29,7 +29,7 @@ class WebsiteEndpoints(BaseReconciler):
         reconcile(self._registry)
 
 
-def register(cloud: "LocalCloud") -> WebsiteEndpoints:
+def register(cloud: LocalCloud) -> WebsiteEndpoints:
     cloud.gateway.intercept("s3", is_s3_request, S3ApiFixes(on_website_change=cloud.refresh))
     websites = WebsiteEndpoints(cloud.registry)
     cloud.heartbeat.register(websites)

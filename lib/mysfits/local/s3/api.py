@@ -15,7 +15,8 @@ AWS behaviours restored (moto 5.2.5 misses each):
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable, cast
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from ..core.awserrors import AwsError, has_action, s3_error_xml, signing_service
@@ -28,11 +29,28 @@ log = logging.getLogger("mysfits.local.s3")
 ACCESS_DENIED = AwsError(403, "AccessDenied", "Access Denied")
 
 # Query parameters that refine a listing or a read rather than naming another operation.
-_LIST_PARAMS = {"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after",
-                "marker", "encoding-type", "fetch-owner"}
-_READ_PARAMS = {"versionId", "partNumber"} | {f"response-{h}" for h in
-                ("content-type", "content-language", "expires", "cache-control", "content-disposition",
-                 "content-encoding")}
+_LIST_PARAMS = {
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "continuation-token",
+    "start-after",
+    "marker",
+    "encoding-type",
+    "fetch-owner",
+}
+_READ_PARAMS = {"versionId", "partNumber"} | {
+    f"response-{h}"
+    for h in (
+        "content-type",
+        "content-language",
+        "expires",
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+    )
+}
 
 
 def is_s3_request(environ: dict[str, Any]) -> bool:
@@ -50,7 +68,11 @@ def is_s3_request(environ: dict[str, Any]) -> bool:
 
 def is_signed(environ: dict[str, Any], query: dict[str, list[str]]) -> bool:
     """Whether the request carries a signature (header or presigned URL)."""
-    return bool(environ.get("HTTP_AUTHORIZATION")) or "X-Amz-Signature" in query or "Signature" in query
+    return (
+        bool(environ.get("HTTP_AUTHORIZATION"))
+        or "X-Amz-Signature" in query
+        or "Signature" in query
+    )
 
 
 def split_path(path: str) -> tuple[str, str | None]:
@@ -59,8 +81,9 @@ def split_path(path: str) -> tuple[str, str | None]:
     return bucket, (key if key else None)
 
 
-def _error(start_response: StartResponse, error: AwsError, head: bool = False,
-           **extra: str) -> list[bytes]:
+def _error(
+    start_response: StartResponse, error: AwsError, head: bool = False, **extra: str
+) -> list[bytes]:
     body = s3_error_xml(error.code, error.message, **extra)
     return respond(start_response, error.status, body, "application/xml", head=head)
 
@@ -71,7 +94,9 @@ class S3ApiFixes:
     def __init__(self, on_website_change: Callable[[], None]):
         self._on_website_change = on_website_change
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp
+    ) -> Iterable[bytes]:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         bucket_name, key = split_path(request_path(environ))
         method = environ["REQUEST_METHOD"]
@@ -82,15 +107,21 @@ class S3ApiFixes:
             return _error(start_response, refusal)
         if method == "PUT" and key is None and not query:
             return self._create_bucket(environ, start_response, moto, bucket_name)
-        result = _moto_reading_document(environ, start_response, moto, method, set(query),
-                                        key is None)
+        result = _moto_reading_document(
+            environ, start_response, moto, method, set(query), key is None
+        )
         if key is None and ("website" in query or method == "DELETE"):
             result = list(result)
             self._on_website_change()
         return result
 
-    def _create_bucket(self, environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp,
-                       bucket_name: str) -> Iterable[bytes]:
+    def _create_bucket(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        moto: WsgiApp,
+        bucket_name: str,
+    ) -> Iterable[bytes]:
         existed = s3_access.find_bucket(bucket_name) is not None
         status, chunks = call_and_capture(moto, environ, start_response)
         bucket = s3_access.find_bucket(bucket_name)
@@ -101,8 +132,14 @@ class S3ApiFixes:
                 bucket.ownership_rule = cast(Any, "BucketOwnerEnforced")
         return chunks
 
-    def _refusal(self, environ: dict[str, Any], method: str, bucket_name: str, key: str | None,
-                 params: set[str]) -> AwsError | None:
+    def _refusal(
+        self,
+        environ: dict[str, Any],
+        method: str,
+        bucket_name: str,
+        key: str | None,
+        params: set[str],
+    ) -> AwsError | None:
         """Why S3 would refuse this signed request before acting on it, or None."""
         if expected_document(method, params, key is None) is not None:
             problem = document_problem(method, params, key is None, read_body(environ))
@@ -124,8 +161,16 @@ class S3ApiFixes:
             return ACCESS_DENIED
         return None
 
-    def _anonymous(self, environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp, method: str,
-                   bucket_name: str, key: str | None, query: dict[str, list[str]]) -> Iterable[bytes]:
+    def _anonymous(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        moto: WsgiApp,
+        method: str,
+        bucket_name: str,
+        key: str | None,
+        query: dict[str, list[str]],
+    ) -> Iterable[bytes]:
         head = method == "HEAD"
         if not bucket_name:  # ListBuckets: never for anonymous callers
             return _error(start_response, ACCESS_DENIED, head)
@@ -142,8 +187,14 @@ class S3ApiFixes:
         return moto(environ, start_response)
 
 
-def _moto_reading_document(environ: dict[str, Any], start_response: StartResponse, moto: WsgiApp,
-                           method: str, params: set[str], bucket_level: bool) -> Iterable[bytes]:
+def _moto_reading_document(
+    environ: dict[str, Any],
+    start_response: StartResponse,
+    moto: WsgiApp,
+    method: str,
+    params: set[str],
+    bucket_level: bool,
+) -> Iterable[bytes]:
     """moto's answer; when it cannot read a well-formed configuration document, S3's MalformedXML.
 
     moto's parsers raise on documents that break S3's schema (a Tag without a Value, a lifecycle
@@ -154,8 +205,11 @@ def _moto_reading_document(environ: dict[str, Any], start_response: StartRespons
     try:
         return list(moto(environ, start_response))
     except Exception:
-        log.warning("moto could not read the %s document; answering MalformedXML", sorted(params),
-                    exc_info=True)
+        log.warning(
+            "moto could not read the %s document; answering MalformedXML",
+            sorted(params),
+            exc_info=True,
+        )
         return _error(start_response, MALFORMED_XML)
 
 
@@ -165,5 +219,9 @@ def _anonymous_action(method: str, key: str | None, params: set[str]) -> str | N
         return "s3:ListBucket" if method in {"GET", "HEAD"} and params <= _LIST_PARAMS else None
     if not params <= _READ_PARAMS:
         return None
-    return {"GET": "s3:GetObject", "HEAD": "s3:GetObject", "PUT": "s3:PutObject",
-            "DELETE": "s3:DeleteObject"}.get(method)
+    return {
+        "GET": "s3:GetObject",
+        "HEAD": "s3:GetObject",
+        "PUT": "s3:PutObject",
+        "DELETE": "s3:DeleteObject",
+    }.get(method)

@@ -18,9 +18,17 @@ Decision = Literal["allow", "deny", "implicit-deny"]
 _EFFECTS = {"Allow", "Deny"}
 # Condition keys that, with fixed values, make a grant non-public (AWS "public" rules).
 _NARROWING_KEYS = {
-    "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner",
-    "aws:sourceaccount", "aws:principalorgid", "aws:userid", "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:principalorgid",
+    "aws:userid",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
 }
 
 
@@ -48,9 +56,7 @@ class Statement:
             return False
         if self.resources and not _any_match(self.resources, resource):
             return False
-        if self.not_resources and _any_match(self.not_resources, resource):
-            return False
-        return True
+        return not (self.not_resources and _any_match(self.not_resources, resource))
 
     @property
     def everyone(self) -> bool:
@@ -130,8 +136,11 @@ def _statement(item: Any, bucket: str) -> Statement:
     _require_fields(item)
     resources = _as_tuple(item.get("Resource"))
     not_resources = _as_tuple(item.get("NotResource"))
-    _require_scope(resources + not_resources, _as_tuple(item.get("Action")) + _as_tuple(item.get("NotAction")),
-                   bucket)
+    _require_scope(
+        resources + not_resources,
+        _as_tuple(item.get("Action")) + _as_tuple(item.get("NotAction")),
+        bucket,
+    )
     effect, condition = item["Effect"], item.get("Condition") or {}
     principal = item.get("Principal", item.get("NotPrincipal"))
     return Statement(
@@ -159,7 +168,9 @@ def _narrowed(condition: dict[str, Any]) -> bool:
 def is_public(statements: list[Statement]) -> bool:
     """AWS's rule: public when any Allow reaches everyone without a narrowing condition."""
     return any(
-        s.effect == "Allow" and (s.everyone or any("*" in p for p in s.principals)) and not _narrowed(s.condition)
+        s.effect == "Allow"
+        and (s.everyone or any("*" in p for p in s.principals))
+        and not _narrowed(s.condition)
         for s in statements
     )
 

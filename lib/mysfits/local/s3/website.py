@@ -13,9 +13,10 @@ import html
 import logging
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Iterable
+from typing import Any
 
 from moto.s3.models import FakeBucket, FakeKey
 
@@ -26,12 +27,15 @@ from . import access as s3_access
 from .conditional import Unsatisfiable, byte_range, precondition_status
 
 KIND = "s3-website"
-_MESSAGES = {"NoSuchKey": "The specified key does not exist.", "AccessDenied": "Access Denied",
-             "NoSuchWebsiteConfiguration": "The specified bucket does not have a website configuration",
-             "NoSuchBucket": "The specified bucket does not exist",
-             "PreconditionFailed": "At least one of the pre-conditions you specified did not hold",
-             "InvalidRange": "The requested range is not satisfiable",
-             "InternalError": "We encountered an internal error. Please try again."}
+_MESSAGES = {
+    "NoSuchKey": "The specified key does not exist.",
+    "AccessDenied": "Access Denied",
+    "NoSuchWebsiteConfiguration": "The specified bucket does not have a website configuration",
+    "NoSuchBucket": "The specified bucket does not exist",
+    "PreconditionFailed": "At least one of the pre-conditions you specified did not hold",
+    "InvalidRange": "The requested range is not satisfiable",
+    "InternalError": "We encountered an internal error. Please try again.",
+}
 log = logging.getLogger("mysfits.local.s3.website")
 
 
@@ -69,8 +73,9 @@ class WebsiteApp:
             log.exception("website %s failed on %s", self.bucket_name, environ.get("PATH_INFO"))
             body = _error_page(500, "InternalError", _MESSAGES["InternalError"], "")
             head = environ["REQUEST_METHOD"] == "HEAD"
-            return respond(start_response, 500, body, "text/html; charset=utf-8",
-                           {"Server": "AmazonS3"}, head)
+            return respond(
+                start_response, 500, body, "text/html; charset=utf-8", {"Server": "AmazonS3"}, head
+            )
 
     def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -81,8 +86,15 @@ class WebsiteApp:
             code = "NoSuchBucket" if bucket is None else "NoSuchWebsiteConfiguration"
             return self._error(start_response, 404, code, "", None, None, head)
         if method not in {"GET", "HEAD"}:
-            body = _error_page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", "")
-            return respond(start_response, 405, body, "text/html; charset=utf-8", {"Allow": "GET, HEAD"})
+            body = _error_page(
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                "",
+            )
+            return respond(
+                start_response, 405, body, "text/html; charset=utf-8", {"Allow": "GET, HEAD"}
+            )
         key = request_path(environ).lstrip("/")
         if key == "" or key.endswith("/"):
             key += config.index_suffix
@@ -93,20 +105,38 @@ class WebsiteApp:
             return self._error(start_response, 403, "AccessDenied", key, bucket, config, head)
         return self._object_response(environ, start_response, obj, (bucket, config), head)
 
-    def _missing(self, start_response: StartResponse, key: str, bucket: FakeBucket,
-                 config: WebsiteConfig, head: bool) -> Iterable[bytes]:
+    def _missing(
+        self,
+        start_response: StartResponse,
+        key: str,
+        bucket: FakeBucket,
+        config: WebsiteConfig,
+        head: bool,
+    ) -> Iterable[bytes]:
         """No such key: 302 to the folder when it has an index document, else 404 or 403."""
         if _object(bucket, f"{key}/{config.index_suffix}") is not None:
-            return respond(start_response, 302, b"", "text/html; charset=utf-8",
-                           {"Location": f"/{key}/"}, head)
+            return respond(
+                start_response, 302, b"", "text/html; charset=utf-8", {"Location": f"/{key}/"}, head
+            )
         if s3_access.anonymous_may(bucket, "s3:ListBucket"):
             return self._error(start_response, 404, "NoSuchKey", key, bucket, config, head)
         return self._error(start_response, 403, "AccessDenied", key, bucket, config, head)
 
-    def _object_response(self, environ: dict[str, Any], start_response: StartResponse, obj: FakeKey,
-                         site: tuple[FakeBucket, WebsiteConfig], head: bool) -> Iterable[bytes]:
-        headers = {"ETag": obj.etag, "Last-Modified": obj.last_modified_RFC1123, "Server": "AmazonS3",
-                   "Accept-Ranges": "bytes", "x-amz-request-id": _request_id()}
+    def _object_response(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        obj: FakeKey,
+        site: tuple[FakeBucket, WebsiteConfig],
+        head: bool,
+    ) -> Iterable[bytes]:
+        headers = {
+            "ETag": obj.etag,
+            "Last-Modified": obj.last_modified_RFC1123,
+            "Server": "AmazonS3",
+            "Accept-Ranges": "bytes",
+            "x-amz-request-id": _request_id(),
+        }
         decided = precondition_status(environ, obj.etag, obj.last_modified)
         if decided == 304:
             start_response("304 Not Modified", list(headers.items()))
@@ -117,20 +147,42 @@ class WebsiteApp:
         try:
             span = byte_range(environ.get("HTTP_RANGE"), len(obj.value))
         except Unsatisfiable as unsatisfiable:
-            return self._error(start_response, 416, "InvalidRange", obj.name, *site, head,
-                               {"Content-Range": unsatisfiable.content_range})
+            return self._error(
+                start_response,
+                416,
+                "InvalidRange",
+                obj.name,
+                *site,
+                head,
+                {"Content-Range": unsatisfiable.content_range},
+            )
         if span is None:
             return respond(start_response, 200, obj.value, content_type, headers, head)
         first, last = span
         headers["Content-Range"] = f"bytes {first}-{last}/{len(obj.value)}"
-        return respond(start_response, 206, obj.value[first:last + 1], content_type, headers, head)
+        return respond(
+            start_response, 206, obj.value[first : last + 1], content_type, headers, head
+        )
 
-    def _error(self, start_response: StartResponse, status: int, code: str, key: str,
-               bucket: FakeBucket | None, config: WebsiteConfig | None, head: bool,
-               extra: dict[str, str] | None = None) -> Iterable[bytes]:
+    def _error(
+        self,
+        start_response: StartResponse,
+        status: int,
+        code: str,
+        key: str,
+        bucket: FakeBucket | None,
+        config: WebsiteConfig | None,
+        head: bool,
+        extra: dict[str, str] | None = None,
+    ) -> Iterable[bytes]:
         message = _MESSAGES[code]
-        headers = {"x-amz-error-code": code, "x-amz-error-message": message, "Server": "AmazonS3",
-                   "x-amz-request-id": _request_id(), **(extra or {})}
+        headers = {
+            "x-amz-error-code": code,
+            "x-amz-error-message": message,
+            "Server": "AmazonS3",
+            "x-amz-request-id": _request_id(),
+            **(extra or {}),
+        }
         if code == "NoSuchKey":
             headers["x-amz-error-detail-Key"] = key
         document = _error_document(bucket, config)
@@ -173,10 +225,16 @@ def _error_page(status: int, code: str, message: str, key: str) -> bytes:
 
 def reconcile(registry: EndpointRegistry) -> None:
     """Serve every bucket that has a website configuration; stop serving the rest."""
-    wanted = {name: bucket for name, bucket in s3_access.backend().buckets.items() if bucket.website_configuration}
+    wanted = {
+        name: bucket
+        for name, bucket in s3_access.backend().buckets.items()
+        if bucket.website_configuration
+    }
     for name in registry.names(KIND) - set(wanted):
         registry.close(KIND, name)
     for name, bucket in wanted.items():
         if registry.get(KIND, name) is None:
             local_url, stop = serve_wsgi(WebsiteApp(name))
-            registry.add(Endpoint(KIND, name, website_url(name, bucket.region_name), local_url, stop))
+            registry.add(
+                Endpoint(KIND, name, website_url(name, bucket.region_name), local_url, stop)
+            )
