@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from mysfits import showcase
+
 from .chromium import find as find_chromium
 from .chromium import why_missing
 
@@ -36,14 +38,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = REPO_ROOT / "web"
 DATA_FILE = REPO_ROOT / "data" / "mysfits.json"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The flags the library's own screenshots use: one list for both (tests import it from here).
+CHROMIUM_ARGS = showcase.CHROMIUM_ARGS
 
 # The API filter names and the item fields they test.
 FILTER_FIELDS = {"GoodEvil": "goodEvil", "LawChaos": "lawChaos"}
