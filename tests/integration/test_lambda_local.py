@@ -284,9 +284,7 @@ def test_workers_are_reused_and_concurrent_invocations_get_their_own(
 
 def test_reserved_concurrency_throttles(ws: Workshop, function: dict[str, Any]) -> None:
     client = ws.client("lambda")
-    client.put_function_concurrency(
-        FunctionName=function["name"], ReservedConcurrentExecutions=0
-    )
+    client.put_function_concurrency(FunctionName=function["name"], ReservedConcurrentExecutions=0)
     # botocore retries a throttled call by itself; this client shows the first answer.
     once = ws.session.client(
         "lambda", endpoint_url=ws.endpoint_url, config=Config(retries={"total_max_attempts": 1})

@@ -44,9 +44,11 @@ class InvokeError(Exception):
     def response(self) -> Response:
         body = {**self.extra, "Type": "User", "message": self.message}
         headers = {"status": str(self.status), "x-amzn-ErrorType": self.code}
-        return self.status, {**headers, "content-type": "application/json"}, json.dumps(
-            body
-        ).encode()
+        return (
+            self.status,
+            {**headers, "content-type": "application/json"},
+            json.dumps(body).encode(),
+        )
 
 
 def checked_event(body: bytes, invocation_type: str) -> bytes:
@@ -71,8 +73,9 @@ def checked_event(body: bytes, invocation_type: str) -> bytes:
     return body
 
 
-def answered(outcome_failed: bool, payload: bytes, log: list[str], version: str,
-             tail: bool) -> Response:
+def answered(
+    outcome_failed: bool, payload: bytes, log: list[str], version: str, tail: bool
+) -> Response:
     """The 200 answer of a RequestResponse invocation."""
     if len(payload) > reports.MAX_RESPONSE_BYTES:
         outcome_failed, payload = True, json.dumps(reports.too_large_payload()).encode()

@@ -124,7 +124,9 @@ def marshal(result: Any) -> bytes:
     try:
         return json.dumps(result, cls=_Encoder).encode()
     except (TypeError, ValueError) as error:
-        raise RuntimeFault("Runtime.MarshalError", f"Unable to marshal response: {error}") from error
+        raise RuntimeFault(
+            "Runtime.MarshalError", f"Unable to marshal response: {error}"
+        ) from error
 
 
 class LambdaContext:

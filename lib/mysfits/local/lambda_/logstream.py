@@ -87,9 +87,7 @@ class LogStream:
     def wait_for(self, marker: str, timeout: float) -> bool:
         """Wait until the worker has printed `marker` (False if it ended or `timeout` passed)."""
         with self._changed:
-            found = self._changed.wait_for(
-                lambda: marker in self._markers or self._ended, timeout
-            )
+            found = self._changed.wait_for(lambda: marker in self._markers or self._ended, timeout)
             seen = marker in self._markers
             self._markers.discard(marker)
             return bool(found) and seen

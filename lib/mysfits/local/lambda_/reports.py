@@ -23,7 +23,7 @@ import base64
 import math
 import signal
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 TAIL_BYTES = 4096
@@ -66,7 +66,7 @@ def report_line(request_id: str, usage: Usage) -> str:
 
 def iso_now(now: datetime | None = None) -> str:
     """`2025-01-31T12:00:00.123Z`, as Lambda stamps its own lines."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

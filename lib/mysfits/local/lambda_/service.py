@@ -54,9 +54,7 @@ class LambdaService(BaseReconciler):
         self._generation = 0  # bumped by reset: queued events of a forgotten world are dropped
         self._events = ThreadPoolExecutor(max_workers=local_cap, thread_name_prefix="lambda-event")
 
-    def invoke(
-        self, function: Any, request_id: str, event: bytes, wait: float = 0.0
-    ) -> Outcome:
+    def invoke(self, function: Any, request_id: str, event: bytes, wait: float = 0.0) -> Outcome:
         """Run one invocation of moto's `function`; Throttled when no slot frees within `wait`."""
         settings = settings_of(function)
         check_runnable(settings, function.package_type)

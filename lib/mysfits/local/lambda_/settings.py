@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ def check_runnable(settings: FunctionSettings, package_type: str = "Zip") -> Non
 
 def log_stream_name(version: str, now: datetime | None = None) -> str:
     """`YYYY/MM/DD/[version]<32 hex>`: one stream per execution environment."""
-    day = (now or datetime.now(timezone.utc)).strftime("%Y/%m/%d")
+    day = (now or datetime.now(UTC)).strftime("%Y/%m/%d")
     return f"{day}/[{version}]{secrets.token_hex(16)}"
 
 
@@ -157,5 +157,5 @@ def worker_environment(
 
 def trace_id() -> str:
     """An X-Ray trace header for `_X_AMZN_TRACE_ID` (not sampled: nothing is traced here)."""
-    epoch = f"{int(datetime.now(timezone.utc).timestamp()):08x}"
+    epoch = f"{int(datetime.now(UTC).timestamp()):08x}"
     return f"Root=1-{epoch}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
