@@ -68,6 +68,7 @@ def handler(event, context):
         "memory": context.memory_limit_in_mb,
         "remaining": context.get_remaining_time_in_millis(),
         "version": VERSION,
+        "stdlibCode": hasattr(__import__("code"), "interact"),
     }
 
 VERSION = "one"
@@ -159,6 +160,7 @@ def test_the_handler_runs_with_the_functions_environment_and_awss_reserved_varia
     assert environment["TZ"] == ":UTC"
     assert environment["_X_AMZN_TRACE_ID"].startswith("Root=1-")
     assert (Path(environment["LAMBDA_TASK_ROOT"]) / "app.py").is_file()
+    assert body["stdlibCode"]  # the runtime's own modules shadow nothing
     assert body["functionName"] == function["name"]
     assert body["memory"] == "128"
     assert 0 < body["remaining"] <= 3000

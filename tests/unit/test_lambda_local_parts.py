@@ -18,7 +18,7 @@ import pytest
 
 from mysfits.local.lambda_ import api, bootstrap, reports
 from mysfits.local.lambda_.code import BadCode, CodeCache, unpack
-from mysfits.local.lambda_.pool import IDLE_SECONDS, FunctionPool, Throttled
+from mysfits.local.lambda_.pool import IDLE_SECONDS, FunctionPool, Retired, Throttled
 from mysfits.local.lambda_.settings import (
     FunctionSettings,
     UnsupportedRuntime,
@@ -262,6 +262,9 @@ class FakeWorker:
     def close(self) -> None:
         self.closed, self.alive = True, False
 
+    def kill(self) -> None:
+        self.alive = False
+
 
 def starter(settings: FunctionSettings, started: list[FakeWorker]) -> Any:
     def start() -> FakeWorker:
@@ -327,9 +330,28 @@ def test_ended_workers_are_not_kept_and_closing_retires_everything() -> None:
     busy = pool.lease(SETTINGS, starter(SETTINGS, started))
     pool.release(idle, ended=False)
     pool.close()
-    assert idle.closed and not busy.closed
+    assert idle.closed
+    assert not busy.alive and not busy.closed  # killed; its invoker still holds its pipes
     pool.release(busy, ended=False)
     assert busy.closed and pool.pids() == []
+
+
+def test_an_invocation_waiting_in_a_pool_that_closes_is_told_so() -> None:
+    pool = FunctionPool(local_cap=1)
+    pool.lease(SETTINGS, starter(SETTINGS, []))
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            pool.lease(SETTINGS, starter(SETTINGS, []), wait=30)
+        except Exception as error:
+            raised.append(error)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    pool.close()
+    waiter.join(timeout=30)
+    assert [type(e) for e in raised] == [Retired]
 
 
 def test_a_worker_that_fails_to_start_frees_its_slot() -> None:

@@ -23,7 +23,7 @@ from moto.awslambda.responses import LambdaResponse
 from ..core.patching import Patches
 from . import reports
 from .code import BadCode
-from .pool import Throttled
+from .pool import Retired, Throttled
 from .settings import UnsupportedRuntime
 
 if TYPE_CHECKING:
@@ -122,6 +122,9 @@ class Invoker:
             raise InvokeError(502, "InvalidRuntimeException", str(error)) from error
         except BadCode as error:
             raise InvokeError(502, "InvalidZipFileException", str(error)) from error
+        except Retired as error:
+            message = f"Function not found: {function.function_arn}:{function.version}"
+            raise InvokeError(404, "ResourceNotFoundException", message) from error
 
     def _run(
         self, function: Any, invocation_type: str, request_id: str, event: bytes, headers: Any

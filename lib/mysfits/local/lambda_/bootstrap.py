@@ -245,7 +245,12 @@ def main(argv: list[str]) -> int:
     requests = os.fdopen(int(argv[1]), "rb")
     responses = os.fdopen(int(argv[2]), "wb")
     limited = limit_memory(int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]))
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    # The function's code comes first, and this file's folder (sys.path[0] for a script) not at
+    # all: its modules (`code`, `settings`) must not shadow the standard library's or the user's.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [os.environ["LAMBDA_TASK_ROOT"]] + [
+        p for p in sys.path if os.path.abspath(p or ".") != here
+    ]
     request_id = setup_logging()
     try:
         handler = load_handler(os.environ["_HANDLER"])

@@ -23,6 +23,10 @@ LOCAL_CONCURRENCY = 10  # the local cloud's cap per function without reserved co
 IDLE_SECONDS = 300.0  # an environment unused this long is shut down (AWS: minutes, undocumented)
 
 
+class Retired(Exception):
+    """The function was deleted (or the cloud reset) while this invocation waited."""
+
+
 class Throttled(Exception):
     """No free slot: `reason` is the `Reason` AWS gives in TooManyRequestsException."""
 
@@ -57,9 +61,10 @@ class FunctionPool:
         limit, reason = concurrency_limit(settings, self._local_cap)
         with self._changed:
             retired = self._adopt(settings.fingerprint)
-            if not self._changed.wait_for(lambda: len(self._busy) < limit, wait):
+            free = self._changed.wait_for(lambda: len(self._busy) < limit or self._closed, wait)
+            if self._closed or not free:
                 _close_all(retired)
-                raise Throttled(reason)
+                raise Retired() if self._closed else Throttled(reason)
             worker = self._idle.pop() if self._idle else None
             self._busy.append(worker)
         _close_all(retired)
@@ -112,12 +117,16 @@ class FunctionPool:
         _close_all(stale)
 
     def close(self) -> None:
-        """Retire every worker: idle ones now, busy ones when their invocation ends."""
+        """Retire every worker: idle ones now; busy ones are killed (their invocation fails) and
+        released by their invoker."""
         with self._changed:
             self._closed = True
             idle, self._idle = self._idle, []
+            busy = [w for w in self._busy if w is not None]
             self._changed.notify_all()
         _close_all(idle)
+        for worker in busy:
+            worker.kill()
 
     def pids(self) -> list[int]:
         with self._changed:

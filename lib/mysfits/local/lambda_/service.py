@@ -21,7 +21,7 @@ from moto.awslambda.models import lambda_backends
 from ..core.children import Children
 from ..core.heartbeat import BaseReconciler
 from .code import CodeCache
-from .pool import LOCAL_CONCURRENCY, FunctionPool, Throttled
+from .pool import LOCAL_CONCURRENCY, FunctionPool, Retired, Throttled
 from .settings import FunctionSettings, check_runnable, settings_of
 from .worker import Outcome, Worker
 
@@ -94,6 +94,11 @@ class LambdaService(BaseReconciler):
                 outcome = self.invoke(function, request_id, event, wait=EVENT_SLOT_WAIT)
             except Throttled:
                 log.warning("event %s for %s dropped: throttled", request_id, function.function_arn)
+                return
+            except Retired:
+                return  # the function is gone
+            except Exception:  # no caller to tell: the local cloud's log says what happened
+                log.exception("event %s for %s failed to run", request_id, function.function_arn)
                 return
             if not outcome.failed:
                 return

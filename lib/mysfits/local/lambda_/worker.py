@@ -32,6 +32,7 @@ from .settings import FunctionSettings, log_stream_name, trace_id, worker_enviro
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 INIT_LIMIT_SECONDS = 10.0  # AWS's limit on an on-demand environment's init phase
 _LOG_GRACE_SECONDS = 2.0  # for the log reader to catch up with what the worker printed
+_KILL_GRACE_SECONDS = 0.5  # SIGTERM to SIGKILL (a Python worker dies of SIGTERM at once)
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,22 @@ class Worker:
         except psutil.Error:
             return 0
 
-    def close(self) -> None:
-        """End the worker (it holds no state worth a graceful stop)."""
+    def kill(self) -> None:
+        """End the process now (an invocation it is running then fails with Runtime.ExitError).
+
+        SIGTERM first: where children run under `core/lifeline.py` (not Linux) only a forwarded
+        signal reaches the worker itself.
+        """
         if self.alive:
-            self._process.kill()
+            self._process.terminate()
+            try:
+                self._process.wait(_KILL_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def close(self) -> None:
+        """End the worker and release its pipes (it holds no state worth a graceful stop)."""
+        self.kill()
         self._process.wait()
         for stream in (self._requests, self._responses):
             try:
