@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 import mysfits
 from mysfits.workshop import Workshop
 
-from .conftest import running_cloud
+from .conftest import mysfits_cli, running_cloud
 from .helpers import poll, zipped
 
 pytestmark = pytest.mark.integration
@@ -383,20 +383,29 @@ def test_requests_aws_refuses(ws: Workshop, function: dict[str, Any]) -> None:
     client.delete_function(FunctionName=name)
 
 
-def test_no_worker_outlives_its_local_cloud(tmp_path: Path) -> None:
-    with running_cloud(tmp_path / "home") as status:
+def started_worker(ws: Workshop) -> int:
+    """Create a function and invoke it once: its worker's pid."""
+    name = f"{ws.prefix}-fn"
+    ws.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=make_role(ws),
+        Handler="app.handler",
+        Code={"ZipFile": zipped({"app.py": HANDLER})},
+    )
+    return int(invoke(ws, name, {})["Body"]["pid"])
+
+
+def test_no_worker_outlives_a_reset_or_its_local_cloud(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with running_cloud(home) as status:
         ws = mysfits.connect(
             "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(status["endpoint_url"])
         )
-        name = f"{ws.prefix}-fn"
-        ws.client("lambda").create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=make_role(ws),
-            Handler="app.handler",
-            Code={"ZipFile": zipped({"app.py": HANDLER})},
-        )
-        pid = invoke(ws, name, {})["Body"]["pid"]
         cloud = psutil.Process(int(str(status["pid"])))
-        assert pid in {child.pid for child in cloud.children(recursive=True)}
-    poll(lambda: gone(pid), GONE_SECONDS, f"worker {pid} to end with its local cloud")
+        before_reset = started_worker(ws)
+        assert before_reset in {child.pid for child in cloud.children(recursive=True)}
+        assert mysfits_cli(home, "local", "reset").returncode == 0
+        assert gone(before_reset)
+        before_stop = started_worker(ws)
+    poll(lambda: gone(before_stop), GONE_SECONDS, f"worker {before_stop} to end with its cloud")
