@@ -18,13 +18,21 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import mysfits
+from mysfits.local.core.heartbeat import TICK_SECONDS
+from mysfits.local.lambda_.service import EVENT_RETRY_DELAYS
+from mysfits.local.lambda_.worker import INIT_LIMIT_SECONDS
 from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
+from .deadlines import LOAD
 from .helpers import poll, zipped
 
 pytestmark = pytest.mark.integration
-GONE_SECONDS = 15.0  # a retired worker is killed at once; this only bounds a broken test
+# Deadlines from the local cloud's own configuration (they only bound how long a broken test
+# takes): a deleted function's workers end on the next heartbeat tick; an event runs with its
+# retries, each attempt bounded by the fixture function's 3 s timeout and a worker's init limit.
+RETIRED_SECONDS = LOAD * (2 * TICK_SECONDS + INIT_LIMIT_SECONDS)
+EVENT_SECONDS = LOAD * (sum(EVENT_RETRY_DELAYS) + 3 * (3 + INIT_LIMIT_SECONDS))
 
 HANDLER = '''
 import json, os, pathlib, time
@@ -323,7 +331,7 @@ def test_deleting_the_function_ends_its_workers(ws: Workshop, function: dict[str
     pid = invoke(ws, function["name"], {})["Body"]["pid"]
     assert not gone(pid)
     ws.client("lambda").delete_function(FunctionName=function["name"])
-    poll(lambda: gone(pid), GONE_SECONDS, f"worker {pid} to end after DeleteFunction")
+    poll(lambda: gone(pid), RETIRED_SECONDS, f"worker {pid} to end after DeleteFunction")
 
 
 def test_event_invocations_run_in_the_background_and_are_retried(
@@ -337,7 +345,7 @@ def test_event_invocations_run_in_the_background_and_are_retried(
         Payload=json.dumps({"do": "append", "file": str(done)}).encode(),
     )
     assert answer["StatusCode"] == 202
-    poll(done.exists, GONE_SECONDS, "the event invocation to run")
+    poll(done.exists, EVENT_SECONDS, "the event invocation to run")
     client.put_function_event_invoke_config(FunctionName=function["name"], MaximumRetryAttempts=1)
     failing = tmp_path / "failing.txt"
     event = {"do": "append", "file": str(failing), "raise": True}
@@ -346,7 +354,7 @@ def test_event_invocations_run_in_the_background_and_are_retried(
     )
     poll(
         lambda: failing.exists() and failing.read_text().count("attempt") == 2,
-        GONE_SECONDS,
+        EVENT_SECONDS,
         "the failed event to be retried once",
     )
     dry = client.invoke(FunctionName=function["name"], InvocationType="DryRun")
@@ -408,4 +416,4 @@ def test_no_worker_outlives_a_reset_or_its_local_cloud(tmp_path: Path) -> None:
         assert mysfits_cli(home, "local", "reset").returncode == 0
         assert gone(before_reset)
         before_stop = started_worker(ws)
-    poll(lambda: gone(before_stop), GONE_SECONDS, f"worker {before_stop} to end with its cloud")
+    poll(lambda: gone(before_stop), RETIRED_SECONDS, f"worker {before_stop} to end with its cloud")
