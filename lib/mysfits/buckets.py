@@ -90,7 +90,7 @@ def _probe_buckets(ws: Workshop) -> list[str]:
 
 
 def create_bucket(ws: Workshop, name: str) -> bool:
-    """Create bucket `name` in the workshop's region and wait until it answers; False if it was already ours.
+    """Create bucket `name` in the workshop's region, wait until it answers; False if already ours.
 
     Another account's bucket of that name raises BucketNameTaken, whose message says what to do.
     """
@@ -122,7 +122,7 @@ def _taken(name: str) -> BucketNameTaken:
 
 
 def _bucket_exists(ws: Workshop, name: str) -> bool:
-    """True for our own bucket, False when there is none; another account's raises BucketNameTaken."""
+    """True for our own bucket, False when there is none; another account's: BucketNameTaken."""
     # HeadBucket answers without a body, so botocore's error code is the HTTP status.
     with translated("403", into=_taken(name)):
         return absent_is_none(lambda: ws.client("s3").head_bucket(Bucket=name), "404") is not None
@@ -131,7 +131,7 @@ def _bucket_exists(ws: Workshop, name: str) -> bool:
 def check_block_public_access(
     ws: Workshop, bucket: SiteBucket | str, expect: dict[str, bool]
 ) -> Check:
-    """Compare the bucket's Block Public Access settings with `expect` (missing settings count as off)."""
+    """Compare the bucket's Block Public Access settings with `expect` (a missing one is off)."""
     name = bucket_name(bucket)
     s3 = ws.client("s3")
     found = (
@@ -252,7 +252,7 @@ def remove_public_read(ws: Workshop, bucket: SiteBucket | str) -> None:
 
 
 def delete_site_bucket(ws: Workshop, bucket: SiteBucket | str) -> bool:
-    """Empty (every version and delete marker) and delete the bucket; False if it was already gone."""
+    """Empty (every version and delete marker) and delete the bucket; False if already gone."""
     name = bucket_name(bucket)
     return delete_if_present(lambda: _empty_and_delete(ws.client("s3"), name), "NoSuchBucket")
 

@@ -63,7 +63,8 @@ __all__ = [
 ]
 
 BATCH_SIZE = 25  # BatchWriteItem's limit per call
-# Data-file field -> item attribute. The service maps them the same way (service/mysfits_service/records.py).
+# Data-file field -> item attribute. The service maps them the same way
+# (service/mysfits_service/records.py).
 ATTRIBUTES: dict[str, str] = {
     "mysfitId": "MysfitId",
     "name": "Name",
@@ -78,7 +79,7 @@ ATTRIBUTES: dict[str, str] = {
 
 
 class SeedFailed(WorkshopError):
-    """Seeding could not write every item (throttling that outlasted the retries, a bad data file)."""
+    """Seeding could not write every item (throttling outlasted the retries, a bad data file)."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def batch_write(
     attempts: int = 8,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
-    """Put `items` in calls of 25, resending what DynamoDB returns unprocessed with growing, jittered pauses.
+    """Put `items` in calls of 25; resend what comes back unprocessed after growing jittered pauses.
 
     Returns (calls made, retries). DynamoDB may accept only part of a batch when a partition
     is busy; the rest comes back in UnprocessedItems and must be sent again, later.
@@ -190,7 +191,8 @@ def batch_write(
         if pending:
             left = sum(len(requests) for requests in pending.values())
             raise SeedFailed(
-                f"{left} item(s) still unprocessed after {attempts} attempts (the table is throttled): "
+                f"{left} item(s) still unprocessed after {attempts} attempts "
+                "(the table is throttled): "
                 "wait a minute and seed again; it writes only what is missing"
             )
     return calls, retries
@@ -207,7 +209,7 @@ def seed_table(
     path: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SeedResult:
-    """Write the data file's mysfits that the table lacks; mysfits already there keep their likes and adoption.
+    """Write the data file's mysfits that the table lacks; those there keep likes and adoption.
 
     Re-seeding never overwrites: a mysfit is written only when its MysfitId is not in the
     table yet, so what visitors did (likes, adoptions) survives running the notebook again.
@@ -236,13 +238,13 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def scan_items(ws: Workshop, table: Table) -> list[dict[str, Any]]:
-    """Every item, read page by page (a Scan reads the whole table: fine for 12, costly for millions)."""
+    """Every item, page by page (a Scan reads the whole table: fine for 12, costly for millions)."""
     items = [_plain(i) for page in _pages(ws, "scan", TableName=table.name) for i in page["Items"]]
     return sorted(items, key=lambda i: str(i.get("Name", "")))
 
 
 def query_index(ws: Workshop, table: Table, index: str, value: str) -> list[dict[str, Any]]:
-    """The items whose index attribute equals `value`, read through that index (a Query: only matching items)."""
+    """The items whose index attribute equals `value`, by a Query of the index (reads only them)."""
     if index not in INDEXES:
         raise ValueError(f"unknown index {index!r}: use one of {', '.join(INDEXES)}")
     pages = _pages(

@@ -36,7 +36,7 @@ class Table:
 
 
 def table_spec(ws: Workshop) -> dict[str, Any]:
-    """The CreateTable request: key MysfitId, on-demand billing, two indexes projecting every attribute."""
+    """The CreateTable request: key MysfitId, on demand, two indexes projecting every attribute."""
     indexes = [
         {
             "IndexName": name,
@@ -75,7 +75,7 @@ def _pitr_enabled(ws: Workshop) -> bool:
 
 
 def _enable_pitr(ws: Workshop) -> None:
-    """Turn point-in-time recovery on; AWS refuses for a short while after creation, so retry then."""
+    """Turn point-in-time recovery on; AWS refuses for a while after creation, so retry then."""
     if _pitr_enabled(ws):
         return
     enable = {"PointInTimeRecoveryEnabled": True}
@@ -146,7 +146,7 @@ def ensure_table(ws: Workshop) -> Table:
 
 
 def check_table(ws: Workshop, table: Table) -> Check:
-    """The table is ACTIVE, on demand, has both indexes ACTIVE projecting ALL, PITR on, and the workshop's tags."""
+    """ACTIVE, on demand, both indexes ACTIVE and projecting ALL, PITR on, the workshop's tags."""
     described = _describe(ws)
     if described is None:
         return Check(f"table {table.name} is ready", False, "no such table")
@@ -200,7 +200,7 @@ def delete_table(ws: Workshop) -> bool:
 
 
 def service_environment(ws: Workshop) -> dict[str, str]:
-    """The service's data-tier settings: the table once module 3 has made it, else none (the data file).
+    """The service's data settings: the table once module 3 has made it, else none (the data file).
 
     Module 2 deploys with this, so running notebook 02 again after 03 keeps the database.
     """

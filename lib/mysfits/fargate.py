@@ -257,14 +257,15 @@ def check_service(ws: Workshop, service: Service) -> Check:
         and current["taskDefinition"] == service.task_definition
     )
     evidence = (
-        f"{current['runningCount']}/{current['desiredCount']} running, rollout {primary.get('rolloutState')}, "
+        f"{current['runningCount']}/{current['desiredCount']} running, "
+        f"rollout {primary.get('rolloutState')}, "
         f"task definition {current['taskDefinition'].rsplit('/', 1)[-1]}"
     )
     return Check(f"service {service.name} is running", ok, evidence)
 
 
 def delete_service(ws: Workshop, timeout: float = 600) -> bool:
-    """Scale the service to 0, wait for its tasks to drain, then delete it; False if there was none."""
+    """Scale the service to 0, wait until its tasks drained, delete it; False if there was none."""
     ecs = ws.client("ecs")
     if _describe(ws) is None:
         return False

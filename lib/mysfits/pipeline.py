@@ -55,7 +55,8 @@ SOURCE_KEY = "service-source.zip"
 BUILDSPEC = "service/buildspec.yml"
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 IMAGE_DEFINITIONS = "imagedefinitions.json"
-# On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per minute.
+# On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per
+# minute.
 PIPELINE_USD_PER_ACTION_MINUTE = 0.002
 BUILD_USD_PER_MINUTE = 0.005
 
@@ -203,7 +204,7 @@ def _comparable(pipeline: dict[str, Any]) -> str:
 
 
 def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
-    """Create the pipeline (AWS runs it once at creation), or update it when its definition changed."""
+    """Create the pipeline (AWS runs it once on creation), or update it if its spec changed."""
     codepipeline, spec = ws.client("codepipeline"), pipeline_spec(ws, roles)
     current = absent_is_none(
         lambda: codepipeline.get_pipeline(name=spec["name"])["pipeline"],
@@ -220,7 +221,7 @@ def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
     return ws.names.pipeline
 
 
-# -- deleting ---------------------------------------------------------------------------------------
+# -- deleting -------------------------------------------------------------------------------------
 
 
 def _pipeline(ws: Workshop) -> dict[str, Any] | None:

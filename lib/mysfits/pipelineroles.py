@@ -37,7 +37,7 @@ def _arn(ws: Workshop, service: str, resource: str, region: bool = True) -> str:
 
 
 def build_policy(ws: Workshop, repository: Repository) -> dict[str, Any]:
-    """What CodeBuild may do: write its own logs, read and write pipeline artifacts, push to one repository."""
+    """What CodeBuild may do: write its logs, read and write artifacts, push to one repository."""
     log_group = _arn(ws, "logs", f"log-group:/aws/codebuild/{ws.names.build_project}")
     artifacts = f"arn:aws:s3:::{ws.names.artifact_bucket}/*"
     return {
@@ -79,7 +79,7 @@ def build_policy(ws: Workshop, repository: Repository) -> dict[str, Any]:
 
 
 def pipeline_policy(ws: Workshop, core: CoreNetwork) -> dict[str, Any]:
-    """What CodePipeline may do: read the source, keep artifacts, run one build, deploy one service."""
+    """What CodePipeline may do: read the source, keep artifacts, run a build, deploy a service."""
     service = _arn(ws, "ecs", f"service/{ws.names.cluster}/{ws.names.service}")
     return {
         "Version": "2012-10-17",
@@ -184,18 +184,20 @@ def ensure_roles(ws: Workshop, repository: Repository, core: CoreNetwork) -> Rol
 
 
 def once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
-    """Retry `call` while AWS still says the new role cannot be used (it can take seconds to spread)."""
+    """Retry `call` while AWS says the new role cannot be used yet (it takes seconds to spread)."""
     return retry_while(
         call,
         *ROLE_NOT_READY,
         what=what,
         timeout=120,
         interval=5,
-        hint="IAM roles take a little while to become usable; run the cell again if it keeps failing",
+        hint=(
+            "IAM roles take a little while to become usable; run the cell again if it keeps failing"
+        ),
     )
 
 
-# -- deleting ---------------------------------------------------------------------------------------
+# -- deleting -------------------------------------------------------------------------------------
 
 
 def _delete_role(iam: Any, name: str) -> None:

@@ -67,7 +67,7 @@ def same_definition(current: dict[str, Any], spec: dict[str, Any]) -> bool:
 
 
 def ensure_log_group(ws: Workshop) -> str:
-    """Create the service's log group with a retention period (logs are not kept forever); return its name."""
+    """Create the service's log group, whose logs expire after LOG_RETENTION_DAYS; its name."""
     logs, name = ws.client("logs"), ws.names.log_group
     create_if_absent(
         lambda: logs.create_log_group(logGroupName=name, tags=ws.tags),
