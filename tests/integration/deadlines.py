@@ -25,7 +25,7 @@ def _scaled(seconds: float) -> float:
 
 
 def task_running() -> float:
-    """A task started on the next tick is RUNNING once it listens, or at its registration deadline."""
+    """A task started next tick is RUNNING once it listens, or at its registration deadline."""
     return _scaled(2 * TICK_SECONDS + REGISTRATION_SECONDS)
 
 
@@ -35,7 +35,7 @@ def task_stopped() -> float:
 
 
 def healthy(group: dict[str, Any]) -> float:
-    """A registered target passes `HealthyThresholdCount` checks, `HealthCheckIntervalSeconds` apart."""
+    """A new target passes `HealthyThresholdCount` checks, `HealthCheckIntervalSeconds` apart."""
     checks = group["HealthCheckIntervalSeconds"] * group["HealthyThresholdCount"]
     return _scaled(checks + group["HealthCheckTimeoutSeconds"])
 

@@ -1,4 +1,4 @@
-"""The layer rules (import-linter contracts in pyproject.toml) hold, cover every module, and can fail."""
+"""The layer rules (import-linter contracts in pyproject.toml) hold, cover all modules, can fail."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ class LocalCloud:
         )
 
     def start(self) -> LocalCloud:
-        """Answer at once; the fixes and the data plane load in the background (requests wait for them)."""
+        """Answer at once; the fixes and the data plane load in the background (requests wait)."""
         self._thread.start()
         threading.Thread(
             target=self._start_data_plane, name="data-plane-start", daemon=True
