@@ -122,14 +122,15 @@ def _put(service: FirehoseService, batch: bool) -> Callable[..., Any]:
                 return original(handler)
             records = handler._get_param("Records") if batch else [handler._get_param("Record")]
             data = check_records(records or [], batch)
-            config = delivery_config(
-                stream.delivery_stream_name,
-                stream.delivery_stream_arn,
-                stream.version_id,
-                destination,
-            )
+            name, version = stream.delivery_stream_name, stream.version_id
             try:
-                service.accept(backend.account_id, backend.region_name, config, data)
+                service.accept(
+                    backend.account_id,
+                    backend.region_name,
+                    (name, version),
+                    lambda: delivery_config(name, stream.delivery_stream_arn, version, destination),
+                    data,
+                )
             except Stopping as stopping:
                 raise ServiceUnavailableException(str(stopping)) from None
             encrypted = (stream.delivery_stream_encryption_configuration or {}).get(

@@ -66,17 +66,26 @@ class FirehoseService(BaseReconciler):
         for _, _, streams in self._stores.of("firehose"):
             yield from list(streams.values())
 
-    def accept(self, account: str, region: str, config: DeliveryConfig, data: list[bytes]) -> None:
-        """Buffer `data` as records arriving now on the stream `config` describes."""
+    def accept(
+        self,
+        account: str,
+        region: str,
+        stream: tuple[str, str],
+        configure: Callable[[], DeliveryConfig],
+        data: list[bytes],
+    ) -> None:
+        """Buffer `data` as records arriving now on `stream` (name, version); `configure` reads
+        its configuration when this cloud holds none for that version yet."""
         if self.pipeline.stopping.is_set():
             raise Stopping("the local cloud is stopping")
         arrival = int(time.time() * 1000)
         records = [Record(d, arrival, self._record_id(arrival)) for d in data]
         streams = self._streams(account, region)
+        name, version = stream
         with self._lock:
-            state = streams.get(config.stream)
-            if state is None or state.config.version != config.version:
-                state = streams[config.stream] = StreamState(config)
+            state = streams.get(name)
+            if state is None or state.config.version != version:
+                state = streams[name] = StreamState(configure())
         state.accept(records, self.clock())
         if state.intake.full():
             self._submit(state.due(self.clock()), state)
