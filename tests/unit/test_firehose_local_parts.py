@@ -7,12 +7,14 @@ import gzip
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from mysfits.local.firehose import api
 from mysfits.local.firehose.buffering import Buffer, Hints, Record
 from mysfits.local.firehose.config import (
+    DeliveryConfig,
     InvalidConfiguration,
     Processor,
     check_destination,
@@ -137,11 +139,11 @@ def test_an_interval_of_zero_is_due_on_the_first_look() -> None:
 SENT = [Record(b"one", 1000, "r1"), Record(b"two", 2000, "r2"), Record(b"three", 3000, "r3")]
 
 
-def reply(*entries: dict[str, object]) -> bytes:
+def reply(*entries: dict[str, Any]) -> bytes:
     return json.dumps({"records": list(entries)}).encode()
 
 
-def ok(record_id: str, data: bytes = b"out") -> dict[str, object]:
+def ok(record_id: str, data: bytes = b"out") -> dict[str, Any]:
     return {"recordId": record_id, "result": "Ok", "data": base64.b64encode(data).decode()}
 
 
@@ -186,7 +188,7 @@ def test_a_malformed_reply_fails_the_whole_batch(payload: bytes, code: str) -> N
 
 
 def test_the_event_has_aws_shape() -> None:
-    seen: list[dict[str, object]] = []
+    seen: list[dict[str, Any]] = []
 
     def invoke(arn: str, payload: bytes) -> Invocation:
         seen.append(json.loads(payload))
@@ -219,7 +221,10 @@ def test_failed_invocations_are_retried_then_every_record_fails_with_the_last_er
 
 
 def test_a_retry_that_succeeds_delivers() -> None:
-    answers = [InvocationFailed("Lambda.InvokeLimitExceeded"), reply(ok("r1"), ok("r2"), ok("r3"))]
+    answers: list[Any] = [
+        InvocationFailed("Lambda.InvokeLimitExceeded"),
+        reply(ok("r1"), ok("r2"), ok("r3")),
+    ]
 
     def invoke(arn: str, payload: bytes) -> Invocation:
         answer = answers.pop(0)
@@ -239,7 +244,7 @@ KEY = re.compile(
 )
 
 
-def config(**fields: object) -> object:
+def config(**fields: object) -> DeliveryConfig:
     return delivery_config("clicks", ARN, "1", destination(Prefix="clicks/", **fields))
 
 

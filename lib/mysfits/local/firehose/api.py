@@ -91,6 +91,13 @@ def check_records(records: list[dict[str, bytes]], batch: bool) -> list[bytes]:
             f"1 validation error detected: Value at 'records' failed to satisfy constraint: "
             f"Member must have length less than or equal to {MAX_BATCH_RECORDS}"
         )
+    _check_sizes(data, batch)
+    if batch and sum(len(d) for d in data) > MAX_BATCH_BYTES:
+        raise InvalidArgumentException("Records size exceeds 4 MB limit")
+    return data
+
+
+def _check_sizes(data: list[bytes], batch: bool) -> None:
     problems = [
         _too_large(i + 1 if batch else None, d)
         for i, d in enumerate(data)
@@ -101,9 +108,6 @@ def check_records(records: list[dict[str, bytes]], batch: bool) -> list[bytes]:
         raise ValidationException(
             f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
         )
-    if batch and sum(len(d) for d in data) > MAX_BATCH_BYTES:
-        raise InvalidArgumentException("Records size exceeds 4 MB limit")
-    return data
 
 
 def record_id() -> str:

@@ -98,21 +98,23 @@ def with_defaults(destination: dict[str, Any]) -> dict[str, Any]:
 def processor_parameters(destination: dict[str, Any]) -> dict[str, str] | None:
     """The enabled Lambda processor's parameters (checked against AWS's ranges), or None."""
     processing = destination.get("ProcessingConfiguration") or {}
-    if processing.get("Enabled") is False:
-        return None
     lambdas = [p for p in processing.get("Processors") or [] if p.get("Type") == "Lambda"]
-    if not lambdas:
+    if processing.get("Enabled") is False or not lambdas:
         return None
     parameters = {p["ParameterName"]: p["ParameterValue"] for p in lambdas[0].get("Parameters", [])}
     if not parameters.get("LambdaArn"):
         raise ValueError("a Lambda processor needs the parameter LambdaArn")
+    _check_ranges(parameters)
+    return parameters
+
+
+def _check_ranges(parameters: dict[str, str]) -> None:
     for name, (low, high) in PROCESSOR_LIMITS.items():
         if name in parameters and not low <= _number(name, parameters[name]) <= high:
             raise ValueError(
                 f"processor parameter {name} is {parameters[name]}: it must be between {low} "
                 f"and {high}"
             )
-    return parameters
 
 
 def _number(name: str, value: str) -> float:

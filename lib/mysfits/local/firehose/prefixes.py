@@ -80,22 +80,28 @@ def has_expression(template: str) -> bool:
     return any(p.namespace for p in parse(template))
 
 
+def _uses_error_type(parts: list[Part]) -> bool:
+    return any(p.namespace == "firehose" and p.text == "error-output-type" for p in parts)
+
+
 def effective_prefixes(prefix: str, error_prefix: str) -> tuple[str, str]:
     """The (Prefix, ErrorOutputPrefix) templates Firehose evaluates, after its rules."""
-    parts = parse(prefix)
-    if any(p.namespace == "firehose" and p.text == "error-output-type" for p in parts):
+    parts, error_parts = parse(prefix), parse(error_prefix)
+    if _uses_error_type(parts):
         raise InvalidPrefix("Prefix cannot contain !{firehose:error-output-type}")
-    error_parts = parse(error_prefix)
-    if any(p.namespace for p in error_parts) and not any(
-        p.text == "error-output-type" for p in error_parts if p.namespace == "firehose"
-    ):
+    if any(p.namespace for p in error_parts) and not _uses_error_type(error_parts):
         raise InvalidPrefix(
             "ErrorOutputPrefix uses expressions, so it must contain "
             "!{firehose:error-output-type} at least once"
         )
+    return _with_defaults(prefix, error_prefix, parts)
+
+
+def _with_defaults(prefix: str, error_prefix: str, parts: list[Part]) -> tuple[str, str]:
+    """Firehose's defaults: an error prefix from Prefix, and hourly folders in Prefix."""
+    if not error_prefix and any(p.namespace for p in parts):
+        raise InvalidPrefix("ErrorOutputPrefix cannot be null when Prefix contains expressions")
     if not error_prefix:
-        if any(p.namespace for p in parts):
-            raise InvalidPrefix("ErrorOutputPrefix cannot be null when Prefix contains expressions")
         error_prefix = f"{prefix}{ERROR_TYPE}/{DEFAULT_TIME}"
     if not any(p.namespace == "timestamp" for p in parts):
         prefix += DEFAULT_TIME
