@@ -83,9 +83,12 @@ class FirehoseService(BaseReconciler):
         streams = self._streams(account, region)
         name, version = stream
         with self._lock:
-            state = streams.get(name)
+            state = previous = streams.get(name)
             if state is None or state.config.version != version:
                 state = streams[name] = StreamState(configure())
+        if previous is not None and previous is not state:
+            # changed without UpdateDestination's hook: finish the old version's batches
+            self._submit(previous.drain(), previous)
         state.accept(records, self.clock())
         if state.intake.full():
             self._submit(state.due(self.clock()), state)
