@@ -86,14 +86,15 @@ def _stream(firehose: Any, bucket: str, prefix: str, interval: int = 0) -> str:
     return name
 
 
-def _latencies(firehose: Any, s3: Any, bucket: str, samples: int) -> list[float]:
-    """Seconds from PutRecord to the object in S3, one record at a time, interval 0."""
-    stream = _stream(firehose, bucket, "latency/")
+def _latencies(firehose: Any, s3: Any, bucket: str, samples: int, interval: int = 0) -> list[float]:
+    """Seconds from PutRecord to the object in S3, one record at a time."""
+    prefix = f"latency-{interval}/"
+    stream = _stream(firehose, bucket, prefix, interval)
     latencies = []
     for n in range(samples):
         started = time.monotonic()
         firehose.put_record(DeliveryStreamName=stream, Record={"Data": BODY.encode()})
-        while s3.list_objects_v2(Bucket=bucket, Prefix="latency/").get("KeyCount", 0) <= n:
+        while s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0) <= n:
             time.sleep(0.01)
         latencies.append(time.monotonic() - started)
     return latencies
@@ -143,6 +144,7 @@ def _run(endpoint: str, args: argparse.Namespace) -> int:
     )
     sent = singles + concurrent + batched
     latencies = _latencies(firehose, s3, bucket, args.latency_samples)
+    one_second = _latencies(firehose, s3, bucket, 5, interval=1)
     print(f"S3 PutObject, 1 client        {put_object:9.0f} /s  (baseline)")
     print(
         f"PutRecord, 1 client           {put_record:9.0f} /s  ratio {put_record / put_object:.2f}x"
@@ -153,6 +155,10 @@ def _run(endpoint: str, args: argparse.Namespace) -> int:
     print(
         f"delivery latency, 0 s interval p50 {statistics.median(ordered):.2f} s  "
         f"max {ordered[-1]:.2f} s  (n={len(ordered)})"
+    )
+    print(
+        f"delivery latency, 1 s interval p50 {statistics.median(one_second):.2f} s  "
+        f"max {max(one_second):.2f} s  (n={len(one_second)})"
     )
     time.sleep(3)  # the ingest stream's 1 s interval, plus a tick
     delivered = _count_lines(s3, bucket, "ingest/")
