@@ -101,6 +101,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
 	$(BIN)/python benchmarks/pipeline_release.py
+	$(BIN)/python benchmarks/firehose_ingest.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop

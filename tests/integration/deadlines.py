@@ -58,3 +58,13 @@ def crash_loop(failures: int) -> float:
 def drained(deregistration_delay: float) -> float:
     """A deregistered target stays `draining` for the delay, then leaves the target group."""
     return _scaled(deregistration_delay + 2 * TICK_SECONDS)
+
+
+def firehose_delivered(
+    processor_interval: float = 0, destination_interval: float = 0, retries: int = 0
+) -> float:
+    """A record waits out the processor's buffer, its retries' pauses, then the destination's."""
+    from mysfits.local.firehose.transform import backoff
+
+    pauses = sum(backoff(attempt) for attempt in range(1, retries + 1))
+    return _scaled(processor_interval + pauses + destination_interval + 4 * TICK_SECONDS + 2)

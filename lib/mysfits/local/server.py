@@ -45,6 +45,8 @@ SERVICE_PACKAGES = (
     "codebuild",
     "codepipeline",
     "cognito",
+    "lambda_",
+    "firehose",  # after s3 and lambda_: its clean stop still writes to S3 through their APIs
 )
 
 
