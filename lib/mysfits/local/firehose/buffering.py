@@ -64,7 +64,7 @@ class Buffer:
         return self._size >= self.hints.size_bytes
 
     def due(self, now: float) -> bool:
-        """Whether the buffer should be delivered now: by size, or by the age of its first record."""
+        """Whether the buffer is due: full enough, or its first record old enough."""
         with self._lock:
             if not self._records:
                 return False
