@@ -37,7 +37,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (defaults to the baked release settings under ``os.environ``)."""
+        """Build settings from ``env`` (default: ``os.environ`` over the baked release settings)."""
         env = {**baked_environment(), **os.environ} if env is None else env
         return cls(
             data_file=env.get("MYSFITS_DATA_FILE") or DEFAULT_DATA_FILE,

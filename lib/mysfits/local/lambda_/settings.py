@@ -79,7 +79,7 @@ class FunctionSettings:
 
 
 def settings_of(function: Any) -> FunctionSettings:
-    """`FunctionSettings` of a moto `LambdaFunction` (moto keeps its zip's sha256 as `code_digest`)."""
+    """`FunctionSettings` of a moto `LambdaFunction` (its zip's sha256 is `code_digest`)."""
     reserved = function.reserved_concurrency
     return FunctionSettings(
         account_id=function.account_id,
