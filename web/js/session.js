@@ -10,6 +10,8 @@ import { CognitoError, readClaims } from "./cognito.js";
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 // After a refresh that could not reach Cognito (offline, timeout), try again this much later.
 const RETRY_MS = 30 * 1000;
+// setTimeout fires at once for delays above 2^31 - 1 ms (about 24.8 days): wake up then, look again.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The refresh token was refused (expired, revoked): the user must sign in again. */
 export class SessionExpired extends Error {
@@ -86,10 +88,11 @@ export function createSession(cognito, storageKey, storage = window.sessionStora
     if (!tokens) return;
     if (wait === null) wait = refreshDue() - Date.now();
     timer = setTimeout(() => {
+      if (Date.now() < refreshDue()) return schedule(); // woke early (a very long wait)
       refresh().catch((error) => {
         if (!(error instanceof SessionExpired)) schedule(RETRY_MS);
       });
-    }, Math.max(wait, 0));
+    }, Math.min(Math.max(wait, 0), MAX_TIMER_MS));
   }
 
   function end(reason) {
