@@ -8,7 +8,11 @@ import { SessionExpired } from "./session.js";
 
 const byId = (id) => document.getElementById(id);
 const VIEWS = ["sign-in", "register", "confirm"];
-const TITLES = { "sign-in": "Sign in", register: "Create an account", confirm: "Confirm your e-mail" };
+const TITLES = {
+  "sign-in": "Sign in",
+  register: "Create an account",
+  confirm: "Confirm your e-mail",
+};
 
 // What Cognito's errors mean to someone at this form. NotAuthorizedException depends on the form.
 const MESSAGES = {

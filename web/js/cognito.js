@@ -79,7 +79,8 @@ export function createCognito({ endpoint, clientId }) {
     if (!answer.AuthenticationResult) {
       throw new CognitoError(
         "UnsupportedChallenge",
-        `Cognito asked for ${answer.ChallengeName || "a challenge"}, which this site cannot answer.`,
+        `Cognito asked for ${answer.ChallengeName || "a challenge"}, ` +
+          "which this site cannot answer.",
       );
     }
     return answer.AuthenticationResult;

@@ -10,7 +10,7 @@ import { CognitoError, readClaims } from "./cognito.js";
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 // After a refresh that could not reach Cognito (offline, timeout), try again this much later.
 const RETRY_MS = 30 * 1000;
-// setTimeout fires at once for delays above 2^31 - 1 ms (about 24.8 days): wake up then, look again.
+// setTimeout fires at once for delays above 2^31 - 1 ms (about 24.8 days): wake then, look again.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The refresh token was refused (expired, revoked): the user must sign in again. */
