@@ -505,3 +505,139 @@ def test_stage_throttling_answers_429(echo_api: EchoApi) -> None:
             ],
         )
     assert requests.get(f"{echo_api.url}/items/1", timeout=10).status_code == 200
+
+
+# -- AWS-service integrations with mapping templates, models and validators ----------------------
+
+CLICK_TEMPLATE = (
+    '#set($click = "{""mysfitId"": $input.json(\'$.mysfitId\'), '
+    '""clickId"": ""$context.requestId"", ""requestTime"": $context.requestTimeEpoch}")\n'
+    '{"DeliveryStreamName": "$stageVariables.stream", '
+    '"Record": {"Data": "$util.base64Encode($click)"}}'
+).replace('""', '\\"')
+ITEM_TEMPLATE = (
+    '{"TableName": "$stageVariables.table", "Item": {'
+    '"clickId": {"S": "$context.requestId"}, '
+    '"mysfitId": {"S": $input.json(\'$.mysfitId\')}, '
+    '"requestTime": {"N": "$context.requestTimeEpoch"}}}'
+)
+
+
+def _aws_route(ws: Workshop, uri_service: str, action: str, template: str, role: str) -> Any:
+    return {
+        "post": {
+            "x-amazon-apigateway-request-validator": "body",
+            "requestBody": {
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Click"}}}
+            },
+            "responses": {"200": {"description": "recorded"}},
+            "x-amazon-apigateway-integration": {
+                "type": "aws",
+                "httpMethod": "POST",
+                "uri": f"arn:aws:apigateway:{ws.region}:{uri_service}:action/{action}",
+                "credentials": role,
+                "passthroughBehavior": "never",
+                "requestTemplates": {"application/json": template},
+                "responses": {
+                    "default": {
+                        "statusCode": "200",
+                        "responseTemplates": {
+                            "application/json": '{"clickId": "$context.requestId"}'
+                        },
+                    },
+                    "4\\d{2}": {"statusCode": "400"},
+                    "5\\d{2}": {"statusCode": "500"},
+                },
+            },
+        }
+    }
+
+
+@dataclass
+class ClickApi:
+    ws: Workshop
+    url: str
+    table: str
+
+
+@pytest.fixture(scope="module")
+def click_api(local_cloud: dict[str, object]) -> Iterator[ClickApi]:
+    import mysfits
+
+    ws = mysfits.connect(
+        "local", prefix=f"c{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
+    )
+    role = ws.client("iam").create_role(
+        RoleName=f"{ws.prefix}-apigw", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+    )["Role"]["Arn"]
+    table = f"{ws.prefix}-clicks"
+    ws.client("dynamodb").create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "clickId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "clickId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": f"{ws.prefix}-clicks", "version": "5"},
+        "x-amazon-apigateway-request-validators": {
+            "body": {"validateRequestBody": True, "validateRequestParameters": False}
+        },
+        "components": {
+            "schemas": {
+                "Click": {
+                    "type": "object",
+                    "required": ["mysfitId"],
+                    "properties": {"mysfitId": {"type": "string"}, "userId": {"type": "string"}},
+                }
+            }
+        },
+        "paths": {
+            "/clicks": _aws_route(ws, "firehose", "PutRecord", CLICK_TEMPLATE, role),
+            "/stored-clicks": _aws_route(ws, "dynamodb", "PutItem", ITEM_TEMPLATE, role),
+        },
+    }
+    apigw = ws.client("apigateway")
+    api_id = apigw.import_rest_api(body=json.dumps(document).encode())["id"]
+    apigw.create_deployment(
+        restApiId=api_id,
+        stageName="prod",
+        variables={"stream": f"{ws.prefix}-missing", "table": table},
+    )
+    url = ws.url(f"https://{api_id}.execute-api.{ws.region}.amazonaws.com/prod")
+    try:
+        yield ClickApi(ws, url, table)
+    finally:
+        apigw.delete_rest_api(restApiId=api_id)
+        ws.client("dynamodb").delete_table(TableName=table)
+        ws.client("iam").delete_role(RoleName=f"{ws.prefix}-apigw")
+
+
+def test_an_aws_integration_writes_what_the_template_renders(click_api: ClickApi) -> None:
+    answer = requests.post(f"{click_api.url}/stored-clicks", json={"mysfitId": GRETTA}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    click_id = answer.json()["clickId"]
+    assert click_id == answer.headers["x-amzn-RequestId"]
+    item = click_api.ws.client("dynamodb").get_item(
+        TableName=click_api.table, Key={"clickId": {"S": click_id}}
+    )["Item"]
+    assert item["mysfitId"] == {"S": GRETTA}
+    assert abs(int(item["requestTime"]["N"]) - time.time() * 1000) < 600_000  # epoch ms
+
+
+def test_a_service_error_passes_through_its_integration_response(click_api: ClickApi) -> None:
+    answer = requests.post(f"{click_api.url}/clicks", json={"mysfitId": GRETTA}, timeout=10)
+    assert answer.status_code == 400  # the stage variable names a stream that does not exist
+    assert answer.json()["__type"] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("body", [{"nope": 1}, {"mysfitId": 7}, "not json"])
+def test_a_body_the_model_refuses_is_invalid(click_api: ClickApi, body: Any) -> None:
+    data = body if isinstance(body, str) else json.dumps(body)
+    answer = requests.post(
+        f"{click_api.url}/stored-clicks",
+        data=data,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert (answer.status_code, answer.json()) == (400, {"message": "Invalid request body"})

@@ -440,3 +440,105 @@ def test_stage_urls_map_both_ways(aws: str, local: str) -> None:
 
 def test_an_unknown_stage_maps_nowhere() -> None:
     assert _map_url("https://abc.execute-api.us-east-1.amazonaws.com/prodx/m", PAIRS) is None
+
+
+# -- AWS-service integrations and body validation (phase 2) ----------------------------------
+
+
+def test_aws_integration_uris_name_service_region_and_action() -> None:
+    from mysfits.local.apigateway.awsintegration import Target, parse_uri
+
+    uri = "arn:aws:apigateway:eu-west-1:firehose:action/PutRecord"
+    assert parse_uri(uri) == Target("eu-west-1", "firehose", "PutRecord")
+    for bad in ("arn:aws:apigateway:eu-west-1:s3:path/bucket/key", "http://example.com/"):
+        with pytest.raises(GatewayError):
+            parse_uri(bad)
+
+
+def test_a_json_service_call_is_signed_and_targeted() -> None:
+    from mysfits.local.apigateway.awsintegration import Target, signed_request
+
+    data = signed_request(
+        "http://127.0.0.1:4566", Target("us-east-1", "firehose", "PutRecord"), b"{}"
+    )
+    head = data.split(b"\r\n\r\n", 1)[0].decode()
+    assert head.startswith("POST / HTTP/1.1\r\nHost: 127.0.0.1:4566")
+    assert "X-Amz-Target: Firehose_20150804.PutRecord" in head
+    assert "Content-Type: application/x-amz-json-1.1" in head
+    assert (
+        "Authorization: AWS4-HMAC-SHA256 Credential=" in head and "/firehose/aws4_request" in head
+    )
+
+
+def test_the_service_answer_is_mapped_by_the_integration_responses() -> None:
+    from mysfits.local.apigateway.awsintegration import method_response
+    from mysfits.local.apigateway.deployments import Integration
+
+    integration = Integration(
+        "AWS",
+        "arn:aws:apigateway:us-east-1:firehose:action/PutRecord",
+        "POST",
+        "INTERNET",
+        None,
+        {},
+        {},
+        "NEVER",
+        29000,
+        None,
+        (
+            IntegrationResponse(
+                "200", "", {"application/json": '{"clickId": "$context.requestId"}'}, {}
+            ),
+            IntegrationResponse("400", "4\\d{2}", {}, {"method.response.header.X-Why": "'client'"}),
+        ),
+    )
+    variables = {"context": {"requestId": "r-9"}}
+    ok = method_response(integration, 200, b'{"RecordId": "x"}', variables)
+    assert (ok.status, json.loads(ok.body)) == (200, {"clickId": "r-9"})
+    refused = method_response(integration, 400, b'{"message": "no such stream"}', variables)
+    assert (refused.status, refused.body) == (400, b'{"message": "no such stream"}')
+    assert ("X-Why", "client") in refused.headers
+
+
+MODELS = {
+    "Click": json.dumps(
+        {
+            "type": "object",
+            "required": ["mysfitId"],
+            "properties": {
+                "mysfitId": {"type": "string"},
+                "user": {"$ref": "#/components/schemas/User"},
+            },
+        }
+    ),
+    "User": json.dumps({"type": "object", "required": ["id"]}),
+}
+
+
+@pytest.mark.parametrize(
+    "body, valid",
+    [
+        (b'{"mysfitId": "m1"}', True),
+        (b'{"mysfitId": "m1", "user": {"id": "u"}}', True),
+        (b'{"mysfitId": 7}', False),
+        (b"{}", False),
+        (b'{"mysfitId": "m1", "user": {}}', False),  # the referenced model applies too
+        (b"not json", False),
+    ],
+)
+def test_bodies_are_validated_against_the_model(body: bytes, valid: bool) -> None:
+    from mysfits.local.apigateway.validation import validate_body
+
+    check = lambda: validate_body(body, "application/json", {"application/json": "Click"}, MODELS)  # noqa: E731
+    if valid:
+        check()
+    else:
+        with pytest.raises(GatewayError) as raised:
+            check()
+        assert raised.value.response_type == "BAD_REQUEST_BODY"
+
+
+def test_a_content_type_without_a_model_is_not_validated() -> None:
+    from mysfits.local.apigateway.validation import validate_body
+
+    validate_body(b"anything", "text/plain", {"application/json": "Click"}, MODELS)
