@@ -100,6 +100,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
+	$(BIN)/python benchmarks/api_gateway.py
 	$(BIN)/python benchmarks/pipeline_release.py
 	$(BIN)/python benchmarks/lambda_invoke.py
 	$(BIN)/python benchmarks/firehose_ingest.py
