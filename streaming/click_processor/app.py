@@ -171,7 +171,7 @@ def lookup(
     ids: Iterable[str],
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Item]:
-    """Mysfit id -> its output attributes, for the ids the table holds (BatchGetItem, 100 at a time)."""
+    """Mysfit id -> its output attributes, for the ids the table holds (100 per BatchGetItem)."""
     found: dict[str, Item] = {}
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), BATCH_GET_LIMIT):

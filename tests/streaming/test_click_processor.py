@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from click_processor import app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from click_processor import app
 from tests.streaming.conftest import TABLE, click, item, record
 
 NOW = datetime(2026, 5, 1, 12, 30, 45, 678_000, tzinfo=UTC)

@@ -60,7 +60,7 @@ def creation_order(stack: Stack, resource_map: ResourceMap) -> list[str]:
 
 
 def create_stack(deletes: ResourceDeletes) -> CreateStack:
-    """`CloudFormationBackend.create_stack`, creating in order and rolling back through `deletes`."""
+    """`CloudFormationBackend.create_stack`: in order, rolled back through `deletes`."""
 
     def create_stack(
         self: CloudFormationBackend,
@@ -76,7 +76,7 @@ def create_stack(deletes: ResourceDeletes) -> CreateStack:
     ) -> Stack:
         if any(stack.name == name for stack in self.stacks.values()):
             raise AlreadyExistsException(f"Stack [{name}] already exists")
-        stack = Stack(
+        stack = Stack(  # type: ignore[abstract]  # moto instantiates it the same way
             stack_id=generate_stack_id(name, self.region_name, self.account_id),
             name=name,
             template=template,

@@ -68,6 +68,6 @@ def _from_text(value: str, kind: str) -> Any:
 
 
 def request(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """`params` for `client`'s `operation` (its API name, e.g. "CreateDeliveryStream"), converted."""
+    """`params` for `client`'s `operation` (its API name, e.g. "CreateDeliveryStream")."""
     shape = client.meta.service_model.operation_model(operation).input_shape
     return to_shape(params, shape)
