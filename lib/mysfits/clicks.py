@@ -47,11 +47,14 @@ class Delivered:
     records: tuple[dict[str, Any], ...]
 
 
-def send(stream: ClickStream, body: Any, timeout: float = 10) -> Answer:
+def send(ws: Workshop, stream: ClickStream, body: Any, timeout: float = 10) -> Answer:
     """POST one body (a click, or anything) to the click API."""
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     response = requests.post(
-        stream.local_url, data=data, headers={"Content-Type": "application/json"}, timeout=timeout
+        ws.url(stream.clicks_url),
+        data=data,
+        headers={"Content-Type": "application/json"},
+        timeout=timeout,
     )
     try:
         answer: Any = response.json()
@@ -60,10 +63,12 @@ def send(stream: ClickStream, body: Any, timeout: float = 10) -> Answer:
     return Answer(response.status_code, answer, body)
 
 
-def send_all(stream: ClickStream, bodies: Iterable[Any], concurrency: int = 8) -> list[Answer]:
+def send_all(
+    ws: Workshop, stream: ClickStream, bodies: Iterable[Any], concurrency: int = 8
+) -> list[Answer]:
     """POST every body, `concurrency` at a time; the answers in the bodies' order."""
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        return list(pool.map(lambda body: send(stream, body), bodies))
+        return list(pool.map(lambda body: send(ws, stream, body), bodies))
 
 
 def _objects(ws: Workshop, bucket: str, prefix: str) -> list[tuple[str, bytes]]:
@@ -122,16 +127,16 @@ def wait_for(
     )
 
 
-def check_click_accepted(stream: ClickStream, mysfit_id: str) -> Check:
+def check_click_accepted(ws: Workshop, stream: ClickStream, mysfit_id: str) -> Check:
     """A click on `mysfit_id` is answered 200 with its clickId (the request's id)."""
-    answer = send(stream, {"mysfitId": mysfit_id, "userId": "check"})
+    answer = send(ws, stream, {"mysfitId": mysfit_id, "userId": "check"})
     ok = answer.status == 200 and bool(answer.click_id)
     return Check("the click API accepts a click", ok, f"{answer.status} {answer.body}")
 
 
-def check_click_refused(stream: ClickStream, body: Any) -> Check:
+def check_click_refused(ws: Workshop, stream: ClickStream, body: Any) -> Check:
     """`body`, which is not a click, is refused by the request validator: 400, AWS's words."""
-    answer = send(stream, body)
+    answer = send(ws, stream, body)
     ok = answer.status == 400 and answer.body == {"message": "Invalid request body"}
     return Check(f"the click API refuses {json.dumps(body)}", ok, f"{answer.status} {answer.body}")
 

@@ -29,8 +29,7 @@ class ClickStream:
     """The deployed click stream, from the stack's outputs."""
 
     stack_name: str
-    clicks_url: str  # the AWS URL of POST /clicks
-    local_url: str  # where it is reachable from here (ws.url)
+    clicks_url: str  # the AWS URL of POST /clicks (ws.url maps it to where it is reachable)
     api_id: str
     stage: str
     stream_name: str
@@ -115,7 +114,6 @@ def click_stream(ws: Workshop) -> ClickStream:
     return ClickStream(
         stack_name=name,
         clicks_url=out["ClicksUrl"],
-        local_url=ws.url(out["ClicksUrl"]),
         api_id=out["ApiId"],
         stage=out["StageName"],
         stream_name=out["StreamName"],
@@ -212,13 +210,13 @@ def log_groups(ws: Workshop) -> list[str]:
 def delete_log_groups(ws: Workshop) -> list[str]:
     """Delete the click stream's log groups; the names deleted."""
     logs = ws.client("logs")
-    gone = []
-    for name in log_groups(ws):
-        if delete_if_present(
-            lambda n=name: logs.delete_log_group(logGroupName=n), "ResourceNotFoundException"
-        ):
-            gone.append(name)
-    return gone
+
+    def delete(name: str) -> bool:
+        return delete_if_present(
+            lambda: logs.delete_log_group(logGroupName=name), "ResourceNotFoundException"
+        )
+
+    return [name for name in log_groups(ws) if delete(name)]
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:

@@ -1,9 +1,12 @@
-"""AWS::IAM::Role updates through the IAM API (moto creates and deletes roles as AWS does).
+"""AWS::IAM::Role: moto creates and deletes the role; its inline policies and updates go
+through the IAM API.
 
-AWS behaviour restored: changing a role's trust policy, description, session duration, inline
-Policies, managed policies or tags updates the role in place (a new RoleName or Path replaces it).
-moto 5.2.5 applies only a new Description, so a policy that now names another table or stream
-keeps granting the old one.
+AWS behaviour restored: GetRolePolicy gives a stack role's inline policy as the JSON document it
+is (moto 5.2.5 stores the template's mapping and answers its Python repr, which no client can
+parse); changing a role's trust policy, description, session duration, inline Policies, managed
+policies or tags updates the role in place (a new RoleName or Path replaces it). moto 5.2.5
+applies only a new Description, so a policy that now names another table or stream keeps
+granting the old one.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ class Role(ResourceType):
 
     def create(self, ctx: Context, name: str, properties: dict[str, Any]) -> Any:
         # moto's create makes the role as AWS does; `name` is the RoleName or one generated
-        return MotoRole.create_from_cloudformation_json(
+        role = MotoRole.create_from_cloudformation_json(
             name, {"Properties": properties}, ctx.account_id, ctx.region
         )
+        self._inline_policies(ctx.client("iam"), role.name, properties.get("Policies") or [])
+        return role
 
     def update(self, ctx: Context, model: Any, properties: dict[str, Any]) -> Any:
         iam, name = ctx.client("iam"), model.name
