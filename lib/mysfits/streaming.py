@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import buckets, changesets, paths, sampackage, stacks
 from .changesets import ChangeSetPlan
@@ -124,6 +125,26 @@ def click_stream(ws: Workshop) -> ClickStream:
     )
 
 
+def _processor_arns(described: dict[str, Any]) -> list[str]:
+    """The Lambda ARNs a described delivery stream transforms its records with."""
+    destination = described["Destinations"][0].get("ExtendedS3DestinationDescription", {})
+    processors = destination.get("ProcessingConfiguration", {}).get("Processors", [])
+    return [
+        p["ParameterValue"]
+        for processor in processors
+        for p in processor.get("Parameters", [])
+        if p["ParameterName"] == "LambdaArn"
+    ]
+
+
+def _bucket_facts(ws: Workshop, bucket: str) -> tuple[str, bool]:
+    """The bucket's versioning status and whether all four Block Public Access settings are on."""
+    s3 = ws.client("s3")
+    versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "off")
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    return versioning, all(block.values()) and len(block) == 4
+
+
 def check_click_stream(ws: Workshop, stream: ClickStream) -> Check:
     """The processor runs python3.12, the stream is ACTIVE and transforms with it, and the bucket
     is versioned with every Block Public Access setting on."""
@@ -131,32 +152,20 @@ def check_click_stream(ws: Workshop, stream: ClickStream) -> Check:
     described = ws.client("firehose").describe_delivery_stream(
         DeliveryStreamName=stream.stream_name
     )["DeliveryStreamDescription"]
-    destination = described["Destinations"][0].get("ExtendedS3DestinationDescription", {})
-    processors = destination.get("ProcessingConfiguration", {}).get("Processors", [])
-    lambdas = [
-        p["ParameterValue"]
-        for processor in processors
-        for p in processor.get("Parameters", [])
-        if p["ParameterName"] == "LambdaArn"
-    ]
-    s3 = ws.client("s3")
-    versioning = s3.get_bucket_versioning(Bucket=stream.bucket).get("Status", "off")
-    block = s3.get_public_access_block(Bucket=stream.bucket)["PublicAccessBlockConfiguration"]
-    facts = {
-        "runtime": function["Runtime"],
-        "stream": described["DeliveryStreamStatus"],
-        "processor": ", ".join(lambdas) or "none",
-        "versioning": versioning,
-        "public access blocked": all(block.values()) and len(block) == 4,
-    }
+    lambdas = _processor_arns(described)
+    versioning, blocked = _bucket_facts(ws, stream.bucket)
     ok = (
         function["Runtime"] == "python3.12"
         and described["DeliveryStreamStatus"] == "ACTIVE"
         and any(arn.split(":")[6] == stream.function_name for arn in lambdas)
         and versioning == "Enabled"
-        and facts["public access blocked"] is True
+        and blocked
     )
-    evidence = "; ".join(f"{key}: {value}" for key, value in facts.items())
+    evidence = (
+        f"runtime: {function['Runtime']}; stream: {described['DeliveryStreamStatus']}; "
+        f"processor: {', '.join(lambdas) or 'none'}; versioning: {versioning}; "
+        f"public access blocked: {blocked}"
+    )
     return Check("click stream deployed as the template says", ok, evidence)
 
 
