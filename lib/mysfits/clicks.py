@@ -156,10 +156,37 @@ def check_delivered(
     return Check(f"{len(wanted)} clicks delivered enriched", ok, evidence)
 
 
-def check_failed(ws: Workshop, stream: ClickStream, sent: Iterable[bytes]) -> Check:
-    """Each of the `sent` bodies is under processing-failed/ as one of Firehose's error records."""
-    wanted = list(sent)
+def _failed_matches(ws: Workshop, stream: ClickStream, sent: list[bytes], ids: set[str]) -> int:
+    """How many of `sent` (raw bodies) and `ids` (click ids) are among the error records."""
     raws = [raw_click(r) for obj in failed(ws, stream) for r in obj.records]
-    missing = [body for body in wanted if body not in raws]
-    evidence = f"{len(raws)} error record(s); {len(wanted) - len(missing)} of {len(wanted)} found"
-    return Check("bad clicks are kept under processing-failed/", not missing, evidence)
+    found_ids = set()
+    for raw in raws:
+        try:
+            found_ids.add(json.loads(raw).get("clickId"))
+        except (ValueError, AttributeError):
+            continue  # not a JSON object: it can only match a raw body
+    return sum(body in raws for body in sent) + len(ids & found_ids)
+
+
+def check_failed(
+    ws: Workshop,
+    stream: ClickStream,
+    sent: Iterable[bytes] = (),
+    click_ids: Iterable[str] = (),
+    timeout: float = 300,
+) -> Check:
+    """Each record of `sent` (raw bodies put on the stream) and `click_ids` (clicks sent through
+    the API) lands under processing-failed/ as one of Firehose's error records."""
+    bodies, ids = list(sent), set(click_ids)
+    wanted = len(bodies) + len(ids)
+    name = f"{wanted} bad record(s) kept under {FAILED_PREFIX}"
+    try:
+        wait_until(
+            lambda: _failed_matches(ws, stream, bodies, ids) >= wanted,
+            what=f"{wanted} error records in s3://{stream.bucket}/{FAILED_PREFIX}",
+            timeout=timeout,
+            interval=2,
+        )
+    except WaitTimedOut as late:
+        return Check(name, False, str(late))
+    return Check(name, True, f"all {wanted} found among the error records")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mysfits import changesets, clicks, sampackage, streaming
+from mysfits import changesets, clicks, prerequisites, sampackage, streaming
 from mysfits.parameters import InvalidParameters
 from mysfits.workshop import Workshop
 
@@ -268,5 +268,16 @@ def test_delivered_and_failed_records_are_read_and_checked(ws: Workshop) -> None
     assert clicks.check_delivered(ws, stream, ["c1", "c2"], timeout=1)
     late = clicks.check_delivered(ws, stream, ["c1", "c3"], timeout=0)
     assert not late and "Timed out" in late.evidence
-    assert clicks.check_failed(ws, stream, [b"{bad"])
-    assert not clicks.check_failed(ws, stream, [b"{bad", b"missing"])
+    assert clicks.check_failed(ws, stream, [b"{bad"], timeout=0)
+    assert not clicks.check_failed(ws, stream, [b"{bad", b"missing"], timeout=0)
+
+
+def test_module_5_needs_module_3s_table(ws: Workshop) -> None:
+    assert prerequisites.missing(ws, "03") == [f"the DynamoDB table {ws.names.table}"]
+    ws.client("dynamodb").create_table(
+        TableName=ws.names.table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "MysfitId", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "MysfitId", "KeyType": "HASH"}],
+    )
+    assert prerequisites.missing(ws, "03") == []
