@@ -4,16 +4,18 @@ the stack clearly (mysfits.local.cloudformation, mysfits.streaming)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from mysfits import changesets, stacks, streaming
+from mysfits import changesets, clicks, database, paths, stacks, streaming
 from mysfits.workshop import Workshop
 
 pytestmark = [pytest.mark.integration, pytest.mark.in_order]
 
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
 SAM_ONLY = """
 Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -36,7 +38,8 @@ def deployed(local_cloud: dict[str, object]) -> dict[str, Any]:
     ws = mysfits.connect(
         "local", prefix=f"s{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
-    return {"ws": ws, "deployment": streaming.ensure_click_stream(ws)}
+    deployment = streaming.ensure_click_stream(ws, buffer_interval=1, processor_buffer_interval=1)
+    return {"ws": ws, "deployment": deployment}
 
 
 def test_the_change_set_adds_every_resource_of_the_transformed_template(
@@ -67,7 +70,7 @@ def test_every_resource_exists_as_the_template_says(deployed: dict[str, Any]) ->
     destination = described["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert destination["Prefix"] == "clicks/"
     assert destination["ErrorOutputPrefix"].startswith("processing-failed/")
-    assert destination["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 60}
+    assert destination["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 1}
     apigateway = ws.client("apigateway")
     resources = apigateway.get_resources(restApiId=stream.api_id)["items"]
     clicks = next(r for r in resources if r["path"] == "/clicks")
@@ -81,6 +84,29 @@ def test_every_resource_exists_as_the_template_says(deployed: dict[str, Any]) ->
     assert stream.clicks_url == (
         f"https://{stream.api_id}.execute-api.{ws.region}.amazonaws.com/prod/clicks"
     )
+
+
+def test_the_stack_s_stream_runs_the_stack_s_processor(deployed: dict[str, Any]) -> None:
+    """What the stack created is what the Firehose and Lambda data planes run: records put on
+    the stream come out enriched by the deployed function, an unknown mysfit under the error
+    prefix."""
+    ws: Workshop = deployed["ws"]
+    stream = deployed["deployment"].stream
+    database.seed_table(ws, database.ensure_table(ws))
+    known = json.loads(paths.data_file().read_text())["mysfits"][0]
+    records = [
+        {"clickId": "it-1", "mysfitId": known["mysfitId"], "requestTime": 1_700_000_000_000},
+        {"clickId": "it-2", "mysfitId": UNKNOWN, "requestTime": 1_700_000_000_000},
+    ]
+    firehose = ws.client("firehose")
+    for record in records:
+        firehose.put_record(
+            DeliveryStreamName=stream.stream_name, Record={"Data": json.dumps(record).encode()}
+        )
+    assert clicks.check_delivered(ws, stream, ["it-1"], timeout=120)
+    assert clicks.check_failed(ws, stream, click_ids=["it-2"], timeout=120)
+    (enriched,) = [r for d in clicks.delivered(ws, stream) for r in d.records]
+    assert enriched["name"] == known["name"] and enriched["requestTime"].startswith("2023-11-14")
 
 
 def test_the_roles_grant_only_what_each_part_needs(deployed: dict[str, Any]) -> None:
