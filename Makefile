@@ -53,8 +53,8 @@ test: $(STAMP) system-deps lint
 
 ## Style and types: ruff (lint and format, lines at most 100) and mypy, configured in pyproject.toml.
 lint: $(STAMP)
-	$(BIN)/ruff check lib service tests benchmarks conftest.py
-	$(BIN)/ruff format --check lib service tests benchmarks conftest.py
+	$(BIN)/ruff check lib service streaming tests benchmarks conftest.py
+	$(BIN)/ruff format --check lib service streaming tests benchmarks conftest.py
 	$(BIN)/mypy
 
 ## Line and branch coverage of lib/mysfits in every process the tests ran; below a target fails.
@@ -71,7 +71,7 @@ coverage-report:
 	@$(COVERAGE) report $(LOCAL) --fail-under=$(TARGET_LOCAL_CLOUD) >/dev/null || { \
 	  echo "lib/mysfits/local/ is below its coverage target: see coverage.txt"; exit 1; }
 
-## Unit and service tests on a second supported Python, the oldest found (CI runs this), in
+## Unit, service and streaming tests on a second supported Python, the oldest found (CI runs this), in
 ## its own .venv-pyX.Y, made once and kept while pyproject.toml is unchanged.
 test-other-python: $(STAMP)
 	@current=$$($(BIN)/python $(VERSION)); \
@@ -81,7 +81,7 @@ test-other-python: $(STAMP)
 	  OTHER_VENV=.venv-py$$($$other $(VERSION)); fi
 
 other-python-tests: $(OTHER_VENV)/.installed
-	$(OTHER_VENV)/bin/python -m pytest $(PARALLEL) tests/unit tests/service
+	$(OTHER_VENV)/bin/python -m pytest $(PARALLEL) tests/unit tests/service tests/streaming
 
 $(OTHER_VENV)/.installed: pyproject.toml service/requirements.txt
 	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)

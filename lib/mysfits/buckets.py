@@ -257,7 +257,8 @@ def delete_site_bucket(ws: Workshop, bucket: SiteBucket | str) -> bool:
     return delete_if_present(lambda: _empty_and_delete(ws.client("s3"), name), "NoSuchBucket")
 
 
-def _empty_and_delete(s3: Any, name: str) -> None:
+def empty_bucket(s3: Any, name: str) -> None:
+    """Delete every object version and delete marker of bucket `name`."""
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
         doomed = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
@@ -265,6 +266,10 @@ def _empty_and_delete(s3: Any, name: str) -> None:
         ]
         if doomed:
             s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+
+
+def _empty_and_delete(s3: Any, name: str) -> None:
+    empty_bucket(s3, name)
     s3.delete_bucket(Bucket=name)
 
 

@@ -34,3 +34,8 @@ def web_dir() -> Path:
 def data_file() -> Path:
     """The one canonical copy of the mysfits data set."""
     return repo_root() / "data" / "mysfits.json"
+
+
+def streaming_dir() -> Path:
+    """Module 5's deployable: the click processor and its SAM template."""
+    return repo_root() / "streaming"

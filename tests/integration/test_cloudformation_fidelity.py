@@ -306,13 +306,25 @@ def test_the_fixes_are_named_patches_that_undo_to_moto(clients: dict[str, Any]) 
     undone = cloud.patches.undo("cloudformation.")
     try:
         assert set(undone) == {
+            "cloudformation.resource-types",
+            "cloudformation.create-in-order",
             "cloudformation.delete-in-order",
             "cloudformation.update-and-rollback",
+            "cloudformation.change-set-create-once",
+            "cloudformation.change-set-changes",
+            "cloudformation.change-set-execute",
+            "cloudformation.sam-transform-create_stack",
+            "cloudformation.sam-transform-update_stack",
+            "cloudformation.sam-transform-create_change_set",
+            "cloudformation.sam-capability-create_stack",
+            "cloudformation.sam-capability-update_stack",
+            "cloudformation.template-stages",
             "cloudformation.stack-resources",
             "cloudformation.subnet-association",
         }
         assert CloudFormationBackend.delete_stack is not patched[0]
         assert CloudFormationBackend.delete_stack.__module__ == "moto.cloudformation.models"
+        assert CloudFormationBackend.create_stack.__module__ == "moto.cloudformation.models"
     finally:
         cloud.patches.redo("cloudformation.")
     assert (
