@@ -125,7 +125,7 @@ def test_the_stream_buffers_transforms_and_separates_failures(sam: dict[str, Any
     destination = resource(sam, "ClickStream")["ExtendedS3DestinationConfiguration"]
     assert destination["Prefix"] == "clicks/"
     assert destination["ErrorOutputPrefix"] == (
-        "processing-failed/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
+        "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
     )
     assert set(destination["BufferingHints"]) == {"IntervalInSeconds", "SizeInMBs"}
     assert destination["CompressionFormat"] == {"Ref": "Compression"}

@@ -261,7 +261,7 @@ def test_delivered_and_failed_records_are_read_and_checked(ws: Workshop) -> None
     error = {"rawData": base64.b64encode(b"{bad").decode(), "errorCode": "Lambda.ProcessingFailed"}
     s3.put_object(
         Bucket="unit-clicks",
-        Key="processing-failed/processing-failed/2026/05/01/12/s-1-z",
+        Key="processing-failed/2026/05/01/12/s-1-z",
         Body=(json.dumps(error) + "\n").encode(),
     )
     assert [len(d.records) for d in clicks.delivered(ws, stream)] == [2, 2]
