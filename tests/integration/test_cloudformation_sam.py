@@ -69,7 +69,7 @@ def test_every_resource_exists_as_the_template_says(deployed: dict[str, Any]) ->
     )["DeliveryStreamDescription"]
     destination = described["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert destination["Prefix"] == "clicks/"
-    assert destination["ErrorOutputPrefix"].startswith("processing-failed/")
+    assert destination["ErrorOutputPrefix"].startswith("!{firehose:error-output-type}/")
     assert destination["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 1}
     apigateway = ws.client("apigateway")
     resources = apigateway.get_resources(restApiId=stream.api_id)["items"]
