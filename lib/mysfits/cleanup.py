@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import database, fargate, images, loadbalancer, network, pipeline, users, website
+from . import api, database, fargate, images, loadbalancer, network, pipeline, users, website
 from .checks import Check
 from .inventory import TAG_KEY, Family, Leftover, Step
 from .workshop import Workshop
@@ -27,10 +27,13 @@ __all__ = [
 
 # Delete order: what uses something goes before it. The pipeline first, so nothing redeploys
 # while the rest goes; the ECS service before the load balancer whose target group it holds;
-# the core stack last, its NAT gateways, addresses and VPC with it.
+# the REST API and its VPC link before the load balancer the link targets (and the load
+# balancer's security group after the load balancer); the core stack last, its NAT gateways,
+# addresses and VPC with it.
 FAMILIES: tuple[Family, ...] = (
     pipeline.CLEANUP,
     website.CLEANUP,
+    api.CLEANUP,
     fargate.CLEANUP,
     loadbalancer.CLEANUP,
     images.CLEANUP,

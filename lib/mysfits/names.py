@@ -108,3 +108,15 @@ class ResourceNames:
     @property
     def app_client(self) -> str:
         return f"{self.prefix}-site"
+
+    @property
+    def nlb_security_group(self) -> str:
+        return f"{self.prefix}-nlb"
+
+    @property
+    def vpc_link(self) -> str:
+        return f"{self.prefix}-service-link"
+
+    @property
+    def rest_api(self) -> str:
+        return f"{self.prefix}-api"
