@@ -22,7 +22,7 @@ from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
 
-SERIES = "01,02,03"
+SERIES = "01,02,03,04"
 PREFIX = "mysfits"  # the notebooks' default
 
 
@@ -135,6 +135,21 @@ def resource_counts(ws: Workshop) -> dict[str, int]:
         "build projects": sum(
             p.startswith(mine) for p in ws.client("codebuild").list_projects()["projects"]
         ),
+        "user pools": sum(
+            p["Name"].startswith(mine)
+            for p in ws.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+        ),
+        "rest apis": sum(
+            a["name"].startswith(mine) for a in ws.client("apigateway").get_rest_apis()["items"]
+        ),
+        "vpc links": sum(
+            v["name"].startswith(mine) for v in ws.client("apigateway").get_vpc_links()["items"]
+        ),
+        "security groups": len(
+            ws.client("ec2").describe_security_groups(
+                Filters=[{"Name": "group-name", "Values": [f"{mine}nlb"]}]
+            )["SecurityGroups"]
+        ),
         "build log groups": len(
             ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/codebuild/{mine}")[
                 "logGroups"
@@ -168,6 +183,8 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     assert (
         once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1
     )  # site, source, artifacts
+    assert once["user pools"] == once["rest apis"] == once["vpc links"] == 1
+    assert once["security groups"] == 1
 
     run(cloud, SERIES)
     assert resource_counts(ws) == once
@@ -177,7 +194,8 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     assert resource_counts(ws) == once
 
     tasks, ports = data_plane(cloud)
-    assert len(tasks) == 2 and len(ports) == 2  # two task processes; the website and the NLB
+    # two task processes; the website, the NLB and the API's stage
+    assert len(tasks) == 2 and len(ports) == 3
     run(cloud, "99")
     left = resource_counts(ws)
     assert left == {kind: 0 for kind in left}, left
