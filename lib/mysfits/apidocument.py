@@ -85,7 +85,9 @@ def service_document() -> dict[str, Any]:
 
 def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
     schema = {k: v for k, v in parameter.get("schema", {}).items() if k in _PARAMETER_SCHEMA_KEYS}
-    kept = {k: parameter[k] for k in ("name", "in", "required", "description") if k in parameter}
+    kept: dict[str, Any] = {
+        k: parameter[k] for k in ("name", "in", "required", "description") if k in parameter
+    }
     return {**kept, "schema": schema or {"type": "string"}}
 
 
