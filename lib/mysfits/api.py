@@ -294,6 +294,24 @@ def find_stage(ws: Workshop) -> Stage | None:
     return None if api is None or stage is None else _as_stage(ws, api["id"], stage, False)
 
 
+def site_config(
+    ws: Workshop, stage: Stage, pool_id: str, client_id: str, password_policy: dict[str, Any]
+) -> dict[str, Any]:
+    """Site version 3's `config.json`: the API's stage, and the pool the site signs visitors in
+    with (Cognito's address as reachable from here, and the policy it shows at sign-up)."""
+    return {
+        "version": 3,
+        "apiEndpoint": stage.url,
+        "cognito": {
+            "region": ws.region,
+            "userPoolId": pool_id,
+            "clientId": client_id,
+            "endpoint": ws.url(f"https://cognito-idp.{ws.region}.amazonaws.com/").rstrip("/"),
+            "passwordPolicy": password_policy,
+        },
+    }
+
+
 def delete_rest_api(ws: Workshop) -> bool:
     """Delete the workshop's REST API with its stages; False if there was none."""
     found = find_rest_api(ws)
