@@ -16,7 +16,8 @@ link targets keeps billing per hour (module 2).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,7 +157,10 @@ def wait_for_vpc_link(ws: Workshop, link: VpcLink, timeout: float = 900) -> VpcL
     )
 
 
-def _delete_link(ws: Workshop, link_id: str, timeout: float) -> bool:
+Sleep = Callable[[float], None]
+
+
+def _delete_link(ws: Workshop, link_id: str, timeout: float, sleep: Sleep = time.sleep) -> bool:
     """Delete a link and wait until it is gone; False if it was gone already.
 
     AWS refuses (BadRequestException) while an API's integration still names the link.
@@ -169,20 +173,24 @@ def _delete_link(ws: Workshop, link_id: str, timeout: float) -> bool:
         timeout=timeout,
         interval=10,
         hint="An API still proxies through it: put the API with the new link first.",
+        sleep=sleep,
     )
     wait_until(
         lambda: absent_is_none(lambda: apigateway.get_vpc_link(vpcLinkId=link_id), _GONE) is None,
         what=f"VPC link {link_id} to be deleted",
         timeout=timeout,
         interval=5,
+        sleep=sleep,
     )
     return deleted
 
 
-def delete_stale_vpc_links(ws: Workshop, keep: VpcLink, timeout: float = 600) -> list[str]:
+def delete_stale_vpc_links(
+    ws: Workshop, keep: VpcLink, timeout: float = 600, sleep: Sleep = time.sleep
+) -> list[str]:
     """Delete the workshop's other links (to a replaced load balancer, or failed); their ids."""
     stale = [link["id"] for link in _links(ws) if link["id"] != keep.id]
-    return [link_id for link_id in stale if _delete_link(ws, link_id, timeout)]
+    return [link_id for link_id in stale if _delete_link(ws, link_id, timeout, sleep)]
 
 
 def delete_vpc_links(ws: Workshop, timeout: float = 600) -> list[str]:
