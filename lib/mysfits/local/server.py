@@ -45,6 +45,7 @@ SERVICE_PACKAGES = (
     "codebuild",
     "codepipeline",
     "cognito",
+    "apigateway",
 )
 
 
