@@ -2,11 +2,11 @@
 
 The VPC link is API Gateway's private way into the VPC: it reaches the service's Network Load
 Balancer over AWS PrivateLink, so the API can proxy to a load balancer that the internet cannot
-reach any more (`nlbaccess.close_direct_path`). The API is imported from the document
-`apidocument` generates from the service's routes; it is found again by name and tag, and a
-re-run overwrites it (`PutRestApi`, mode `overwrite`) only when the document changed, which a tag
-holding the document's SHA-256 tells. The `prod` stage serves a deployment of it, redeployed only
-when the deployed document (a stage variable) differs, and is throttled.
+reach any more (`nlbaccess.close_direct_path`). The API is made from the document `apidocument`
+generates from the service's routes; it is found again by name and tag, and a re-run puts the
+document into it again (`PutRestApi`, mode `overwrite`) and deploys only when the document
+changed: the `prod` stage's variable `document` holds the SHA-256 of the document its deployment
+was made from. The stage is throttled.
 
 Cost on AWS: nothing per hour for the API, its stage or the VPC link; a REST API bills $3.50 per
 million calls (us-east-1; the free tier covers a million calls a month for 12 months). The NLB the
@@ -38,7 +38,6 @@ STAGE = "prod"
 # account's own limit (10,000 a second, burst 5,000) would protect neither the tasks nor the bill.
 RATE_LIMIT = 100.0
 BURST_LIMIT = 200
-DOCUMENT_TAG = "mysfits:document-sha256"
 DOCUMENT_VARIABLE = "document"  # the stage variable naming the deployed document's SHA-256
 ENDPOINT_TYPE = (
     "REGIONAL"  # served from the region itself; EDGE would add AWS's CloudFront in front
@@ -211,26 +210,29 @@ def find_rest_api(ws: Workshop) -> dict[str, Any] | None:
     return None
 
 
-def api_arn(ws: Workshop, api_id: str) -> str:
-    return f"arn:aws:apigateway:{ws.region}::/restapis/{api_id}"
-
-
 def ensure_rest_api(ws: Workshop, document: dict[str, Any]) -> RestApi:
-    """Import the API from `document`, or overwrite the existing one when the document changed."""
-    apigateway, body = ws.client("apigateway"), json.dumps(document, indent=1).encode()
-    sha256, found = apidocument.digest(document), find_rest_api(ws)
-    if found is not None and found.get("tags", {}).get(DOCUMENT_TAG) == sha256:
-        return RestApi(found["id"], found["name"], sha256, changed=False)
+    """Create the API (tagged, regional) if it is missing, and put `document` into it unless
+    the `prod` stage already serves exactly this document.
+
+    Created empty with its tags, then filled by `PutRestApi` (mode `overwrite`): an API never
+    exists untagged, so cleanup always finds it, even if a run stops between the two calls.
+    """
+    apigateway, sha256 = ws.client("apigateway"), apidocument.digest(document)
+    found = find_rest_api(ws)
     if found is None:
-        api_id = apigateway.import_rest_api(
-            body=body,
-            failOnWarnings=True,
-            parameters={"endpointConfigurationTypes": ENDPOINT_TYPE},
+        api_id = apigateway.create_rest_api(
+            name=ws.names.rest_api,
+            description=document.get("info", {}).get("description", ""),
+            endpointConfiguration={"types": [ENDPOINT_TYPE]},
+            tags=ws.tags,
         )["id"]
     else:
         api_id = found["id"]
-        apigateway.put_rest_api(restApiId=api_id, mode="overwrite", failOnWarnings=True, body=body)
-    apigateway.tag_resource(resourceArn=api_arn(ws, api_id), tags={**ws.tags, DOCUMENT_TAG: sha256})
+        stage = _get_stage(ws, api_id)
+        if stage is not None and _serves(stage) == sha256:
+            return RestApi(api_id, ws.names.rest_api, sha256, changed=False)
+    body = json.dumps(document, indent=1).encode()
+    apigateway.put_rest_api(restApiId=api_id, mode="overwrite", failOnWarnings=True, body=body)
     return RestApi(api_id, ws.names.rest_api, sha256, changed=True)
 
 
@@ -244,6 +246,11 @@ def stage_aws_url(ws: Workshop, api_id: str, stage: str = STAGE) -> str:
 def _get_stage(ws: Workshop, api_id: str) -> dict[str, Any] | None:
     apigateway = ws.client("apigateway")
     return absent_is_none(lambda: apigateway.get_stage(restApiId=api_id, stageName=STAGE), _GONE)
+
+
+def _serves(stage: dict[str, Any]) -> str | None:
+    """The SHA-256 of the document the stage's deployment was made from."""
+    return stage.get("variables", {}).get(DOCUMENT_VARIABLE)
 
 
 def _throttling(stage: dict[str, Any]) -> tuple[float | None, int | None]:
@@ -265,7 +272,7 @@ def _throttle(ws: Workshop, api_id: str) -> None:
 def deploy_stage(ws: Workshop, api: RestApi) -> Stage:
     """Deploy the API to `prod` unless the stage serves this document already; throttle it."""
     stage, deployed = _get_stage(ws, api.id), False
-    if stage is None or stage.get("variables", {}).get(DOCUMENT_VARIABLE) != api.document_sha256:
+    if api.changed or stage is None or _serves(stage) != api.document_sha256:
         ws.client("apigateway").create_deployment(
             restApiId=api.id,
             stageName=STAGE,

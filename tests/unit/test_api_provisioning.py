@@ -23,37 +23,40 @@ SHA = apidocument.digest(DOCUMENT)
 BALANCER = LoadBalancer("arn:nlb/new", "nlb.example", "arn:tg", "arn:l", "http://nlb", "http://x")
 
 
-def _listed(ws: Workshop, **tags: str) -> dict[str, Any]:
-    return {"id": "a1", "name": ws.names.rest_api, "tags": {**ws.tags, **tags}}
+def _listed(ws: Workshop) -> dict[str, Any]:
+    return {"id": "a1", "name": ws.names.rest_api, "tags": ws.tags}
 
 
-def test_a_new_api_is_imported_regional_and_tagged_with_its_document(ws: Workshop) -> None:
+def _put(apigateway: Any) -> None:
+    apigateway.add_response(
+        "put_rest_api",
+        {"id": "a1"},
+        {"restApiId": "a1", "mode": "overwrite", "failOnWarnings": True, "body": ANY},
+    )
+
+
+def test_a_new_api_is_created_tagged_and_regional_then_filled(ws: Workshop) -> None:
     apigateway = stub(ws, "apigateway")
     apigateway.add_response("get_rest_apis", {"items": []}, {})
     apigateway.add_response(
-        "import_rest_api",
+        "create_rest_api",
         {"id": "a1", "name": ws.names.rest_api},
         {
-            "body": ANY,
-            "failOnWarnings": True,
-            "parameters": {"endpointConfigurationTypes": "REGIONAL"},
+            "name": ws.names.rest_api,
+            "description": "",
+            "endpointConfiguration": {"types": ["REGIONAL"]},
+            "tags": ws.tags,
         },
     )
-    apigateway.add_response(
-        "tag_resource",
-        {},
-        {
-            "resourceArn": f"arn:aws:apigateway:{ws.region}::/restapis/a1",
-            "tags": {**ws.tags, api.DOCUMENT_TAG: SHA},
-        },
-    )
+    _put(apigateway)
     assert api.ensure_rest_api(ws, DOCUMENT) == api.RestApi("a1", ws.names.rest_api, SHA, True)
     apigateway.assert_no_pending_responses()
 
 
-def test_an_unchanged_document_changes_nothing(ws: Workshop) -> None:
+def test_a_document_the_stage_serves_already_changes_nothing(ws: Workshop) -> None:
     apigateway = stub(ws, "apigateway")
-    apigateway.add_response("get_rest_apis", {"items": [_listed(ws, **{api.DOCUMENT_TAG: SHA})]})
+    apigateway.add_response("get_rest_apis", {"items": [_listed(ws)]})
+    apigateway.add_response("get_stage", _stage({"document": SHA}, 100.0, 200))
     assert api.ensure_rest_api(ws, DOCUMENT).changed is False
     apigateway.assert_no_pending_responses()
 
@@ -61,15 +64,19 @@ def test_an_unchanged_document_changes_nothing(ws: Workshop) -> None:
 def test_a_changed_document_overwrites_the_api_it_finds(ws: Workshop) -> None:
     apigateway = stub(ws, "apigateway")
     others = {"id": "b2", "name": ws.names.rest_api, "tags": {"workshop-prefix": "someone"}}
-    listed = [others, _listed(ws, **{api.DOCUMENT_TAG: "older"})]
-    apigateway.add_response("get_rest_apis", {"items": listed})
-    apigateway.add_response(
-        "put_rest_api",
-        {"id": "a1"},
-        {"restApiId": "a1", "mode": "overwrite", "failOnWarnings": True, "body": ANY},
-    )
-    apigateway.add_response("tag_resource", {}, {"resourceArn": ANY, "tags": ANY})
+    apigateway.add_response("get_rest_apis", {"items": [others, _listed(ws)]})
+    apigateway.add_response("get_stage", _stage({"document": "older"}, 100.0, 200))
+    _put(apigateway)
     assert api.ensure_rest_api(ws, DOCUMENT) == api.RestApi("a1", ws.names.rest_api, SHA, True)
+    apigateway.assert_no_pending_responses()
+
+
+def test_an_api_never_deployed_gets_the_document_again(ws: Workshop) -> None:
+    apigateway = stub(ws, "apigateway")
+    apigateway.add_response("get_rest_apis", {"items": [_listed(ws)]})
+    apigateway.add_client_error("get_stage", "NotFoundException", "Invalid stage identifier")
+    _put(apigateway)
+    assert api.ensure_rest_api(ws, DOCUMENT).changed is True
     apigateway.assert_no_pending_responses()
 
 
