@@ -152,7 +152,7 @@ def wait_for_vpc_link(ws: Workshop, link: VpcLink, timeout: float = 900) -> VpcL
         timeout=timeout,
         interval=10,
         progress=progress,
-        hint="AWS takes a few minutes to set a VPC link up; its statusMessage says why if it fails.",
+        hint="AWS takes minutes to set a VPC link up; its statusMessage says why if it fails.",
     )
 
 

@@ -1,4 +1,4 @@
-"""Module 2, part 3: the Network Load Balancer, its security group, target group and TCP listener."""
+"""Module 2, part 3: the Network Load Balancer, its security group, target group, TCP listener."""
 
 from __future__ import annotations
 

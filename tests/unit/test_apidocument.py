@@ -1,4 +1,4 @@
-"""Module 4's OpenAPI document: generated from the service's routes, with API Gateway's extensions."""
+"""Module 4's OpenAPI document: the service's routes with API Gateway's extensions."""
 
 from __future__ import annotations
 
