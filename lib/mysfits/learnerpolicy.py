@@ -22,8 +22,16 @@ from .stackpermissions import stack_actions, template_needs
 
 # boto3's service name → IAM's service prefix, where they differ.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
-# Calls AWS answers for any identity: no policy can deny them.
-NO_PERMISSION = {("sts", "GetCallerIdentity")}
+# Calls AWS answers for any identity: no policy can deny them. Cognito's sign-up and sign-in
+# calls are made by the site's visitors without AWS credentials (`smithy.api#noAuth`): IAM is not
+# evaluated for them, whoever sends them.
+NO_PERMISSION = {
+    ("sts", "GetCallerIdentity"),
+    ("cognito-idp", "SignUp"),
+    ("cognito-idp", "ConfirmSignUp"),
+    ("cognito-idp", "ResendConfirmationCode"),
+    ("cognito-idp", "InitiateAuth"),
+}
 # Operations authorised by an action of another name (S3's Service Authorization Reference).
 RENAMED: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "HeadBucket"): ("s3:ListBucket",),
