@@ -166,6 +166,10 @@ def data_plane(cloud: dict[str, object]) -> tuple[list[psutil.Process], list[int
     return tasks, [int(urlsplit(e["local_url"]).port or 80) for e in endpoints]
 
 
+def cloud_port(cloud: dict[str, object]) -> int:
+    return int(urlsplit(str(cloud["endpoint_url"])).port or 80)
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
@@ -188,20 +192,21 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
 
     run(cloud, SERIES)
     assert resource_counts(ws) == once
-    run(cloud, "01")  # an earlier notebook again: the site keeps 02's version and stays public
-    assert website.published_version(ws, ws.names.site_bucket) == 2
+    run(cloud, "01")  # an earlier notebook again: the site keeps 04's version and stays public
+    assert website.published_version(ws, ws.names.site_bucket) == 3
     assert website.check_anonymous_read(ws, ws.names.site_bucket, expect=200).ok
     assert resource_counts(ws) == once
 
     tasks, ports = data_plane(cloud)
-    # two task processes; the website, the NLB and the API's stage
-    assert len(tasks) == 2 and len(ports) == 3
+    # two task processes; the website, the NLB, the API's stage and Cognito (the pool's JWKS and
+    # JSON API, on the cloud's own port)
+    assert len(tasks) == 2 and len(ports) == 4
     run(cloud, "99")
     left = resource_counts(ws)
     assert left == {kind: 0 for kind in left}, left
     gone, alive = psutil.wait_procs(tasks, timeout=10)
     assert alive == [], f"task processes still running: {[p.pid for p in alive]}"
-    assert [p for p in ports if listening(p)] == []
+    assert [p for p in ports if listening(p) and p != cloud_port(cloud)] == []
     assert json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout) == []
 
     run(cloud, SERIES)
