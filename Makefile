@@ -97,6 +97,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
+	$(BIN)/python benchmarks/api_gateway.py
 	$(BIN)/python benchmarks/pipeline_release.py
 
 clean:

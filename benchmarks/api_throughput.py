@@ -124,12 +124,18 @@ def task_port(process: psutil.Process) -> int:
 
 
 async def _one_client(
-    host: str, port: int, deadline: float, latencies: list[float], errors: list[int]
+    host: str,
+    port: int,
+    deadline: float,
+    latencies: list[float],
+    errors: list[int],
+    path: str = PATH,
+    extra: str = "",
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     request = (
-        f"GET {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n\r\n".encode()
-    )
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n{extra}\r\n"
+    ).encode()
     loop = asyncio.get_running_loop()
     try:
         while loop.time() < deadline:
@@ -149,8 +155,12 @@ async def _one_client(
         writer.close()
 
 
-async def _python_run(url: str, clients: int, duration: float) -> Result:
+async def _python_run(
+    url: str, clients: int, duration: float, headers: dict[str, str] | None = None
+) -> Result:
     parts = urlsplit(url)
+    path = parts.path.rstrip("/") + PATH  # an API stage's URL carries the stage
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     latencies: list[float] = []
     errors = [0]
     loop = asyncio.get_running_loop()
@@ -158,7 +168,15 @@ async def _python_run(url: str, clients: int, duration: float) -> Result:
     deadline = loop.time() + duration
     await asyncio.gather(
         *(
-            _one_client(parts.hostname or LOOPBACK, parts.port or 80, deadline, latencies, errors)
+            _one_client(
+                parts.hostname or LOOPBACK,
+                parts.port or 80,
+                deadline,
+                latencies,
+                errors,
+                path,
+                extra,
+            )
             for _ in range(clients)
         )
     )
@@ -173,13 +191,16 @@ def _summarise(latencies: list[float], seconds: float, errors: int) -> Result:
     return Result(len(latencies), seconds, cuts[49] * 1000, cuts[98] * 1000, errors)
 
 
-def python_client(url: str, clients: int, duration: float) -> Result:
+def python_client(
+    url: str, clients: int, duration: float, headers: dict[str, str] | None = None
+) -> Result:
+    """`clients` keep-alive connections sending GET {url's path}/mysfits (with `headers`)."""
     try:
         import uvloop  # the client must not be the bottleneck; uvloop keeps its own overhead small
 
-        return uvloop.run(_python_run(url, clients, duration))
+        return uvloop.run(_python_run(url, clients, duration, headers))
     except ImportError:
-        return asyncio.run(_python_run(url, clients, duration))
+        return asyncio.run(_python_run(url, clients, duration, headers))
 
 
 _WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)

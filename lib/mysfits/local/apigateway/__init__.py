@@ -4,7 +4,8 @@
 applies the control-plane fixes (import, connectionId, deployments, VPC links); `deployments`
 keeps what each deployment serves; `stages` serves each stage on its own port through
 `pipeline` (routing, throttling, the Cognito authorizer, validation, integrations) with
-`httpserver` and `upstream`; `gatewayresponses`, `templates`, `throttling`, `authorizers` and
+`httpserver` and `upstream` (`awsintegration`: AWS-service integrations, `validation`: request
+bodies against their models); `gatewayresponses`, `templates`, `throttling`, `authorizers` and
 `routing` are the pure parts.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import patches
+from .awsintegration import AwsIntegration
 from .deployments import DeploymentBook
 from .pipeline import Plane
 from .stages import StageServers, Targets
@@ -32,12 +34,13 @@ def register(cloud: LocalCloud) -> StageServers:
         return cognito.jwks(pool_id)
 
     def plane() -> Plane:
+        pool = UpstreamPool()
         return Plane(
             book=book,
             jwks=jwks,
             resolve=Targets(cloud.registry, elbv2.privatelink_address),
-            pool=UpstreamPool(),
-            extra={},
+            pool=pool,
+            extra={"AWS": AwsIntegration(cloud.endpoint_url, pool)},
         )
 
     servers = StageServers(cloud.registry, plane)

@@ -29,6 +29,7 @@ from .routing import Match
 from .templates import Input
 from .throttling import Throttles
 from .upstream import UpstreamPool
+from .validation import validate_body
 
 Integrate = Callable[[Call, Any, dict[str, Any]], Any]
 
@@ -50,6 +51,19 @@ class Plane:
     resolve: Resolver
     pool: UpstreamPool
     extra: dict[str, Integrate]  # integration type -> handler, for types added later (AWS)
+
+
+def missing_parameters(request: Request, match: Match[Method]) -> list[str]:
+    """The method's required request parameters that are absent or blank."""
+    query = _query(request.query)
+    missing = []
+    for key, required in match.method.request_parameters.items():
+        place, _, name = key.removeprefix("method.request.").partition(".")
+        sources = {"querystring": query.get(name), "header": request.header(name)}
+        value = sources.get(place, match.params.get(name))
+        if required and not value:
+            missing.append(name)
+    return missing
 
 
 def _apigw_id() -> str:
@@ -110,7 +124,7 @@ class StageApp:
         ):
             raise GatewayError("THROTTLED")
         claims = self._authorize(request, method, snapshot)
-        self._validate_parameters(request, match, snapshot)
+        self._validate(request, match, snapshot)
         call = Call(
             request,
             request_id,
@@ -138,28 +152,25 @@ class StageApp:
             raise GatewayError("UNAUTHORIZED") from None
 
     @staticmethod
-    def _validate_parameters(request: Request, match: Match[Method], snapshot: Snapshot) -> None:
+    def _validate(request: Request, match: Match[Method], snapshot: Snapshot) -> None:
+        """The method's request validator: required parameters, then the body's model."""
         method = match.method
-        validator = snapshot.validators.get(method.validator_id or "")
-        if not validator or not validator.get("validateRequestParameters"):
-            return
-        query = _query(request.query)
-        missing = []
-        for key, required in method.request_parameters.items():
-            place, _, name = key.removeprefix("method.request.").partition(".")
-            value = {"querystring": query.get(name), "header": request.header(name)}.get(
-                place, match.params.get(name)
-            )
-            if required and not value:
-                missing.append(name)
-        if missing:
-            message = f"Missing required request parameters: [{', '.join(missing)}]"
-            raise GatewayError("BAD_REQUEST_PARAMETERS", message)
+        validator = snapshot.validators.get(method.validator_id or "") or {}
+        if validator.get("validateRequestParameters"):
+            missing = missing_parameters(request, match)
+            if missing:
+                message = f"Missing required request parameters: [{', '.join(missing)}]"
+                raise GatewayError("BAD_REQUEST_PARAMETERS", message)
+        if validator.get("validateRequestBody"):
+            content_type = request.header("content-type") or "application/json"
+            validate_body(request.body, content_type, method.request_models, snapshot.models)
 
     async def _integrate(self, call: Call, method: Method, stage: Stage) -> Response:
         integration = method.integration
         if integration is None:
             raise GatewayError("API_CONFIGURATION_ERROR")
+        if integration.type == "HTTP_PROXY":
+            return await http_proxy(call, integration, self._plane.pool, self._plane.resolve)
         variables = {
             **call.variables(),
             "input": Input(
@@ -170,8 +181,6 @@ class StageApp:
             ),
             "stageVariables": dict(stage.variables or {}),
         }
-        if integration.type == "HTTP_PROXY":
-            return await http_proxy(call, integration, self._plane.pool, self._plane.resolve)
         if integration.type == "MOCK":
             return mock(call, integration, variables)
         handler = self._plane.extra.get(integration.type)
