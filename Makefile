@@ -43,9 +43,12 @@ system-deps: $(STAMP)
 
 ## Unit, service, integration, notebook (nbval) and browser tests, in random order within each
 ## module (pytest-randomly; rerun one order with -p randomly --randomly-seed=N), under coverage.
+## Test files run in parallel, one per CPU up to four (pytest-xdist; conftest.py keeps each file,
+## and the notebook series, on one worker): most of a test's time is spent waiting on a cloud.
+PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
 test: $(STAMP) system-deps lint
 	rm -f .coverage .coverage.*
-	$(COVERAGE) run -m pytest
+	$(COVERAGE) run -m pytest $(PARALLEL)
 	@$(MAKE) --no-print-directory coverage-report
 
 ## Style and types: ruff (lint and format, lines at most 100) and mypy, configured in pyproject.toml.
@@ -78,7 +81,7 @@ test-other-python: $(STAMP)
 	  OTHER_VENV=.venv-py$$($$other $(VERSION)); fi
 
 other-python-tests: $(OTHER_VENV)/.installed
-	$(OTHER_VENV)/bin/python -m pytest tests/unit tests/service
+	$(OTHER_VENV)/bin/python -m pytest $(PARALLEL) tests/unit tests/service
 
 $(OTHER_VENV)/.installed: pyproject.toml service/requirements.txt
 	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
@@ -99,6 +102,8 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/api_throughput.py --table
 	$(BIN)/python benchmarks/api_gateway.py
 	$(BIN)/python benchmarks/pipeline_release.py
+	$(BIN)/python benchmarks/lambda_invoke.py
+	$(BIN)/python benchmarks/firehose_ingest.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop

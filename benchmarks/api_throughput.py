@@ -1,4 +1,4 @@
-"""Requests per second and latency of `GET /mysfits` through the local NLB, against one task directly.
+"""Requests per second and latency of `GET /mysfits` through the local NLB vs one task directly.
 
 Baseline, measured in the same run: the same request straight to one task's loopback port
 (the process the local cloud runs for the task). For 1, 8 and 32 concurrent clients, each
@@ -81,7 +81,7 @@ def start_cloud() -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def deploy(ws: Any, table: bool) -> Any:
-    """Notebook 02's sequence; with `table`, the DynamoDB-backed variant. Returns the load balancer."""
+    """Notebook 02's sequence (with `table`, the DynamoDB-backed variant); the load balancer."""
     from mysfits import fargate, images, loadbalancer, network
 
     environment: dict[str, str] = {}
@@ -231,7 +231,8 @@ def wrk_client(url: str, clients: int, duration: float, attempts: int = 3) -> Re
     if busy_ms > 1.2 * clients * seconds * 1000:
         if attempts > 1:
             print(
-                f"  (wrk's latencies for {url} at {clients} clients add up to {busy_ms / 1000:.0f} s in "
+                f"  (wrk's latencies for {url} at {clients} clients add up to "
+                f"{busy_ms / 1000:.0f} s in "
                 f"{seconds:.0f} s: inconsistent, measuring again)"
             )
             return wrk_client(url, clients, duration, attempts - 1)
@@ -265,7 +266,8 @@ def main() -> int:
         DATABASE_MODULE.exists() and importlib.util.find_spec("mysfits.database")
     ):
         print(
-            f"--table is unavailable: {DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
+            "--table is unavailable: "
+            f"{DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
             "(it provides database.ensure_table and database.seed_table)"
         )
         return 2
@@ -295,7 +297,8 @@ def main() -> int:
         print(f"  NLB    {balancer.url}  ->  {len(tasks)} tasks")
         print(f"  direct {direct}  (task pid {tasks[0].pid})")
         print(
-            f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
+            f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  "
+            f"{'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
             + (
                 "   (* latencies unreliable: wrk contradicted itself three times)"
                 if tool == "wrk"
@@ -308,7 +311,8 @@ def main() -> int:
             for name, url in targets.items():
                 result = results[(clients, name)] = measure(url, clients, args.duration)
                 print(
-                    f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  {result.p50_ms:>7.2f}  "
+                    f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  "
+                    f"{result.p50_ms:>7.2f}  "
                     f"{result.p99_ms:>7.2f}{'*' if result.suspect else ' '} {result.errors:>6}",
                     flush=True,
                 )
@@ -332,7 +336,8 @@ def main() -> int:
             + "   (target < 150 MiB)"
         )
         print(
-            f"local cloud RSS: {psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB"
+            "local cloud RSS: "
+            f"{psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB"
         )
     finally:
         if ws is not None:

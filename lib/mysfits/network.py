@@ -1,4 +1,4 @@
-"""Module 2, part 1: the core network stack (VPC, subnets, NAT, endpoint, roles) from CloudFormation."""
+"""Module 2, part 1: the core network stack (VPC, subnets, NAT, endpoint, roles), CloudFormation."""
 
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ def _settle(
         timeout=timeout,
         interval=2,
         progress=events.progress,
-        hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}",
+        hint=(
+            f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}"
+        ),
     )
     return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
 
@@ -116,7 +118,7 @@ def _settled_stack(ws: Workshop, name: str) -> dict | None:
 
 
 def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
-    """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
+    """Create the core stack, or update it when the NAT gateway count changed; its outputs."""
     require_count("nat_gateways", nat_gateways)
     cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
     parameters = [
@@ -186,12 +188,15 @@ def check_core_network(ws: Workshop, network: CoreNetwork) -> Check:
         and all(s["VpcId"] == network.vpc_id for s in subnets)
         and len(nats) == network.nat_gateways
     )
-    evidence = f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; {len(nats)} NAT gateway(s)"
+    evidence = (
+        f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; "
+        f"{len(nats)} NAT gateway(s)"
+    )
     return Check("core network matches the stack outputs", ok, evidence)
 
 
 def delete_core_stack(ws: Workshop) -> bool:
-    """Delete the core stack and wait; False if there was none. Raises StackFailed if it cannot go."""
+    """Delete the core stack and wait; False if there was none; StackFailed if it cannot go."""
     name = ws.names.core_stack
     if _stack(ws, name) is None:
         return False
@@ -200,7 +205,8 @@ def delete_core_stack(ws: Workshop) -> bool:
     stack = _settle(ws, name, f"stack {name} to be deleted", events)
     if stack is not None:
         raise StackFailed(
-            f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}"
+            f"stack {name} could not be deleted ({stack['StackStatus']}): "
+            f"{_failure_reasons(ws, name)}"
         )
     return True
 

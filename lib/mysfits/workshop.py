@@ -142,9 +142,10 @@ class Workshop:
     def _repr_html_(self) -> str:
         where = html.escape(self.endpoint_url or f"AWS account {self.account_id}")
         return (
-            f"<b>Workshop</b> target <code>{self.target}</code>, region <code>{self.region}</code>, "
-            f"prefix <code>{html.escape(self.prefix)}</code>, account <code>{self.account_id}</code> "
-            f"({where})"
+            f"<b>Workshop</b> target <code>{self.target}</code>, "
+            f"region <code>{self.region}</code>, "
+            f"prefix <code>{html.escape(self.prefix)}</code>, "
+            f"account <code>{self.account_id}</code> ({where})"
         )
 
 

@@ -1,4 +1,4 @@
-"""Network load balancers: each TCP listener on its own loopback port, forwarding to healthy targets.
+"""Network load balancers: each TCP listener on a loopback port of its own, to healthy targets.
 
 As on AWS: new connections go to targets the health checks call healthy; when none is
 healthy the load balancer fails open and uses every registered target. Unlike AWS, a
@@ -36,7 +36,7 @@ IDLE_TIMEOUT_SECONDS = 350  # NLB's TCP idle timeout
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
-    """uvloop when installed (a pinned dependency: ~50 us less per relayed request), else asyncio's."""
+    """uvloop when installed (a pinned dependency: ~50 us less per relayed request), or asyncio."""
     try:
         import uvloop
     except ImportError:
@@ -224,7 +224,7 @@ class _Side(asyncio.Protocol):
 
     @property
     def wire(self) -> asyncio.Transport:
-        """The transport of a side that is connected (the relay only calls this after connection_made)."""
+        """The transport of a connected side (the relay calls this only after connection_made)."""
         if self.transport is None:
             raise RuntimeError("relay side used before its connection was made")
         return self.transport
@@ -238,7 +238,7 @@ class _Side(asyncio.Protocol):
             peer.write(data)
 
     def eof_received(self) -> bool:
-        """Half-close: pass the FIN on, keep the other direction flowing; close once both are done."""
+        """Half-close: pass the FIN on, keep the other way flowing; close once both are done."""
         self.eof = True
         peer = self.peer
         if peer is not None and peer.transport is not None:
