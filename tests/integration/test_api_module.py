@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import jwt
 import pytest
+import requests
 
 import mysfits
 from mysfits import (
@@ -157,6 +158,9 @@ def test_the_direct_path_closes_and_module_2_keeps_it_closed(
     ws, balancer = deployment.ws, deployment.balancer
     assert serviceurl.public_url(ws, balancer) == balancer.url
     assert not nlbaccess.check_direct_path_closed(ws, balancer, GRETTA).ok  # open until now
+    # Defence in depth: the service itself refuses a like without a token on the open path.
+    direct = requests.post(f"{balancer.url}/mysfits/{GRETTA}/like", timeout=10)
+    assert direct.status_code == 401, direct.text
     nlbaccess.close_direct_path(ws, balancer)
     require(
         nlbaccess.check_direct_path_closed(ws, balancer, GRETTA),
