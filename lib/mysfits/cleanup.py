@@ -10,6 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import (
+    api,
     database,
     fargate,
     images,
@@ -37,11 +38,14 @@ __all__ = [
 
 # Delete order: what uses something goes before it. The pipeline first, so nothing redeploys
 # while the rest goes; the ECS service before the load balancer whose target group it holds;
-# the core stack last, its NAT gateways, addresses and VPC with it.
+# the REST API and its VPC link before the load balancer the link targets (and the load
+# balancer's security group after the load balancer); the core stack last, its NAT gateways,
+# addresses and VPC with it.
 FAMILIES: tuple[Family, ...] = (
     pipeline.CLEANUP,
     streaming.CLEANUP,  # its stack before the buckets: Firehose stops writing to its bucket
     website.CLEANUP,
+    api.CLEANUP,
     fargate.CLEANUP,
     loadbalancer.CLEANUP,
     images.CLEANUP,

@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     learner = commands.add_parser(
         "learner-policy",
         help="the IAM policy a learner needs on AWS, from a local run's calls",
-        description="Run notebooks 01-03 twice and 99 on a fresh local cloud, recording every "
+        description="Run notebooks 01-04 twice and 99 on a fresh local cloud, recording every "
         "AWS API call, and turn the calls into a least-privilege IAM policy.",
     )
     learner.add_argument("--write", metavar="PATH", help="write the policy to PATH")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import cleanup, fargate
+from . import cleanup, fargate, loadbalancer, nlbaccess
 from .workshop import Workshop
 
 MERMAID_MIME_TYPE = "text/vnd.mermaid"
@@ -33,6 +33,9 @@ class Deployed:
     source_bucket: str | None = None
     pipeline: str | None = None
     build_project: str | None = None
+    user_pool: str | None = None
+    rest_api: str | None = None
+    direct_path_closed: bool = False  # module 4 closed the NLB to the internet
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,23 @@ _NODES: list[tuple[str, Callable[[Deployed], Node]]] = [
     ),
     ("pipeline", lambda d: Node("pipeline", f"CodePipeline<br/>{d.pipeline}", "box", "cicd")),
     ("build_project", lambda d: Node("build", f"CodeBuild<br/>{d.build_project}", "box", "cicd")),
+    (
+        "user_pool",
+        lambda d: Node("cognito", f"Cognito user pool<br/>{d.user_pool}", "store", "aws"),
+    ),
+    (
+        "rest_api",
+        lambda d: Node("apigw", f"API Gateway<br/>{d.rest_api}, stage prod", "balancer", "aws"),
+    ),
 ]
 # Each edge is drawn when both of its ends exist.
 EDGES: list[tuple[str, str, str]] = [
     ("visitor", "site", "pages (HTTP)"),
     ("visitor", "nlb", "API calls, TCP 80"),
+    ("visitor", "cognito", "sign-up, sign-in"),
+    ("visitor", "apigw", "API calls, HTTPS"),
+    ("apigw", "cognito", "checks ID tokens"),
+    ("apigw", "nlb", "VPC link (PrivateLink)"),
     ("nlb", "service", "TCP 8080 to task IPs"),
     ("service", "nat", "image pulls, logs"),
     ("nat", "ecr", ""),
@@ -98,9 +113,11 @@ def nodes(deployed: Deployed) -> list[Node]:
     return [Node("visitor", "Visitor's browser", "person", ""), *found]
 
 
-def edges(present: list[Node]) -> list[tuple[str, str, str]]:
+def edges(present: list[Node], closed: bool = False) -> list[tuple[str, str, str]]:
+    """The edges whose ends both exist; without the visitor's direct path once it is `closed`."""
     keys = {node.key for node in present}
-    return [edge for edge in EDGES if edge[0] in keys and edge[1] in keys]
+    drawn = [edge for edge in EDGES if edge[0] in keys and edge[1] in keys]
+    return [edge for edge in drawn if not (closed and edge[:2] == ("visitor", "nlb"))]
 
 
 def _group_lines(group: str, present: list[Node], deployed: Deployed, depth: int) -> list[str]:
@@ -122,7 +139,7 @@ def mermaid(deployed: Deployed) -> str:
     """A Mermaid flowchart of what is deployed."""
     present = nodes(deployed)
     lines = ["flowchart LR", *_group_lines("", present, deployed, 0)]
-    for source, target, label in edges(present):
+    for source, target, label in edges(present, deployed.direct_path_closed):
         arrow = f' -->|"{label}"| ' if label else " --> "
         lines.append(f"    {source}{arrow}{target}")
     return "\n".join(lines)
@@ -132,11 +149,11 @@ def plain_text(deployed: Deployed) -> str:
     """The same picture in words, for front ends without Mermaid."""
     present = nodes(deployed)
     names = {n.key: n.label.replace("<br/>", " ") for n in present}
-    connected = {end for edge in edges(present) for end in edge[:2]}
+    drawn = edges(present, deployed.direct_path_closed)
+    connected = {end for edge in drawn for end in edge[:2]}
     lines = [f"Deployed now in {deployed.region}:"]
     lines += [
-        f"  {names[s]} -> {names[t]}" + (f" ({label})" if label else "")
-        for s, t, label in edges(present)
+        f"  {names[s]} -> {names[t]}" + (f" ({label})" if label else "") for s, t, label in drawn
     ]
     lines += [f"  {names[n.key]}" for n in present if n.key not in connected and n.key != "visitor"]
     return "\n".join(lines)
@@ -171,6 +188,7 @@ def discover(ws: Workshop) -> Deployed:
         return name if name in found.get(kind, []) else None
 
     service = named("ecs service", names.service)
+    rest_api = named("rest api", names.rest_api)
     return Deployed(
         region=ws.region,
         site_bucket=named("s3 bucket", names.site_bucket),
@@ -185,7 +203,15 @@ def discover(ws: Workshop) -> Deployed:
         source_bucket=named("s3 bucket", names.source_bucket),
         pipeline=named("codepipeline pipeline", names.pipeline),
         build_project=named("codebuild project", names.build_project),
+        user_pool=named("cognito user pool", names.user_pool),
+        rest_api=rest_api,
+        direct_path_closed=rest_api is not None and _closed(ws),
     )
+
+
+def _closed(ws: Workshop) -> bool:
+    found = loadbalancer.find_load_balancer(ws)
+    return found is not None and nlbaccess.direct_path_closed(ws, found["LoadBalancerArn"])
 
 
 def architecture(ws: Workshop) -> Diagram:

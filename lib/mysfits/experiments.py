@@ -318,8 +318,12 @@ def stop_one_task(
     warmup_requests: int = 40,
     tail: float = 2.0,
     pause: float = 0.02,
+    url: str | None = None,
 ) -> SelfHealing:
     """Request the API in a loop, stop one healthy task with StopTask, and watch the service heal.
+
+    The loop requests `url` (by default the load balancer's address; once module 4 has closed
+    that, the API's stage).
 
     The loop ends `tail` seconds after the service is whole again, or at `max_requests` or
     `duration` seconds, whichever comes first; a step that never came shows in the result.
@@ -328,7 +332,7 @@ def stop_one_task(
     before = frozenset(t["taskArn"] for t in fargate.running_tasks(ws))
     watch = Watch(victim["taskArn"], str(fargate.private_ip(victim)), before)
     loop = RequestLoop(
-        balancer.url + PATH, max_requests=max_requests, duration=duration, pause=pause
+        (url or balancer.url) + PATH, max_requests=max_requests, duration=duration, pause=pause
     ).start()
     try:
         wait_until(

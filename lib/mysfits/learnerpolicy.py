@@ -12,15 +12,26 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+import botocore.session
 
 from .apicalls import ApiCall
 from .stackpermissions import stack_actions, template_needs
 
 # boto3's service name → IAM's service prefix, where they differ.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
-# Calls AWS answers for any identity: no policy can deny them.
-NO_PERMISSION = {("sts", "GetCallerIdentity")}
+# Calls AWS answers for any identity: no policy can deny them. Cognito's sign-up and sign-in
+# calls are made by the site's visitors without AWS credentials (`smithy.api#noAuth`): IAM is not
+# evaluated for them, whoever sends them.
+NO_PERMISSION = {
+    ("sts", "GetCallerIdentity"),
+    ("cognito-idp", "SignUp"),
+    ("cognito-idp", "ConfirmSignUp"),
+    ("cognito-idp", "ResendConfirmationCode"),
+    ("cognito-idp", "InitiateAuth"),
+}
 # Operations authorised by an action of another name (S3's Service Authorization Reference).
 RENAMED: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "HeadBucket"): ("s3:ListBucket",),
@@ -53,7 +64,12 @@ TAG_ON_CREATE = {
     "iam": "iam:TagRole",
     "dynamodb": "dynamodb:TagResource",
     "codepipeline": "codepipeline:TagResource",
+    "apigateway": "apigateway:PUT",  # TagResource is a PUT on the resource's tags
+    "ec2": "ec2:CreateTags",
 }
+# Services whose IAM actions are the HTTP method of the call, not its operation name (API
+# Gateway's management API: `apigateway:GET`, `apigateway:POST`, ...).
+BY_HTTP_METHOD = {"apigateway"}
 # Calls that hand a role to a service: iam:PassRole, for that service only.
 PASS_ROLE: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("ecs", "RegisterTaskDefinition"): (
@@ -74,7 +90,19 @@ SERVICE_LINKED = {
 # On AWS the image goes up with `docker push`, after a `docker login` with an ECR token; the local
 # run pushes through the same layer API without Docker, so the token call is implied by PutImage.
 ALSO_NEEDED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("ecr", "PutImage"): ("ecr:GetAuthorizationToken",)
+    ("ecr", "PutImage"): ("ecr:GetAuthorizationToken",),
+    # A VPC link is a VPC endpoint service on the load balancer, made with the caller's rights
+    # (API Gateway's "Grant permissions for API Gateway to create a VPC link").
+    ("apigateway", "CreateVpcLink"): (
+        "ec2:CreateVpcEndpointServiceConfiguration",
+        "ec2:DescribeVpcEndpointServiceConfigurations",
+        "ec2:ModifyVpcEndpointServicePermissions",
+        "elasticloadbalancing:DescribeLoadBalancers",
+    ),
+    ("apigateway", "DeleteVpcLink"): (
+        "ec2:DeleteVpcEndpointServiceConfigurations",
+        "ec2:DescribeVpcEndpointServiceConfigurations",
+    ),
 }
 MANAGED_POLICY_LIMIT = 6144  # characters, whitespace not counted (IAM quota for a managed policy)
 
@@ -104,7 +132,24 @@ def _names_version(params: dict[str, Any]) -> bool:
 
 def _tagged_create(call: ApiCall) -> bool:
     creates = call.operation.startswith(("Create", "Register"))
-    return creates and bool(call.params.get("Tags") or call.params.get("tags"))
+    tags = (
+        call.params.get("Tags") or call.params.get("tags") or call.params.get("TagSpecifications")
+    )
+    return creates and bool(tags)
+
+
+@cache
+def http_method(service: str, operation: str) -> str:
+    """The HTTP method of `operation` in botocore's model of `service`."""
+    model = botocore.session.get_session().get_service_model(service)
+    return str(model.operation_model(operation).http["method"])
+
+
+def _action(call: ApiCall) -> str:
+    prefix = IAM_PREFIX.get(call.service, call.service)
+    if call.service in BY_HTTP_METHOD:
+        return f"{prefix}:{http_method(call.service, call.operation)}"
+    return f"{prefix}:{call.operation}"
 
 
 def actions_for(call: ApiCall) -> set[str]:
@@ -112,8 +157,7 @@ def actions_for(call: ApiCall) -> set[str]:
     key = (call.service, call.operation)
     if key in NO_PERMISSION:
         return set()
-    prefix = IAM_PREFIX.get(call.service, call.service)
-    actions = set(RENAMED.get(key, (f"{prefix}:{call.operation}",)))
+    actions = set(RENAMED.get(key, (_action(call),)))
     if key in VERSIONED and _names_version(call.params):
         actions.add(VERSIONED[key])
     if _tagged_create(call) and call.service in TAG_ON_CREATE:

@@ -1,4 +1,4 @@
-"""Module 2, part 3: the Network Load Balancer, its target group and its TCP listener."""
+"""Module 2, part 3: the Network Load Balancer, its security group, target group, TCP listener."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import nlbaccess
 from .checks import Check
 from .idioms import absent_is_none
 from .inventory import Family, Leftover
@@ -29,6 +30,8 @@ class LoadBalancer:
     listener_arn: str
     aws_url: str
     url: str
+    security_groups: tuple[str, ...] = ()
+    replaced: str = ""  # why an older load balancer was replaced by this one ("": it was not)
 
 
 def _find(ws: Workshop, call: str, key: str, name: str, missing: str) -> dict | None:
@@ -54,19 +57,47 @@ def find_target_group(ws: Workshop) -> dict | None:
     )
 
 
+# Why an NLB without a security group is replaced rather than kept.
+REPLACED_WITHOUT_GROUP = (
+    "the load balancer had no security group, and AWS adds one only at creation; module 4 closes "
+    "the public path with it, so a new load balancer with the group took its place (same target "
+    "group, so the ECS service keeps its tasks registered; the DNS name is new)"
+)
+
+
+def _create_balancer(ws: Workshop, network: CoreNetwork, group_id: str) -> dict:
+    return ws.client("elbv2").create_load_balancer(
+        Name=ws.names.load_balancer,
+        Type="network",
+        Scheme="internet-facing",
+        Subnets=list(network.public_subnets),
+        SecurityGroups=[group_id],
+        Tags=ws.tag_list(),
+    )["LoadBalancers"][0]
+
+
+def _balancer_with_group(ws: Workshop, network: CoreNetwork) -> tuple[dict, str]:
+    """The NLB, with its security group; one made without a group is replaced (and why)."""
+    found = find_load_balancer(ws)
+    closed = found is not None and nlbaccess.direct_path_closed(ws, found["LoadBalancerArn"])
+    group_id = nlbaccess.ensure_security_group(ws, network.vpc_id, public=not closed)
+    if found is not None and found.get("SecurityGroups"):
+        return found, ""
+    if found is not None:
+        _delete_balancer(ws, found)
+    return _create_balancer(ws, network, group_id), REPLACED_WITHOUT_GROUP if found else ""
+
+
 def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
-    """Create (or find) the internet-facing NLB, the IP target group and the TCP 80 listener."""
+    """Create (or find) the internet-facing NLB with its security group, the IP target group and
+    the TCP 80 listener.
+
+    The security group admits TCP 80 from anywhere until module 4 closes that path (a tag on the
+    NLB says so, and then it stays closed). An NLB from older code without a security group is
+    replaced: AWS lets an NLB have security groups only if it was created with one.
+    """
     elbv2 = ws.client("elbv2")
-    balancer = (
-        find_load_balancer(ws)
-        or elbv2.create_load_balancer(
-            Name=ws.names.load_balancer,
-            Type="network",
-            Scheme="internet-facing",
-            Subnets=list(network.public_subnets),
-            Tags=ws.tag_list(),
-        )["LoadBalancers"][0]
-    )
+    balancer, replaced = _balancer_with_group(ws, network)
     group = (
         find_target_group(ws)
         or elbv2.create_target_group(
@@ -109,6 +140,8 @@ def ensure_load_balancer(ws: Workshop, network: CoreNetwork) -> LoadBalancer:
         listener["ListenerArn"],
         aws_url,
         ws.url(aws_url),
+        tuple(balancer.get("SecurityGroups", [])),
+        replaced,
     )
 
 
@@ -210,16 +243,22 @@ def check_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int) -> C
     )
 
 
+def _delete_balancer(ws: Workshop, balancer: dict) -> None:
+    """Delete the NLB (its listeners go with it) and wait until it is gone."""
+    elbv2 = ws.client("elbv2")
+    elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
+    elbv2.get_waiter("load_balancers_deleted").wait(
+        LoadBalancerArns=[balancer["LoadBalancerArn"]],
+        WaiterConfig={"Delay": 2, "MaxAttempts": 150},
+    )
+
+
 def delete_load_balancer(ws: Workshop) -> list[str]:
     """Delete the load balancer, wait until it is gone, then the target group; return what went."""
     elbv2, deleted = ws.client("elbv2"), []
     balancer = find_load_balancer(ws)
     if balancer is not None:
-        elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
-        elbv2.get_waiter("load_balancers_deleted").wait(
-            LoadBalancerArns=[balancer["LoadBalancerArn"]],
-            WaiterConfig={"Delay": 2, "MaxAttempts": 150},
-        )
+        _delete_balancer(ws, balancer)
         deleted.append(balancer["LoadBalancerName"])
     group = find_target_group(ws)
     if group is not None:
@@ -229,11 +268,20 @@ def delete_load_balancer(ws: Workshop) -> list[str]:
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:
-    """The load balancer (it bills per hour) and the target group."""
+    """The load balancer (it bills per hour), the target group and the NLB's security group."""
     if find_load_balancer(ws) is not None:
         yield Leftover("load balancer", ws.names.load_balancer, NLB_HOURLY_USD)
     if find_target_group(ws) is not None:
         yield Leftover("target group", ws.names.target_group)
+    yield from nlbaccess.leftovers(ws)
 
 
-CLEANUP = Family(leftovers, steps=(("load balancer and target group", delete_load_balancer),))
+# The security group after the NLB that uses it (AWS refuses while the NLB holds it), and before
+# the core stack, whose VPC cannot go while the group is in it.
+CLEANUP = Family(
+    leftovers,
+    steps=(
+        ("load balancer and target group", delete_load_balancer),
+        ("load balancer security group", nlbaccess.delete_security_group),
+    ),
+)

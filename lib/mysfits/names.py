@@ -130,3 +130,15 @@ class ResourceNames:
     @property
     def click_processor(self) -> str:
         return f"{self.prefix}-click-processor"
+
+    @property
+    def nlb_security_group(self) -> str:
+        return f"{self.prefix}-nlb"
+
+    @property
+    def vpc_link(self) -> str:
+        return f"{self.prefix}-service-link"
+
+    @property
+    def rest_api(self) -> str:
+        return f"{self.prefix}-api"

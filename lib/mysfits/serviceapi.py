@@ -101,11 +101,12 @@ def check_like(base_url: str, mysfit_id: str) -> Check:
     )
 
 
-def check_adopt(base_url: str, mysfit_id: str) -> Check:
+def check_adopt(base_url: str, mysfit_id: str, headers: dict[str, str] | None = None) -> Check:
     """Adopt a mysfit: the first adoption answers 200 and marks it adopted, any later one 409.
 
     A mysfit that is still free is adopted and then adopted again (200, then 409); one adopted
-    earlier (say, by a previous run) must answer 409 and still read as adopted.
+    earlier (say, by a previous run) must answer 409 and still read as adopted. `headers` go
+    with each adoption (module 4's `Authorization`).
     """
     url = f"{base_url}/mysfits/{mysfit_id}"
     mysfit = _mysfit(base_url, mysfit_id)
@@ -114,11 +115,11 @@ def check_adopt(base_url: str, mysfit_id: str) -> Check:
         return Check(name, False, f"GET {url} did not answer 200")
     statuses = []
     if not mysfit.get("adopted"):
-        first = requests.post(f"{url}/adopt", timeout=_TIMEOUT)
+        first = requests.post(f"{url}/adopt", headers=headers, timeout=_TIMEOUT)
         statuses.append(first.status_code)
         if first.status_code != 200 or _mysfit(base_url, mysfit_id).get("adopted") is not True:
             return Check(name, False, f"the first adoption answered HTTP {first.status_code}")
-    statuses.append(requests.post(f"{url}/adopt", timeout=_TIMEOUT).status_code)
+    statuses.append(requests.post(f"{url}/adopt", headers=headers, timeout=_TIMEOUT).status_code)
     adopted = _mysfit(base_url, mysfit_id).get("adopted") is True
     ok = statuses[-1] == 409 and adopted
     earlier = "" if len(statuses) == 2 else " (adopted by an earlier run)"

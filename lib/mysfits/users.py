@@ -178,8 +178,7 @@ def ensure_user_pool(ws: Workshop) -> UserPool:
 def ensure_app_client(ws: Workshop, pool: UserPool) -> AppClient:
     """Create the app client if it is missing, else reset it to the workshop's settings."""
     idp, spec = ws.client("cognito-idp"), client_spec(pool.id, ws)
-    listed = idp.list_user_pool_clients(UserPoolId=pool.id, MaxResults=60)["UserPoolClients"]
-    found = next((c for c in listed if c["ClientName"] == ws.names.app_client), None)
+    found = find_app_client(ws, pool.id)
     if found is None:
         client = idp.create_user_pool_client(**spec)["UserPoolClient"]
     else:
@@ -349,6 +348,35 @@ def check_sign_in(
         f"valid {minutes} min"
     )
     return Check("sign-in", ok, evidence, {"sub": claims.get("sub")})
+
+
+def find_app_client(ws: Workshop, pool_id: str) -> dict[str, Any] | None:
+    """The workshop's app client of the pool, as ListUserPoolClients lists it, or None."""
+    idp = ws.client("cognito-idp")
+    listed = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    return next((c for c in listed if c["ClientName"] == ws.names.app_client), None)
+
+
+def service_environment(ws: Workshop) -> dict[str, str]:
+    """The service's sign-in settings once the pool exists (else none): it then verifies ID tokens
+    itself too. Modules 2 and 4 deploy with them, so re-running 02 keeps them.
+
+    The JWKS address is given only where the pool's keys are served elsewhere than at the
+    issuer's own URL (the local cloud serves them on loopback, and signs as AWS would).
+    """
+    found = find_user_pool(ws)
+    if found is None:
+        return {}
+    pool = _as_pool(found, created=False)
+    client = find_app_client(ws, pool.id)
+    jwks = f"{issuer(ws, pool)}/.well-known/jwks.json"
+    settings = {
+        "MYSFITS_COGNITO_POOL_ID": pool.id,
+        "MYSFITS_COGNITO_REGION": ws.region,
+        **({"MYSFITS_COGNITO_CLIENT_ID": client["ClientId"]} if client else {}),
+    }
+    served = ws.url(jwks)
+    return settings if served == jwks else {**settings, "MYSFITS_COGNITO_JWKS_URL": served}
 
 
 def delete_user_pool(ws: Workshop) -> bool:

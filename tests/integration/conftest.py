@@ -100,8 +100,9 @@ def guarded_service(local_cloud: dict[str, object]) -> Iterator[GuardedService]:
         fargate.wait_for_steady_state(ws, service, timeout=180)
         loadbalancer.wait_for_healthy_targets(ws, service_balancer, 1, timeout=180)
         ec2, elbv2 = ws.client("ec2"), ws.client("elbv2")
+        # A group of its own: module 2's `{prefix}-nlb` belongs to the service's NLB.
         group_id = ec2.create_security_group(
-            GroupName=f"{ws.prefix}-nlb", Description="NLB", VpcId=core.vpc_id
+            GroupName=f"{ws.prefix}-guard", Description="NLB", VpcId=core.vpc_id
         )["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[OPEN_80])
         balancer = elbv2.create_load_balancer(
@@ -135,7 +136,7 @@ def _delete_guard(ws: Workshop) -> None:
         if balancer["LoadBalancerName"] == f"{ws.prefix}-guarded":
             elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
     groups = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [f"{ws.prefix}-nlb"]}]
+        Filters=[{"Name": "group-name", "Values": [f"{ws.prefix}-guard"]}]
     )["SecurityGroups"]
     for group in groups:
         ec2.delete_security_group(GroupId=group["GroupId"])

@@ -1,6 +1,6 @@
 """docs/learner-policy.json stays in step with the calls the series really makes.
 
-The real CLI runs notebooks 01-03 twice and 99 on a fresh local cloud of its own, records every
+The real CLI runs notebooks 01-04 twice and 99 on a fresh local cloud of its own, records every
 AWS API call, builds the policy and compares it with the committed file.
 """
 

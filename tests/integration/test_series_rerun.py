@@ -22,7 +22,7 @@ from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
 
-SERIES = "01,02,03"
+SERIES = "01,02,03,04"
 PREFIX = "mysfits"  # the notebooks' default
 
 
@@ -135,6 +135,21 @@ def resource_counts(ws: Workshop) -> dict[str, int]:
         "build projects": sum(
             p.startswith(mine) for p in ws.client("codebuild").list_projects()["projects"]
         ),
+        "user pools": sum(
+            p["Name"].startswith(mine)
+            for p in ws.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+        ),
+        "rest apis": sum(
+            a["name"].startswith(mine) for a in ws.client("apigateway").get_rest_apis()["items"]
+        ),
+        "vpc links": sum(
+            v["name"].startswith(mine) for v in ws.client("apigateway").get_vpc_links()["items"]
+        ),
+        "security groups": len(
+            ws.client("ec2").describe_security_groups(
+                Filters=[{"Name": "group-name", "Values": [f"{mine}nlb"]}]
+            )["SecurityGroups"]
+        ),
         "build log groups": len(
             ws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/codebuild/{mine}")[
                 "logGroups"
@@ -149,6 +164,10 @@ def data_plane(cloud: dict[str, object]) -> tuple[list[psutil.Process], list[int
     tasks = [p for p in children if "mysfits_service" in " ".join(p.cmdline())]
     endpoints = json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout)
     return tasks, [int(urlsplit(e["local_url"]).port or 80) for e in endpoints]
+
+
+def cloud_port(cloud: dict[str, object]) -> int:
+    return int(urlsplit(str(cloud["endpoint_url"])).port or 80)
 
 
 def listening(port: int) -> bool:
@@ -168,22 +187,26 @@ def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
     assert (
         once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1
     )  # site, source, artifacts
+    assert once["user pools"] == once["rest apis"] == once["vpc links"] == 1
+    assert once["security groups"] == 1
 
     run(cloud, SERIES)
     assert resource_counts(ws) == once
-    run(cloud, "01")  # an earlier notebook again: the site keeps 02's version and stays public
-    assert website.published_version(ws, ws.names.site_bucket) == 2
+    run(cloud, "01")  # an earlier notebook again: the site keeps 04's version and stays public
+    assert website.published_version(ws, ws.names.site_bucket) == 3
     assert website.check_anonymous_read(ws, ws.names.site_bucket, expect=200).ok
     assert resource_counts(ws) == once
 
     tasks, ports = data_plane(cloud)
-    assert len(tasks) == 2 and len(ports) == 2  # two task processes; the website and the NLB
+    # two task processes; the website, the NLB, the API's stage and Cognito (the pool's JWKS and
+    # JSON API, on the cloud's own port)
+    assert len(tasks) == 2 and len(ports) == 4
     run(cloud, "99")
     left = resource_counts(ws)
     assert left == {kind: 0 for kind in left}, left
     gone, alive = psutil.wait_procs(tasks, timeout=10)
     assert alive == [], f"task processes still running: {[p.pid for p in alive]}"
-    assert [p for p in ports if listening(p)] == []
+    assert [p for p in ports if listening(p) and p != cloud_port(cloud)] == []
     assert json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout) == []
 
     run(cloud, SERIES)

@@ -27,8 +27,9 @@ class Request:
     body: bytes
 
 
-# A request -> (status, content type, body); a list of parts is sent as a chunked stream.
-Route = Callable[[Request], tuple[int, str, bytes | list[bytes]]]
+# A request -> (status, content type, body[, headers]); a list of parts is sent as a chunked
+# stream.
+Route = Callable[[Request], tuple[Any, ...]]
 
 
 def stub(ws: Workshop, service: str) -> Stubber:
@@ -57,9 +58,11 @@ def http_server(route: Route) -> Iterator[str]:
 
         def _answer(self) -> None:
             request = Request(self.command, self.path, dict(self.headers.items()), self._body())
-            status, content_type, body = route(request)
+            status, content_type, body, *extra = route(request)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             if isinstance(body, bytes):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -70,7 +73,7 @@ def http_server(route: Route) -> Iterator[str]:
             for part in [*body, b""]:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
 
-        do_GET = do_POST = _answer
+        do_GET = do_POST = do_OPTIONS = _answer
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             pass

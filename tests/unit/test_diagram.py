@@ -24,6 +24,14 @@ MODULE_2 = Deployed(
     build_project="mysfits-service-build",
 )
 MODULE_3 = Deployed(**{**MODULE_2.__dict__, "table": "mysfits-mysfits"})
+MODULE_4 = Deployed(
+    **{
+        **MODULE_3.__dict__,
+        "user_pool": "mysfits-users",
+        "rest_api": "mysfits-api",
+        "direct_path_closed": True,
+    }
+)
 
 
 def test_module_1_draws_the_visitor_and_the_site_bucket_only() -> None:
@@ -66,6 +74,16 @@ def test_module_3_adds_the_table_behind_the_gateway_endpoint() -> None:
     assert 'service -->|"gateway endpoint"| table' in drawn
 
 
+def test_module_4_puts_the_api_in_front_and_drops_the_direct_path() -> None:
+    drawn = diagram.mermaid(MODULE_4)
+    assert 'visitor -->|"API calls, HTTPS"| apigw' in drawn
+    assert 'apigw -->|"VPC link (PrivateLink)"| nlb' in drawn
+    assert 'apigw -->|"checks ID tokens"| cognito' in drawn
+    assert 'visitor -->|"API calls, TCP 80"| nlb' not in drawn
+    still_open = diagram.mermaid(Deployed(**{**MODULE_4.__dict__, "direct_path_closed": False}))
+    assert 'visitor -->|"API calls, TCP 80"| nlb' in still_open
+
+
 def test_an_edge_needs_both_ends() -> None:
     lone_service = Deployed("eu-west-1", service="s", tasks=1, table="t")
     keys = {(source, target) for source, target, _ in diagram.edges(diagram.nodes(lone_service))}
@@ -100,6 +118,7 @@ def test_discovery_maps_the_inventory_by_name_and_ignores_what_is_not_ours(
             "p-mysfits",
         )
         pipeline, build_project = "p-service-pipeline", "p-service-build"
+        user_pool, rest_api = "p-users", "p-api"
 
     class FakeWorkshop:
         region, names = "eu-west-1", Names()

@@ -94,6 +94,29 @@ def statements(policy: dict) -> dict[str, dict]:
         ),
         (call("ecr", "UploadLayerPart", repositoryName="r"), {"ecr:UploadLayerPart"}),
         (call("sts", "GetCallerIdentity"), set()),
+        (call("apigateway", "GetRestApis"), {"apigateway:GET"}),
+        (call("cognito-idp", "SignUp", ClientId="c"), set()),
+        (call("cognito-idp", "InitiateAuth", ClientId="c"), set()),
+        (call("cognito-idp", "AdminGetUser", UserPoolId="p"), {"cognito-idp:AdminGetUser"}),
+        (call("apigateway", "ImportRestApi", body="<1 bytes>"), {"apigateway:POST"}),
+        (call("apigateway", "PutRestApi", restApiId="a", mode="overwrite"), {"apigateway:PUT"}),
+        (call("apigateway", "UpdateStage", restApiId="a", stageName="p"), {"apigateway:PATCH"}),
+        (call("apigateway", "DeleteRestApi", restApiId="a"), {"apigateway:DELETE"}),
+        (
+            call("apigateway", "CreateVpcLink", name="l", targetArns=["arn"], tags={"k": "v"}),
+            {
+                "apigateway:POST",
+                "apigateway:PUT",
+                "ec2:CreateVpcEndpointServiceConfiguration",
+                "ec2:DescribeVpcEndpointServiceConfigurations",
+                "ec2:ModifyVpcEndpointServicePermissions",
+                "elasticloadbalancing:DescribeLoadBalancers",
+            },
+        ),
+        (
+            call("ec2", "CreateSecurityGroup", GroupName="g", TagSpecifications=[{"Tags": []}]),
+            {"ec2:CreateSecurityGroup", "ec2:CreateTags"},
+        ),
     ],
 )
 def test_each_call_maps_to_its_iam_actions(recorded: ApiCall, expected: set[str]) -> None:

@@ -19,6 +19,7 @@ FAMILY_MODULES = (
     "database",
     "users",
     "streaming",
+    "api",
 )
 
 
@@ -40,6 +41,12 @@ def test_the_delete_order_puts_users_before_what_they_use() -> None:
     assert labels.index("ECS service") < labels.index("load balancer and target group")
     assert labels.index("ECS service") < labels.index("ECS cluster")
     assert labels.index("build project") < labels.index("pipeline roles")
+    assert labels.index("REST API") < labels.index("VPC link")
+    assert labels.index("VPC link") < labels.index("load balancer and target group")
+    assert labels.index("load balancer and target group") < labels.index(
+        "load balancer security group"
+    )
+    assert labels.index("load balancer security group") < labels.index("core stack")
 
 
 def test_the_resource_modules_leave_error_handling_to_the_idioms() -> None:
