@@ -1,0 +1,121 @@
+"""Module 6: the click stream in pandas: load what Firehose delivered, count, check with the truth.
+
+`load_clicks` reads every delivered object (in parallel, cached on disk), and the functions
+below answer the notebook's questions with plain pandas: clicks per mysfit and attribute, the
+top mysfits, clicks per minute, the funnel from click to like to adoption joined with the
+DynamoDB table. Each `check_...` compares one answer with what the traffic generator recorded
+it did (`traffic.GroundTruth`), so a figure that disagrees with the truth shows red.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import clickcache, clickloader
+from .clickloader import ClickLoad
+from .clickobjects import DEFAULT_WORKERS
+from .workshop import Workshop
+
+__all__ = [
+    "ClickLoad",
+    "load_clicks",
+    "of_run",
+    "clicks_per_mysfit",
+    "clicks_by",
+    "top_mysfits",
+    "clicks_per_minute",
+    "funnel",
+    "attribute_comparison",
+]
+ATTRIBUTES = ("species", "goodEvil", "lawChaos")
+
+
+def load_clicks(
+    ws: Workshop,
+    bucket: str,
+    prefix: str = "clicks/",
+    error_prefix: str = "processing-failed/",
+    workers: int = DEFAULT_WORKERS,
+    cache: bool | Path = True,
+) -> ClickLoad:
+    """Every click delivered under `prefix`, deduplicated, with what was set aside.
+
+    `cache=True` keeps what was read in `$MYSFITS_HOME/cache/clicks/`, so a second call only
+    fetches objects delivered since; a path puts the cache there; False reads everything.
+    """
+    directory = None
+    if cache:
+        root = cache if isinstance(cache, Path) else None
+        directory = clickcache.cache_dir(f"{ws.account_id}-{bucket}", prefix, root)
+    return clickloader.load(ws.client("s3"), bucket, prefix, error_prefix, workers, directory)
+
+
+def of_run(clicks: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """The clicks one traffic run sent (its visitors' ids start with the run's id)."""
+    return clicks[clicks["userId"].str.startswith(f"{run_id}-", na=False)]
+
+
+def clicks_per_mysfit(clicks: pd.DataFrame) -> pd.DataFrame:
+    """One row per mysfit that was clicked: id, name, species, and its clicks, most first."""
+    per = clicks.groupby("mysfitId", observed=True).agg(
+        name=("name", "first"), species=("species", "first"), clicks=("clickId", "size")
+    )
+    return per.sort_values(["clicks", "name"], ascending=[False, True])
+
+
+def clicks_by(clicks: pd.DataFrame, attribute: str) -> pd.Series:
+    """Clicks per value of `attribute` (species, goodEvil or lawChaos), most first."""
+    if attribute not in ATTRIBUTES:
+        raise ValueError(f"attribute {attribute!r} is not one of {', '.join(ATTRIBUTES)}")
+    counts = clicks[attribute].value_counts()
+    return counts[counts > 0].rename("clicks")
+
+
+def top_mysfits(clicks: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The `n` most clicked mysfits."""
+    return clicks_per_mysfit(clicks).head(n)
+
+
+def clicks_per_minute(clicks: pd.DataFrame) -> pd.Series:
+    """Clicks per minute of request time (UTC), empty minutes included as 0."""
+    return clicks.set_index("requestTime").resample("1min")["clickId"].count().rename("clicks")
+
+
+def funnel(clicks: pd.DataFrame, items: list[dict[str, Any]]) -> pd.DataFrame:
+    """Per mysfit: clicks and distinct visitors (stream), likes and adoption (DynamoDB table)."""
+    stream = clicks.groupby("mysfitId", observed=True).agg(
+        clicks=("clickId", "size"), visitors=("userId", "nunique")
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "mysfitId": i["MysfitId"],
+                "name": i.get("Name"),
+                "species": i.get("Species"),
+                "goodEvil": i.get("GoodEvil"),
+                "lawChaos": i.get("LawChaos"),
+                "likes": int(i.get("Likes", 0)),
+                "adopted": bool(i.get("Adopted", False)),
+            }
+            for i in items
+        ]
+    ).set_index("mysfitId")
+    joined = table.join(stream, how="left").fillna({"clicks": 0, "visitors": 0})
+    joined[["clicks", "visitors"]] = joined[["clicks", "visitors"]].astype("int64")
+    return joined.sort_values(["clicks", "name"], ascending=[False, True])
+
+
+def attribute_comparison(joined: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    """For each value of `attribute`: mysfits, clicks, likes per 100 clicks, share adopted."""
+    grouped = joined.groupby(attribute).agg(
+        mysfits=("name", "size"),
+        clicks=("clicks", "sum"),
+        likes=("likes", "sum"),
+        adopted=("adopted", "sum"),
+    )
+    grouped["likes per 100 clicks"] = (100 * grouped["likes"] / grouped["clicks"]).round(1)
+    grouped["share adopted"] = (grouped["adopted"] / grouped["mysfits"]).round(2)
+    return grouped.sort_values("share adopted", ascending=False)

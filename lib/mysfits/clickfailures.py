@@ -1,0 +1,101 @@
+"""Records Firehose could not deliver, from its error prefix, decoded for reading.
+
+When the processor answers `ProcessingFailed` for a record (bad JSON, unknown mysfit, missing
+field) or cannot be invoked after its retries, Firehose writes the record to the error prefix
+(`processing-failed/!{firehose:error-output-type}/yyyy/MM/dd/HH/`) in its error-record format:
+`{attemptsMade, arrivalTimestamp, errorCode, errorMessage, attemptEndingTimestamp, rawData,
+lambdaArn}`, where `rawData` is the original record, base64-encoded. The timestamps are epoch
+milliseconds. Whether Firehose separates these records by newlines is not documented, so both
+framings are read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import pandas as pd
+
+from .clickrecords import frame_lines
+
+COLUMNS = (
+    "objectKey",
+    "errorOutputType",
+    "errorCode",
+    "errorMessage",
+    "attemptsMade",
+    "arrivalTimestamp",
+    "attemptEndingTimestamp",
+    "lambdaArn",
+    "rawData",
+    "mysfitId",
+)
+
+
+def output_type(key: str, error_prefix: str) -> str:
+    """`!{firehose:error-output-type}` as it was expanded in the key (e.g. processing-failed)."""
+    rest = key[len(error_prefix) :] if key.startswith(error_prefix) else key
+    return rest.split("/", 1)[0] if "/" in rest else ""
+
+
+def decode_raw(raw: str) -> str:
+    """The original record from `rawData` (base64), as text; undecodable bytes are replaced."""
+    try:
+        return base64.b64decode(raw, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return f"<rawData is not base64: {raw[:60]!r}>"
+
+
+def _mysfit_of(original: str) -> str | None:
+    try:
+        record = json.loads(original)
+    except ValueError:
+        return None
+    value = record.get("mysfitId") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def error_rows(key: str, data: bytes, error_prefix: str) -> list[dict[str, Any]]:
+    """One row per error record in an object under the error prefix."""
+    rows = []
+    for line in frame_lines(data).splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = {
+                "errorCode": "Unreadable",
+                "errorMessage": line[:200].decode("utf-8", "replace"),
+            }
+        original = decode_raw(str(record.get("rawData", "")))
+        rows.append(
+            {
+                "objectKey": key,
+                "errorOutputType": output_type(key, error_prefix),
+                "errorCode": record.get("errorCode"),
+                "errorMessage": record.get("errorMessage"),
+                "attemptsMade": record.get("attemptsMade"),
+                "arrivalTimestamp": record.get("arrivalTimestamp"),
+                "attemptEndingTimestamp": record.get("attemptEndingTimestamp"),
+                "lambdaArn": record.get("lambdaArn"),
+                "rawData": original,
+                "mysfitId": _mysfit_of(original),
+            }
+        )
+    return rows
+
+
+def failures_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The error records as a typed DataFrame (UTC timestamps, codes as categories)."""
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("arrivalTimestamp", "attemptEndingTimestamp"):
+        frame[column] = pd.to_datetime(
+            pd.to_numeric(frame[column], errors="coerce"), unit="ms", utc=True
+        )
+    frame["attemptsMade"] = pd.to_numeric(frame["attemptsMade"], errors="coerce").astype("Int64")
+    for column in ("errorOutputType", "errorCode"):
+        frame[column] = frame[column].astype("category")
+    return frame
