@@ -15,8 +15,10 @@ from typing import Any
 import pandas as pd
 
 from . import clickcache, clickloader
+from .checks import Check, expect_equal
 from .clickloader import ClickLoad
 from .clickobjects import DEFAULT_WORKERS
+from .traffic import GroundTruth
 from .workshop import Workshop
 
 __all__ = [
@@ -29,6 +31,13 @@ __all__ = [
     "clicks_per_minute",
     "funnel",
     "attribute_comparison",
+    "check_total_clicks",
+    "check_clicks_per_mysfit",
+    "check_clicks_by",
+    "check_top_mysfits",
+    "check_clicks_per_minute",
+    "check_likes",
+    "check_adoptions",
 ]
 ATTRIBUTES = ("species", "goodEvil", "lawChaos")
 
@@ -119,3 +128,87 @@ def attribute_comparison(joined: pd.DataFrame, attribute: str) -> pd.DataFrame:
     grouped["likes per 100 clicks"] = (100 * grouped["likes"] / grouped["clicks"]).round(1)
     grouped["share adopted"] = (grouped["adopted"] / grouped["mysfits"]).round(2)
     return grouped.sort_values("share adopted", ascending=False)
+
+
+# -- the figures against the truth ----------------------------------------------------------
+
+
+def _differences(actual: dict[str, int], expected: dict[str, int]) -> dict[str, tuple[int, int]]:
+    keys = set(actual) | set(expected)
+    return {
+        k: (actual.get(k, 0), expected.get(k, 0))
+        for k in keys
+        if actual.get(k, 0) != expected.get(k, 0)
+    }
+
+
+def _compare(name: str, actual: dict[str, int], expected: dict[str, int], what: str) -> Check:
+    wrong = _differences(actual, expected)
+    if not wrong:
+        return Check(
+            name,
+            True,
+            f"all {len(expected)} {what} equal the truth ({sum(expected.values())} in all)",
+        )
+    shown = ", ".join(f"{k}: found {a}, sent {e}" for k, (a, e) in sorted(wrong.items())[:5])
+    return Check(name, False, f"{len(wrong)} {what} differ: {shown}", {"differences": wrong})
+
+
+def check_total_clicks(clicks: pd.DataFrame, truth: GroundTruth) -> Check:
+    """The run's clicks, after deduplication, are exactly those the click API accepted."""
+    return expect_equal("clicks of the run (deduplicated)", len(clicks), truth.total_clicks)
+
+
+def check_clicks_per_mysfit(per_mysfit: pd.DataFrame, truth: GroundTruth) -> Check:
+    """Each mysfit's click count equals the clicks the click API accepted for it."""
+    found = {str(k): int(v) for k, v in per_mysfit["clicks"].items()}
+    return _compare("clicks per mysfit", found, truth.clicks, "mysfits' click counts")
+
+
+def check_clicks_by(counts: pd.Series, truth: GroundTruth, attribute: str) -> Check:
+    """Clicks per species or alignment equal the truth's, summed over the catalogue."""
+    found = {str(k): int(v) for k, v in counts.items()}
+    return _compare(
+        f"clicks per {attribute}", found, truth.clicks_by(attribute), f"{attribute} counts"
+    )
+
+
+def check_top_mysfits(top: pd.DataFrame, truth: GroundTruth) -> Check:
+    """The top list's counts are the truth's highest counts (ties may order names either way)."""
+    expected = sorted(truth.clicks.values(), reverse=True)[: len(top)]
+    found = [int(v) for v in top["clicks"]]
+    wrong = {str(k): int(v) for k, v in top["clicks"].items() if truth.clicks.get(str(k)) != int(v)}
+    ok = found == expected and not wrong
+    said = f"top {len(top)} counts {found}, truth's highest {expected}" + (
+        f"; wrong: {wrong}" if wrong else ""
+    )
+    return Check("top mysfits", ok, said)
+
+
+def check_clicks_per_minute(per_minute: pd.Series, truth: GroundTruth) -> Check:
+    """Minutes add up to every click, and none lies outside the run's time."""
+    start = pd.Timestamp(truth.started).floor("1min")
+    end = pd.Timestamp(truth.finished).ceil("1min")
+    busy = per_minute[per_minute > 0]
+    inside = busy.empty or (busy.index.min() >= start and busy.index.max() <= end)
+    total = int(per_minute.sum())
+    ok = total == truth.total_clicks and bool(inside)
+    said = f"{total} clicks in {len(busy)} busy minutes between {start:%H:%M} and {end:%H:%M} UTC"
+    return Check("clicks per minute", ok, f"{said}; the truth sent {truth.total_clicks}")
+
+
+def check_likes(joined: pd.DataFrame, truth: GroundTruth) -> Check:
+    """The table's like counts are what they were plus this run's new likes."""
+    found = {str(k): int(v) for k, v in joined["likes"].items()}
+    return _compare("likes in the table", found, truth.likes_after(), "like counts")
+
+
+def check_adoptions(joined: pd.DataFrame, truth: GroundTruth) -> Check:
+    """The table's adopted mysfits are those adopted before plus this run's adoptions."""
+    found = {str(k) for k, v in joined["adopted"].items() if v}
+    expected = truth.adopted_after()
+    said = (
+        f"{len(found)} adopted in the table; the truth: {len(expected)} "
+        f"({len(truth.adoptions)} by this run)"
+    )
+    return Check("adoptions in the table", found == expected, said)
