@@ -19,12 +19,15 @@ from .checks import Check, expect_equal
 from .clickloader import ClickLoad
 from .clickobjects import DEFAULT_WORKERS
 from .traffic import GroundTruth
+from .waiting import Progress, wait_until
 from .workshop import Workshop
 
 __all__ = [
     "ClickLoad",
     "load_clicks",
     "of_run",
+    "wait_for_clicks",
+    "delete_cache",
     "clicks_per_mysfit",
     "clicks_by",
     "top_mysfits",
@@ -63,8 +66,41 @@ def load_clicks(
 
 
 def of_run(clicks: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    """The clicks one traffic run sent (its visitors' ids start with the run's id)."""
+    """The clicks (or error records) one traffic run sent: its visitors' ids start with its id."""
     return clicks[clicks["userId"].str.startswith(f"{run_id}-", na=False)]
+
+
+def wait_for_clicks(
+    ws: Workshop, bucket: str, truth: GroundTruth, timeout: float = 300.0, interval: float = 2.0
+) -> ClickLoad:
+    """Load until every click the run sent is delivered (or under the error prefix).
+
+    Firehose holds records until its buffer fills or its interval passes, so the last clicks
+    arrive up to one interval after they were sent. Each poll reads only new objects (cache).
+    """
+    latest: dict[str, Any] = {"found": 0}
+
+    def arrived() -> bool:
+        loaded = latest["load"] = load_clicks(ws, bucket)
+        runs = of_run(loaded.clicks, truth.run_id), of_run(loaded.failed, truth.run_id)
+        latest["found"] = sum(len(part) for part in runs)
+        return bool(latest["found"] >= truth.total_clicks)
+
+    wait_until(
+        arrived,
+        what=f"the {truth.total_clicks} clicks of run {truth.run_id} in s3://{bucket}",
+        timeout=timeout,
+        interval=interval,
+        hint="Firehose delivers when its buffer interval passes: is the stream active (05)?",
+        progress=lambda: Progress(latest["found"], truth.total_clicks, "clicks"),
+    )
+    loaded: ClickLoad = latest["load"]
+    return loaded
+
+
+def delete_cache(ws: Workshop, bucket: str, prefix: str = "clicks/") -> bool:
+    """Remove the local cache of `bucket`'s clicks; False if there was none."""
+    return clickcache.delete(clickcache.cache_dir(f"{ws.account_id}-{bucket}", prefix))
 
 
 def clicks_per_mysfit(clicks: pd.DataFrame) -> pd.DataFrame:
@@ -93,36 +129,47 @@ def clicks_per_minute(clicks: pd.DataFrame) -> pd.Series:
     return clicks.set_index("requestTime").resample("1min")["clickId"].count().rename("clicks")
 
 
-def funnel(clicks: pd.DataFrame, items: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per mysfit: clicks and distinct visitors (stream), likes and adoption (DynamoDB table)."""
+def funnel(
+    clicks: pd.DataFrame, items: list[dict[str, Any]], likes_before: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Per mysfit: clicks and distinct visitors (stream), likes and adoption (DynamoDB table).
+
+    With `likes_before` (the counts when the run began), `new likes` is this run's share.
+    """
     stream = clicks.groupby("mysfitId", observed=True).agg(
         clicks=("clickId", "size"), visitors=("userId", "nunique")
     )
-    table = pd.DataFrame(
-        [
-            {
-                "mysfitId": i["MysfitId"],
-                "name": i.get("Name"),
-                "species": i.get("Species"),
-                "goodEvil": i.get("GoodEvil"),
-                "lawChaos": i.get("LawChaos"),
-                "likes": int(i.get("Likes", 0)),
-                "adopted": bool(i.get("Adopted", False)),
-            }
-            for i in items
-        ]
-    ).set_index("mysfitId")
+    table = pd.DataFrame([_table_row(item) for item in items]).set_index("mysfitId")
     joined = table.join(stream, how="left").fillna({"clicks": 0, "visitors": 0})
     joined[["clicks", "visitors"]] = joined[["clicks", "visitors"]].astype("int64")
+    if likes_before is not None:
+        before = joined.index.map(lambda m: likes_before.get(m, 0))
+        joined["new likes"] = joined["likes"] - before.to_numpy()
     return joined.sort_values(["clicks", "name"], ascending=[False, True])
 
 
+def _table_row(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "mysfitId": item["MysfitId"],
+        "name": item.get("Name"),
+        "species": item.get("Species"),
+        "goodEvil": item.get("GoodEvil"),
+        "lawChaos": item.get("LawChaos"),
+        "likes": int(item.get("Likes", 0)),
+        "adopted": bool(item.get("Adopted", False)),
+    }
+
+
 def attribute_comparison(joined: pd.DataFrame, attribute: str) -> pd.DataFrame:
-    """For each value of `attribute`: mysfits, clicks, likes per 100 clicks, share adopted."""
+    """For each value of `attribute`: mysfits, clicks, likes per 100 clicks, share adopted.
+
+    Likes are this run's (`new likes`) when the funnel has them, else the table's totals.
+    """
+    likes = "new likes" if "new likes" in joined else "likes"
     grouped = joined.groupby(attribute).agg(
         mysfits=("name", "size"),
         clicks=("clicks", "sum"),
-        likes=("likes", "sum"),
+        likes=(likes, "sum"),
         adopted=("adopted", "sum"),
     )
     grouped["likes per 100 clicks"] = (100 * grouped["likes"] / grouped["clicks"]).round(1)

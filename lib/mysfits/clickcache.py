@@ -93,3 +93,14 @@ def save(directory: Path, read: CachedRead) -> None:
     table = read.clicks.replace_schema_metadata({INDEX_KEY: json.dumps(index, default=str)})
     pq.write_table(table, partial)
     os.replace(partial, directory / CACHE_FILE)
+
+
+def delete(directory: Path) -> bool:
+    """Remove the cache in `directory`; False if there was none."""
+    path = directory / CACHE_FILE
+    if not path.exists():
+        return False
+    path.unlink()
+    if not any(directory.iterdir()):
+        directory.rmdir()
+    return True

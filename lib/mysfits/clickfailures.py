@@ -31,6 +31,7 @@ COLUMNS = (
     "lambdaArn",
     "rawData",
     "mysfitId",
+    "userId",
 )
 
 
@@ -48,13 +49,14 @@ def decode_raw(raw: str) -> str:
         return f"<rawData is not base64: {raw[:60]!r}>"
 
 
-def _mysfit_of(original: str) -> str | None:
+def _fields_of(original: str) -> dict[str, str | None]:
+    """mysfitId and userId of the original record, where it is a JSON object that has them."""
     try:
         record = json.loads(original)
     except ValueError:
-        return None
-    value = record.get("mysfitId") if isinstance(record, dict) else None
-    return value if isinstance(value, str) else None
+        record = None
+    found = record if isinstance(record, dict) else {}
+    return {k: v if isinstance(v := found.get(k), str) else None for k in ("mysfitId", "userId")}
 
 
 def error_rows(key: str, data: bytes, error_prefix: str) -> list[dict[str, Any]]:
@@ -82,7 +84,7 @@ def error_rows(key: str, data: bytes, error_prefix: str) -> list[dict[str, Any]]
                 "attemptEndingTimestamp": record.get("attemptEndingTimestamp"),
                 "lambdaArn": record.get("lambdaArn"),
                 "rawData": original,
-                "mysfitId": _mysfit_of(original),
+                **_fields_of(original),
             }
         )
     return rows

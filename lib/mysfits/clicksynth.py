@@ -42,7 +42,7 @@ def click_record(mysfit: dict[str, Any], click_id: str, user: str | None, at: da
         "processedAt": iso(at + timedelta(seconds=1)),
         **{k: mysfit[k] for k in FIELDS},
     }
-    return (json.dumps(record) + "\n").encode()
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode()
 
 
 def click_lines(count: int, seed: int, start: datetime | None = None) -> list[bytes]:

@@ -34,3 +34,13 @@ def web_dir() -> Path:
 def data_file() -> Path:
     """The one canonical copy of the mysfits data set."""
     return repo_root() / "data" / "mysfits.json"
+
+
+RUN_DIR_ENV = "MYSFITS_RUN_DIR"  # `mysfits run` sets it to the directory of the executed notebooks
+
+
+def run_dir() -> Path:
+    """Where a notebook writes what it makes for the run (reports, ground truth):
+    `$MYSFITS_RUN_DIR`, else `runs/analysis/` in the checkout."""
+    chosen = os.environ.get(RUN_DIR_ENV)
+    return Path(chosen) if chosen else repo_root() / "runs" / "analysis"
