@@ -23,6 +23,7 @@ class Story:
     clicks: pd.DataFrame
     joined: pd.DataFrame
     checks: list[Check]
+    lines: list[bytes]  # the clicks as the processor delivers them
 
 
 def analysed(seed: int = 6) -> Story:
@@ -30,9 +31,8 @@ def analysed(seed: int = 6) -> Story:
     client = MysfitsClient(Endpoints(API, CLICKS), token, site.send)
     truth = traffic.start_truth(client, "run1", seed, Behaviour())
     traffic.drive(client, plan(Behaviour(), clicksynth.catalogue(), seed), truth)
-    clicks, duplicates, incomplete = clickloader.split(
-        parse_object("k", b"".join(site.delivered())).table
-    )
+    lines = site.delivered()
+    clicks, duplicates, incomplete = clickloader.split(parse_object("k", b"".join(lines)).table)
     load = clickloader.ClickLoad(
         clicks, duplicates, pd.DataFrame(), incomplete, objects=1, fetched=1
     )
@@ -43,4 +43,4 @@ def analysed(seed: int = 6) -> Story:
         analysis.check_likes(joined, truth),
         analysis.check_adoptions(joined, truth),
     ]
-    return Story(truth, load, clicks, joined, checks)
+    return Story(truth, load, clicks, joined, checks, lines)
