@@ -20,8 +20,8 @@ def clicks_per_mysfit(per_mysfit: pd.DataFrame, top: int = 5) -> Figure:
     axes = figure.add_subplot()
     ordered = per_mysfit.iloc[::-1]  # barh draws the first row at the bottom
     shades = [COLOURS["clicks"] if i < top else "#a1b4d6" for i in range(len(per_mysfit))][::-1]
-    axes.barh(ordered["name"].astype(str), ordered["clicks"], color=shades)
-    axes.bar_label(axes.containers[0], padding=3)
+    bars = axes.barh(ordered["name"].astype(str), ordered["clicks"], color=shades)
+    axes.bar_label(bars, padding=3)
     axes.set(xlabel="clicks (profile views)", title=f"Clicks per mysfit (top {top} dark)")
     return figure
 

@@ -128,12 +128,12 @@ class _Recorder:
         self._count(self.truth.refused, f"{action} {status}")
 
     def step(self, session: Session, step: Step) -> str | None:
-        """Send `step`; the funnel stage it reached (clicked, liked, adopted) or None."""
+        """Send `step`; the stage it reached (browsed, clicked, liked, adopted) or None."""
         mysfit, truth = step.mysfit_id, self.truth
         if step.action == "browse":
             status, _ = self.client.list_mysfits(step.filter)
             truth.requests += 1
-            return None if status == 200 else self._refused("browse", status)
+            return self._outcome("browse", status, "browsed", lambda: None)
         if step.action == "click":
             self.client.get_mysfit(mysfit)  # the profile the site opens
             status, _ = self.client.send_click(mysfit, user_id(truth.run_id, session.user))
@@ -152,7 +152,8 @@ class _Recorder:
         self, action: str, status: int, stage: str, record: Callable[[], None]
     ) -> str | None:
         if status != 200:
-            return self._refused(action, status)
+            self._refused(action, status)
+            return None
         record()
         return stage
 

@@ -126,7 +126,7 @@ def plan(behaviour: Behaviour, mysfits: list[dict[str, Any]], seed: int) -> list
         raise ValueError("the catalogue is empty: seed the table (module 3) first")
     rng = random.Random(seed)
     species = sorted({m["species"] for m in mysfits})
-    sessions = []
+    sessions: list[Session] = []
     for user in range(behaviour.users):
         favourite = rng.choice(species)
         signed_in = user < behaviour.signed_in
