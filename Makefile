@@ -98,6 +98,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
 	$(BIN)/python benchmarks/pipeline_release.py
+	$(BIN)/python benchmarks/click_loading.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop
