@@ -15,8 +15,11 @@ process's high-water mark), `--runs` times; the best run counts, since other pro
 the cores: the load average before and after is printed.
 
 Targets (reported, not asserted): loader <= 5 s; loader >= 3x faster than the naive one.
+With `--read-json`, also the road not taken: the same parallel reads, then pandas' own
+`read_json(lines=True)` on the concatenated bytes and the same dtypes.
+
 Run: .venv/bin/python benchmarks/click_loading.py [--records 1000000] [--runs 3]
-     [--workers 1,2,4,8,16] [--object-mb 5] [--gzip]
+     [--workers 1,2,4,8,16] [--object-mb 5] [--gzip] [--read-json]
 """
 
 from __future__ import annotations
@@ -107,6 +110,28 @@ def naive_load(s3: Any) -> dict[str, Any]:
     return {"rows": len(frame), "unique": int(frame["clickId"].nunique())}
 
 
+def read_json_load(s3: Any, workers: int) -> dict[str, Any]:
+    """The alternative the loader did not take: the same parallel reads, then pandas' own
+    `read_json(lines=True)` on the concatenated bytes, then the same dtypes."""
+    import io
+
+    import pandas as pd
+
+    from mysfits import clickobjects
+
+    listed = clickobjects.list_objects(s3, BUCKET, PREFIX)
+    chunks = clickobjects.in_parallel(
+        lambda o: clickobjects.read_object(s3, BUCKET, o.key), listed, workers
+    )
+    frame = pd.read_json(io.BytesIO(b"".join(chunks)), lines=True, dtype=False)
+    for column in ("requestTime", "processedAt"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    for column in ("name", "species", "goodEvil", "lawChaos"):
+        frame[column] = frame[column].astype("category")
+    unique = frame.drop_duplicates("clickId")
+    return {"rows": len(frame), "unique": len(unique)}
+
+
 def library_load(s3: Any, workers: int) -> dict[str, Any]:
     from mysfits import clickloader
 
@@ -142,7 +167,8 @@ def measure(endpoint_url: str, loader: str, workers: int) -> None:
 
     before, base = resource.getrusage(resource.RUSAGE_SELF), peak_rss_mib()
     started = time.perf_counter()
-    result = naive_load(s3) if loader == "naive" else library_load(s3, workers)
+    loaders = {"naive": lambda: naive_load(s3), "read_json": lambda: read_json_load(s3, workers)}
+    result = loaders.get(loader, lambda: library_load(s3, workers))()
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -215,6 +241,9 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4,8,16", help="pool sizes to measure")
     parser.add_argument("--object-mb", type=float, default=5.0, help="object size (MB)")
     parser.add_argument("--gzip", action="store_true", help="objects GZIP-compressed (.gz)")
+    parser.add_argument(
+        "--read-json", action="store_true", help="also time pandas' read_json (one run)"
+    )
     args = parser.parse_args()
     pools = [int(w) for w in args.workers.split(",")]
 
@@ -229,6 +258,8 @@ def main() -> int:
         print(f"before: {load_average()}")
         naive = best(info.endpoint_url, "naive", 1, args.runs)
         report("naive (sequential)", naive)
+        if args.read_json:
+            report("pandas read_json", best(info.endpoint_url, "read_json", DEFAULT_WORKERS, 1))
         ours = {}
         for workers in sorted(set(pools) | {DEFAULT_WORKERS}):
             ours[workers] = best(info.endpoint_url, "library", workers, args.runs)
