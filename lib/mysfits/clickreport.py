@@ -99,7 +99,9 @@ def analysis_sections(
     comparisons = {a: analysis.attribute_comparison(joined, a) for a in ("goodEvil", "lawChaos")}
     per_minute = analysis.clicks_per_minute(clicks)
     return [
-        Section("What was loaded", _LOADED, [pd.Series(load.summary(), name="count")]),
+        Section(
+            "What was loaded", _LOADED, [pd.Series(load.summary(), name="count", dtype=object)]
+        ),
         Section("Clicks per mysfit", _PER_MYSFIT, [clickfigures.clicks_per_mysfit(per_mysfit)]),
         Section("Clicks by attribute", "", [clickfigures.clicks_by_attributes(by)]),
         Section("Top mysfits", "", [analysis.top_mysfits(clicks)]),
