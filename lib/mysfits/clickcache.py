@@ -25,7 +25,7 @@ from .clickrecords import OBJECT_COLUMN, Malformed, empty_table
 
 CACHE_FILE = "clicks.parquet"
 INDEX_KEY = b"mysfits.index"
-FORMAT = 1  # bump when what is stored changes shape; an older cache is then read afresh
+FORMAT = 2  # bump when what is stored changes shape; an older cache is then read afresh
 
 
 def cache_root() -> Path:

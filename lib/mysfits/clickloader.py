@@ -25,9 +25,8 @@ from botocore.client import BaseClient
 from . import clickcache
 from .clickfailures import error_rows, failures_frame
 from .clickobjects import DEFAULT_WORKERS, StoredObject, in_parallel, list_objects, read_object
-from .clickrecords import Malformed, ParsedObject, incomplete, parse_object
+from .clickrecords import CATEGORICAL, Malformed, ParsedObject, incomplete, parse_object
 
-CATEGORICAL = ("name", "species", "goodEvil", "lawChaos")
 DEDUPE_KEY = "clickId"
 
 
