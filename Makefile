@@ -43,15 +43,18 @@ system-deps: $(STAMP)
 
 ## Unit, service, integration, notebook (nbval) and browser tests, in random order within each
 ## module (pytest-randomly; rerun one order with -p randomly --randomly-seed=N), under coverage.
+## Test files run in parallel, one per CPU up to four (pytest-xdist; conftest.py keeps each file,
+## and the notebook series, on one worker): most of a test's time is spent waiting on a cloud.
+PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
 test: $(STAMP) system-deps lint
 	rm -f .coverage .coverage.*
-	$(COVERAGE) run -m pytest
+	$(COVERAGE) run -m pytest $(PARALLEL)
 	@$(MAKE) --no-print-directory coverage-report
 
 ## Style and types: ruff (lint and format, lines at most 100) and mypy, configured in pyproject.toml.
 lint: $(STAMP)
-	$(BIN)/ruff check lib service tests benchmarks conftest.py
-	$(BIN)/ruff format --check lib service tests benchmarks conftest.py
+	$(BIN)/ruff check lib service streaming tests benchmarks conftest.py
+	$(BIN)/ruff format --check lib service streaming tests benchmarks conftest.py
 	$(BIN)/mypy
 
 ## Line and branch coverage of lib/mysfits in every process the tests ran; below a target fails.
@@ -68,7 +71,7 @@ coverage-report:
 	@$(COVERAGE) report $(LOCAL) --fail-under=$(TARGET_LOCAL_CLOUD) >/dev/null || { \
 	  echo "lib/mysfits/local/ is below its coverage target: see coverage.txt"; exit 1; }
 
-## Unit and service tests on a second supported Python, the oldest found (CI runs this), in
+## Unit, service and streaming tests on a second supported Python, the oldest found (CI runs this), in
 ## its own .venv-pyX.Y, made once and kept while pyproject.toml is unchanged.
 test-other-python: $(STAMP)
 	@current=$$($(BIN)/python $(VERSION)); \
@@ -78,7 +81,7 @@ test-other-python: $(STAMP)
 	  OTHER_VENV=.venv-py$$($$other $(VERSION)); fi
 
 other-python-tests: $(OTHER_VENV)/.installed
-	$(OTHER_VENV)/bin/python -m pytest tests/unit tests/service
+	$(OTHER_VENV)/bin/python -m pytest $(PARALLEL) tests/unit tests/service tests/streaming
 
 $(OTHER_VENV)/.installed: pyproject.toml service/requirements.txt
 	test -x $(OTHER_VENV)/bin/python || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
@@ -97,7 +100,10 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/api_throughput.py
 	$(BIN)/python benchmarks/api_throughput.py --table
+	$(BIN)/python benchmarks/api_gateway.py
 	$(BIN)/python benchmarks/pipeline_release.py
+	$(BIN)/python benchmarks/lambda_invoke.py
+	$(BIN)/python benchmarks/firehose_ingest.py
 	$(BIN)/python benchmarks/click_loading.py
 
 clean:

@@ -20,7 +20,8 @@ import pytest
 CLEANUP_PREFIX = "99_"  # the cleanup notebook needs nothing before it: it removes what it finds
 _ORDER = pytest.StashKey[int]()
 _collected: Iterator[int] = count()
-_cloud: dict[str, str] = {}
+_cloud: dict[str, str] = {}  # the notebooks' environment: MYSFITS_HOME, MYSFITS_ENDPOINT_URL
+_saved: dict[str, str | None] = {}  # what those variables were outside notebook cells
 _prepared: set[Path] = set()  # notebooks whose prerequisites ran (or were not needed)
 _failure: list[str] = []
 
@@ -38,7 +39,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Notebook cells last, and they and `in_order` modules' tests in collection order.
 
     pytest-randomly shuffles before this hook; a module keeps its place in the shuffle.
+    Under pytest-xdist (`--dist loadgroup`) each test file is one unit of work, and so are all
+    the notebooks together: a file's module fixtures start once, and the series keeps its order.
     """
+    for item in items:
+        group = "notebooks" if _notebook(item) else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
     cells = sorted((i for i in items if _notebook(i)), key=lambda i: i.stash[_ORDER])
     items[:] = [i for i in items if not _notebook(i)] + cells
     places: dict[Path, list[int]] = {}
@@ -69,25 +75,53 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     if _failure:
         raise RuntimeError(_failure[0])
+    if not _cloud:
+        _start_cloud()
+    _enter_cloud()
     if notebook in _prepared:
         return
     _prepared.add(notebook)
-    if not _cloud:
-        _start_cloud()
     selected = {p for i in item.session.items if (p := _notebook(i))}
     prerequisites = missing_before(notebook, selected, _prepared)
     _prepared.update(prerequisites)
-    _run_prerequisites(prerequisites, Path(_cloud["home"]))
+    _run_prerequisites(prerequisites, Path(_cloud["MYSFITS_HOME"]))
 
 
 def _start_cloud() -> None:
     from mysfits.local import control
 
+    home = tempfile.mkdtemp(prefix="mysfits-nbval-")
+    _cloud.update(MYSFITS_HOME=home)
+    _enter_cloud()
     os.environ.pop("MYSFITS_ENDPOINT_URL", None)
-    os.environ["MYSFITS_HOME"] = _cloud["home"] = tempfile.mkdtemp(prefix="mysfits-nbval-")
     info, _ = control.start_detached(port=0)
-    # Kernels inherit the environment, so every notebook finds this cloud.
-    os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
+    _cloud["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
+    _enter_cloud()
+
+
+def _enter_cloud() -> None:
+    """Point the environment at the notebooks' cloud: kernels inherit it and so find the cloud.
+
+    Only while a notebook cell runs: other tests in this process (pytest-xdist runs the notebooks
+    and other files on one worker) must not find it.
+    """
+    for name, value in _cloud.items():
+        _saved.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+
+
+def _leave_cloud() -> None:
+    for name, value in _saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved.clear()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if _notebook(item) is not None:
+        _leave_cloud()
 
 
 def _run_prerequisites(notebooks: list[Path], home: Path) -> None:
@@ -109,4 +143,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _cloud:
         from mysfits.local import control
 
+        _enter_cloud()
         control.stop()
+        _leave_cloud()

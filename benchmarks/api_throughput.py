@@ -1,4 +1,4 @@
-"""Requests per second and latency of `GET /mysfits` through the local NLB, against one task directly.
+"""Requests per second and latency of `GET /mysfits` through the local NLB vs one task directly.
 
 Baseline, measured in the same run: the same request straight to one task's loopback port
 (the process the local cloud runs for the task). For 1, 8 and 32 concurrent clients, each
@@ -81,7 +81,7 @@ def start_cloud() -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def deploy(ws: Any, table: bool) -> Any:
-    """Notebook 02's sequence; with `table`, the DynamoDB-backed variant. Returns the load balancer."""
+    """Notebook 02's sequence (with `table`, the DynamoDB-backed variant); the load balancer."""
     from mysfits import fargate, images, loadbalancer, network
 
     environment: dict[str, str] = {}
@@ -124,12 +124,18 @@ def task_port(process: psutil.Process) -> int:
 
 
 async def _one_client(
-    host: str, port: int, deadline: float, latencies: list[float], errors: list[int]
+    host: str,
+    port: int,
+    deadline: float,
+    latencies: list[float],
+    errors: list[int],
+    path: str = PATH,
+    extra: str = "",
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     request = (
-        f"GET {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n\r\n".encode()
-    )
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: api-throughput\r\n{extra}\r\n"
+    ).encode()
     loop = asyncio.get_running_loop()
     try:
         while loop.time() < deadline:
@@ -149,8 +155,12 @@ async def _one_client(
         writer.close()
 
 
-async def _python_run(url: str, clients: int, duration: float) -> Result:
+async def _python_run(
+    url: str, clients: int, duration: float, headers: dict[str, str] | None = None
+) -> Result:
     parts = urlsplit(url)
+    path = parts.path.rstrip("/") + PATH  # an API stage's URL carries the stage
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     latencies: list[float] = []
     errors = [0]
     loop = asyncio.get_running_loop()
@@ -158,7 +168,15 @@ async def _python_run(url: str, clients: int, duration: float) -> Result:
     deadline = loop.time() + duration
     await asyncio.gather(
         *(
-            _one_client(parts.hostname or LOOPBACK, parts.port or 80, deadline, latencies, errors)
+            _one_client(
+                parts.hostname or LOOPBACK,
+                parts.port or 80,
+                deadline,
+                latencies,
+                errors,
+                path,
+                extra,
+            )
             for _ in range(clients)
         )
     )
@@ -173,13 +191,16 @@ def _summarise(latencies: list[float], seconds: float, errors: int) -> Result:
     return Result(len(latencies), seconds, cuts[49] * 1000, cuts[98] * 1000, errors)
 
 
-def python_client(url: str, clients: int, duration: float) -> Result:
+def python_client(
+    url: str, clients: int, duration: float, headers: dict[str, str] | None = None
+) -> Result:
+    """`clients` keep-alive connections sending GET {url's path}/mysfits (with `headers`)."""
     try:
         import uvloop  # the client must not be the bottleneck; uvloop keeps its own overhead small
 
-        return uvloop.run(_python_run(url, clients, duration))
+        return uvloop.run(_python_run(url, clients, duration, headers))
     except ImportError:
-        return asyncio.run(_python_run(url, clients, duration))
+        return asyncio.run(_python_run(url, clients, duration, headers))
 
 
 _WRK_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -210,7 +231,8 @@ def wrk_client(url: str, clients: int, duration: float, attempts: int = 3) -> Re
     if busy_ms > 1.2 * clients * seconds * 1000:
         if attempts > 1:
             print(
-                f"  (wrk's latencies for {url} at {clients} clients add up to {busy_ms / 1000:.0f} s in "
+                f"  (wrk's latencies for {url} at {clients} clients add up to "
+                f"{busy_ms / 1000:.0f} s in "
                 f"{seconds:.0f} s: inconsistent, measuring again)"
             )
             return wrk_client(url, clients, duration, attempts - 1)
@@ -244,7 +266,8 @@ def main() -> int:
         DATABASE_MODULE.exists() and importlib.util.find_spec("mysfits.database")
     ):
         print(
-            f"--table is unavailable: {DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
+            "--table is unavailable: "
+            f"{DATABASE_MODULE.relative_to(DATABASE_MODULE.parents[2])} does not exist yet "
             "(it provides database.ensure_table and database.seed_table)"
         )
         return 2
@@ -274,7 +297,8 @@ def main() -> int:
         print(f"  NLB    {balancer.url}  ->  {len(tasks)} tasks")
         print(f"  direct {direct}  (task pid {tasks[0].pid})")
         print(
-            f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
+            f"{'clients':>7}  {'target':<6}  {'requests':>8}  {'rps':>8}  "
+            f"{'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}"
             + (
                 "   (* latencies unreliable: wrk contradicted itself three times)"
                 if tool == "wrk"
@@ -287,7 +311,8 @@ def main() -> int:
             for name, url in targets.items():
                 result = results[(clients, name)] = measure(url, clients, args.duration)
                 print(
-                    f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  {result.p50_ms:>7.2f}  "
+                    f"{clients:>7}  {name:<6}  {result.requests:>8}  {result.rps:>8.0f}  "
+                    f"{result.p50_ms:>7.2f}  "
                     f"{result.p99_ms:>7.2f}{'*' if result.suspect else ' '} {result.errors:>6}",
                     flush=True,
                 )
@@ -311,7 +336,8 @@ def main() -> int:
             + "   (target < 150 MiB)"
         )
         print(
-            f"local cloud RSS: {psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB"
+            "local cloud RSS: "
+            f"{psutil.Process(int(status['pid'])).memory_info().rss / 2**20:.1f} MiB"
         )
     finally:
         if ws is not None:

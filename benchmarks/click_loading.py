@@ -86,7 +86,7 @@ def deliver(s3: Any, bodies: list[bytes], zipped: bool) -> int:
                 zip(keys, bodies, strict=True),
             )
         )
-    error_key = clicksynth.firehose_key(f"{ERRORS}processing-failed/", start)
+    error_key = clicksynth.firehose_key(ERRORS, start)
     body = clicksynth.error_object(unknown_mysfit_clicks(FAILED_RECORDS))
     s3.put_object(Bucket=BUCKET, Key=error_key, Body=body)
     return sum(len(b) for b in bodies)

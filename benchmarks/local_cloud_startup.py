@@ -70,10 +70,12 @@ def main() -> None:
     ours = [local_cloud_seconds() for _ in range(runs)]
     m, o = statistics.median(moto), statistics.median(ours)
     print(
-        f"bare moto start to first answer:      median {m:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in moto)})"
+        f"bare moto start to first answer:      median {m:.2f} s  "
+        f"(runs: {', '.join(f'{x:.2f}' for x in moto)})"
     )
     print(
-        f"mysfits local start to first answer:  median {o:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in ours)})"
+        f"mysfits local start to first answer:  median {o:.2f} s  "
+        f"(runs: {', '.join(f'{x:.2f}' for x in ours)})"
     )
     print(f"ratio local cloud / bare moto: {o / m:.2f}x   (target: first answer within 3 s)")
 

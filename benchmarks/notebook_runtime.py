@@ -68,11 +68,13 @@ def main() -> None:
             seconds = time.perf_counter() - started
             total += seconds
             print(
-                f"{source.stem}: {result.status} in {seconds:.2f} s = {seconds / base:.1f}x the empty notebook "
+                f"{source.stem}: {result.status} in {seconds:.2f} s = "
+                f"{seconds / base:.1f}x the empty notebook "
                 f"({result.checks_passed} checks passed)"
             )
         print(
-            f"total: {total:.2f} s = {total / base:.1f}x the empty notebook   (target: whole series < 60 s)"
+            f"total: {total:.2f} s = {total / base:.1f}x the empty notebook   "
+            "(target: whole series < 60 s)"
         )
     finally:
         control.stop()

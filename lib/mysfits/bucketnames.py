@@ -20,7 +20,8 @@ def _check_characters(name: str) -> None:
     if not _ALLOWED.match(name):
         bad = ", ".join(repr(c) for c in dict.fromkeys(c for c in name if not _ALLOWED.match(c)))
         raise InvalidBucketName(
-            f"{name!r} contains {bad}: use only lowercase letters, digits, hyphens (-) and periods (.)"
+            f"{name!r} contains {bad}: use only lowercase letters, digits, "
+            "hyphens (-) and periods (.)"
         )
 
 

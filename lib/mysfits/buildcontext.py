@@ -105,8 +105,8 @@ def _add(recipe: Recipe, rest: str) -> None:
     raise DockerfileError("ADD is not supported by the local runner: use COPY")
 
 
-# What each instruction does to the recipe; instructions not listed (RUN, ARG, LABEL…) change nothing
-# the local runner needs.
+# What each instruction does to the recipe; instructions not listed (RUN, ARG, LABEL…) change
+# nothing the local runner needs.
 _INSTRUCTIONS: dict[str, Callable[[Recipe, str], None]] = {
     "WORKDIR": _workdir,
     "ENV": _env,

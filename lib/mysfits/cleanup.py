@@ -9,7 +9,17 @@ from __future__ import annotations
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import database, fargate, images, loadbalancer, network, pipeline, users, website
+from . import (
+    database,
+    fargate,
+    images,
+    loadbalancer,
+    network,
+    pipeline,
+    streaming,
+    users,
+    website,
+)
 from .checks import Check
 from .inventory import TAG_KEY, Family, Leftover, Step
 from .workshop import Workshop
@@ -30,6 +40,7 @@ __all__ = [
 # the core stack last, its NAT gateways, addresses and VPC with it.
 FAMILIES: tuple[Family, ...] = (
     pipeline.CLEANUP,
+    streaming.CLEANUP,  # its stack before the buckets: Firehose stops writing to its bucket
     website.CLEANUP,
     fargate.CLEANUP,
     loadbalancer.CLEANUP,

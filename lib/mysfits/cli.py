@@ -38,7 +38,8 @@ def _local_start(args: argparse.Namespace) -> int:
     info, already = control.start_detached(args.port)
     verb = "is already running" if already else "started"
     print(
-        f"local cloud {verb} at {info.endpoint_url} (pid {info.pid}); stop it with `mysfits local stop`"
+        f"local cloud {verb} at {info.endpoint_url} (pid {info.pid}); "
+        "stop it with `mysfits local stop`"
     )
     return 0
 

@@ -2,7 +2,8 @@
 
 When the processor answers `ProcessingFailed` for a record (bad JSON, unknown mysfit, missing
 field) or cannot be invoked after its retries, Firehose writes the record to the error prefix
-(`processing-failed/!{firehose:error-output-type}/yyyy/MM/dd/HH/`) in its error-record format:
+(module 5: `!{firehose:error-output-type}/yyyy/MM/dd/HH/`, so `processing-failed/...` for the
+processor's failures) in its error-record format:
 `{attemptsMade, arrivalTimestamp, errorCode, errorMessage, attemptEndingTimestamp, rawData,
 lambdaArn}`, where `rawData` is the original record, base64-encoded. The timestamps are epoch
 milliseconds. Whether Firehose separates these records by newlines is not documented, so both
@@ -35,10 +36,13 @@ COLUMNS = (
 )
 
 
-def output_type(key: str, error_prefix: str) -> str:
-    """`!{firehose:error-output-type}` as it was expanded in the key (e.g. processing-failed)."""
-    rest = key[len(error_prefix) :] if key.startswith(error_prefix) else key
-    return rest.split("/", 1)[0] if "/" in rest else ""
+def output_type(key: str) -> str:
+    """`!{firehose:error-output-type}` as it was expanded in the key (e.g. processing-failed).
+
+    Every error output type ends in `-failed` (processing-failed, format-conversion-failed,
+    ...), and ErrorOutputPrefix must contain the expression, wherever it puts it.
+    """
+    return next((part for part in key.split("/") if part.endswith("-failed")), "")
 
 
 def decode_raw(raw: str) -> str:
@@ -59,7 +63,7 @@ def _fields_of(original: str) -> dict[str, str | None]:
     return {k: v if isinstance(v := found.get(k), str) else None for k in ("mysfitId", "userId")}
 
 
-def error_rows(key: str, data: bytes, error_prefix: str) -> list[dict[str, Any]]:
+def error_rows(key: str, data: bytes) -> list[dict[str, Any]]:
     """One row per error record in an object under the error prefix."""
     rows = []
     for line in frame_lines(data).splitlines():
@@ -76,7 +80,7 @@ def error_rows(key: str, data: bytes, error_prefix: str) -> list[dict[str, Any]]
         rows.append(
             {
                 "objectKey": key,
-                "errorOutputType": output_type(key, error_prefix),
+                "errorOutputType": output_type(key),
                 "errorCode": record.get("errorCode"),
                 "errorMessage": record.get("errorMessage"),
                 "attemptsMade": record.get("attemptsMade"),

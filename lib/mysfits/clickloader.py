@@ -83,11 +83,10 @@ def _add_failures(
     s3: BaseClient,
     bucket: str,
     new: list[StoredObject],
-    error_prefix: str,
     workers: int,
 ) -> None:
     def work(stored: StoredObject) -> list[dict[str, object]]:
-        return error_rows(stored.key, read_object(s3, bucket, stored.key), error_prefix)
+        return error_rows(stored.key, read_object(s3, bucket, stored.key))
 
     read.failure_rows += [row for rows in in_parallel(work, new, workers) for row in rows]
 
@@ -112,7 +111,7 @@ def read_delivered(
     dropped = read.keep_only({o.identity for o in clicks + errors})
     new_clicks, new_errors = _unread(clicks, read), _unread(errors, read)
     _add_clicks(read, s3, bucket, new_clicks, workers)
-    _add_failures(read, s3, bucket, new_errors, error_prefix, workers)
+    _add_failures(read, s3, bucket, new_errors, workers)
     read.identities |= {o.identity for o in new_clicks + new_errors}
     fetched = len(new_clicks) + len(new_errors)
     if cache_dir is not None and (fetched or dropped):

@@ -1,4 +1,8 @@
-"""Module 3: the DynamoDB table of mysfits, its two indexes, and its seed data."""
+"""Module 3: the DynamoDB table of mysfits, its two indexes, and its seed data.
+
+The table itself is made, checked and deleted in `dynamotable`; this module fills it from the
+data file and reads it back. The notebooks reach both through `database`.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +19,52 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from . import paths
 from .checks import Check
+from .dynamotable import (
+    CLEANUP,
+    INDEXES,
+    KEY,
+    Table,
+    TableMisconfigured,
+    check_table,
+    delete_table,
+    ensure_table,
+    service_environment,
+    table_spec,
+)
 from .errors import ResourceNotFound, WorkshopError
-from .idioms import absent_is_none, create_if_absent, delete_if_present, retry_while, translated
-from .inventory import Family, Leftover
+from .idioms import translated
 from .waiting import WaitTimedOut, wait_until
 from .workshop import Workshop
 
-KEY = "MysfitId"
-# Index name -> the attribute it is keyed on (sorted by MysfitId inside each value).
-INDEXES: dict[str, str] = {"GoodEvilIndex": "GoodEvil", "LawChaosIndex": "LawChaos"}
+__all__ = [
+    "ATTRIBUTES",
+    "BATCH_SIZE",
+    "CLEANUP",
+    "INDEXES",
+    "KEY",
+    "SeedFailed",
+    "SeedResult",
+    "Table",
+    "TableMisconfigured",
+    "batch_write",
+    "check_index_query",
+    "check_item_count",
+    "check_table",
+    "check_table_empty",
+    "delete_table",
+    "ensure_table",
+    "item_count",
+    "load_items",
+    "query_index",
+    "scan_items",
+    "seed_table",
+    "service_environment",
+    "table_spec",
+]
+
 BATCH_SIZE = 25  # BatchWriteItem's limit per call
-# Data-file field -> item attribute. The service maps them the same way (service/mysfits_service/records.py).
+# Data-file field -> item attribute. The service maps them the same way
+# (service/mysfits_service/records.py).
 ATTRIBUTES: dict[str, str] = {
     "mysfitId": "MysfitId",
     "name": "Name",
@@ -37,28 +76,10 @@ ATTRIBUTES: dict[str, str] = {
     "thumbImageUri": "ThumbImageUri",
     "profileImageUri": "ProfileImageUri",
 }
-_WAIT = {"Delay": 2, "MaxAttempts": 150}
-
-
-class TableMisconfigured(WorkshopError):
-    """A table with the workshop's name exists but is not shaped as the workshop needs."""
 
 
 class SeedFailed(WorkshopError):
-    """Seeding could not write every item (throttling that outlasted the retries, a bad data file)."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """The mysfits table as DynamoDB describes it."""
-
-    name: str
-    arn: str
-    status: str
-    billing_mode: str
-    indexes: tuple[str, ...]
-    point_in_time_recovery: bool
-    created: bool  # True when this call created it; False when it was found from an earlier run
+    """Seeding could not write every item (throttling outlasted the retries, a bad data file)."""
 
 
 @dataclass(frozen=True)
@@ -71,150 +92,6 @@ class SeedResult:
     written: int
     batches: int
     retries: int
-
-
-def table_spec(ws: Workshop) -> dict[str, Any]:
-    """The CreateTable request: key MysfitId, on-demand billing, two indexes projecting every attribute."""
-    indexes = [
-        {
-            "IndexName": name,
-            "Projection": {"ProjectionType": "ALL"},
-            "KeySchema": [
-                {"AttributeName": attribute, "KeyType": "HASH"},
-                {"AttributeName": KEY, "KeyType": "RANGE"},
-            ],
-        }
-        for name, attribute in INDEXES.items()
-    ]
-    return {
-        "TableName": ws.names.table,
-        "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": KEY, "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": a, "AttributeType": "S"} for a in (KEY, *INDEXES.values())
-        ],
-        "GlobalSecondaryIndexes": indexes,
-        "Tags": ws.tag_list(),
-    }
-
-
-def _describe(ws: Workshop) -> dict[str, Any] | None:
-    dynamodb = ws.client("dynamodb")
-    return absent_is_none(
-        lambda: dynamodb.describe_table(TableName=ws.names.table)["Table"],
-        "ResourceNotFoundException",
-    )
-
-
-def _pitr_enabled(ws: Workshop) -> bool:
-    described = ws.client("dynamodb").describe_continuous_backups(TableName=ws.names.table)
-    recovery = described["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
-    return recovery.get("PointInTimeRecoveryStatus") == "ENABLED"
-
-
-def _enable_pitr(ws: Workshop) -> None:
-    """Turn point-in-time recovery on; AWS refuses for a short while after creation, so retry then."""
-    if _pitr_enabled(ws):
-        return
-    enable = {"PointInTimeRecoveryEnabled": True}
-    retry_while(
-        lambda: ws.client("dynamodb").update_continuous_backups(
-            TableName=ws.names.table, PointInTimeRecoverySpecification=enable
-        ),
-        "ContinuousBackupsUnavailableException",
-        what=f"point-in-time recovery on {ws.names.table}",
-        timeout=300,
-        interval=5,
-    )
-
-
-def _as_table(ws: Workshop, described: dict[str, Any], created: bool) -> Table:
-    billing = described.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    indexes = tuple(sorted(i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])))
-    return Table(
-        described["TableName"],
-        described["TableArn"],
-        described["TableStatus"],
-        billing,
-        indexes,
-        _pitr_enabled(ws),
-        created,
-    )
-
-
-def _create_unless_present(ws: Workshop) -> bool:
-    """Create the table unless it exists (waiting out a deletion first); True if this call did."""
-    dynamodb, existing = ws.client("dynamodb"), _describe(ws)
-    if existing is not None and existing["TableStatus"] == "DELETING":
-        # A cleanup is still removing it: let it finish, then start afresh.
-        dynamodb.get_waiter("table_not_exists").wait(TableName=ws.names.table, WaiterConfig=_WAIT)
-        existing = None
-    # ResourceInUseException: someone else created it meanwhile.
-    return existing is None and create_if_absent(
-        lambda: dynamodb.create_table(**table_spec(ws)), "ResourceInUseException"
-    )
-
-
-def _require_workshop_shape(described: dict[str, Any]) -> None:
-    missing = sorted(
-        set(INDEXES) - {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
-    )
-    if described["KeySchema"] != [{"AttributeName": KEY, "KeyType": "HASH"}] or missing:
-        raise TableMisconfigured(
-            f"table {described['TableName']} exists but is keyed {described['KeySchema']} and "
-            f"lacks {missing or 'nothing'}: it was not made by this workshop; delete it "
-            "(99_cleanup.ipynb or database.delete_table) or choose another prefix"
-        )
-
-
-def ensure_table(ws: Workshop) -> Table:
-    """Create the table if it is missing (else check its shape), wait until ACTIVE, turn PITR on."""
-    dynamodb = ws.client("dynamodb")
-    created = _create_unless_present(ws)
-    dynamodb.get_waiter("table_exists").wait(TableName=ws.names.table, WaiterConfig=_WAIT)
-    described = _describe(ws)
-    assert described is not None  # the waiter just saw it
-    _require_workshop_shape(described)
-    if not created:
-        dynamodb.tag_resource(
-            ResourceArn=described["TableArn"], Tags=ws.tag_list()
-        )  # adopt an untagged table
-    _enable_pitr(ws)
-    return _as_table(ws, described, created)
-
-
-def check_table(ws: Workshop, table: Table) -> Check:
-    """The table is ACTIVE, on demand, has both indexes ACTIVE projecting ALL, PITR on, and the workshop's tags."""
-    described = _describe(ws)
-    if described is None:
-        return Check(f"table {table.name} is ready", False, "no such table")
-    indexes = {i["IndexName"]: i for i in described.get("GlobalSecondaryIndexes", [])}
-    indexes_ok = all(
-        indexes.get(name, {}).get("IndexStatus") == "ACTIVE"
-        and indexes[name]["Projection"]["ProjectionType"] == "ALL"
-        for name in INDEXES
-    )
-    billing = described.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    tags = {
-        t["Key"]: t["Value"]
-        for t in ws.client("dynamodb")
-        .list_tags_of_resource(ResourceArn=described["TableArn"])
-        .get("Tags", [])
-    }
-    tagged = all(tags.get(k) == v for k, v in ws.tags.items())
-    pitr = _pitr_enabled(ws)
-    ok = (
-        described["TableStatus"] == "ACTIVE"
-        and billing == "PAY_PER_REQUEST"
-        and indexes_ok
-        and pitr
-        and tagged
-    )
-    evidence = (
-        f"{described['TableStatus']}, {billing}, indexes {sorted(indexes)} ALL: {indexes_ok}, "
-        f"point-in-time recovery: {'on' if pitr else 'off'}, tagged: {tagged}"
-    )
-    return Check(f"table {table.name} is ready", ok, evidence)
 
 
 def _pages(ws: Workshop, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
@@ -292,7 +169,7 @@ def batch_write(
     attempts: int = 8,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
-    """Put `items` in calls of 25, resending what DynamoDB returns unprocessed with growing, jittered pauses.
+    """Put `items` in calls of 25; resend what comes back unprocessed after growing jittered pauses.
 
     Returns (calls made, retries). DynamoDB may accept only part of a batch when a partition
     is busy; the rest comes back in UnprocessedItems and must be sent again, later.
@@ -314,7 +191,8 @@ def batch_write(
         if pending:
             left = sum(len(requests) for requests in pending.values())
             raise SeedFailed(
-                f"{left} item(s) still unprocessed after {attempts} attempts (the table is throttled): "
+                f"{left} item(s) still unprocessed after {attempts} attempts "
+                "(the table is throttled): "
                 "wait a minute and seed again; it writes only what is missing"
             )
     return calls, retries
@@ -331,7 +209,7 @@ def seed_table(
     path: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SeedResult:
-    """Write the data file's mysfits that the table lacks; mysfits already there keep their likes and adoption.
+    """Write the data file's mysfits that the table lacks; those there keep likes and adoption.
 
     Re-seeding never overwrites: a mysfit is written only when its MysfitId is not in the
     table yet, so what visitors did (likes, adoptions) survives running the notebook again.
@@ -360,13 +238,13 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def scan_items(ws: Workshop, table: Table) -> list[dict[str, Any]]:
-    """Every item, read page by page (a Scan reads the whole table: fine for 12, costly for millions)."""
+    """Every item, page by page (a Scan reads the whole table: fine for 12, costly for millions)."""
     items = [_plain(i) for page in _pages(ws, "scan", TableName=table.name) for i in page["Items"]]
     return sorted(items, key=lambda i: str(i.get("Name", "")))
 
 
 def query_index(ws: Workshop, table: Table, index: str, value: str) -> list[dict[str, Any]]:
-    """The items whose index attribute equals `value`, read through that index (a Query: only matching items)."""
+    """The items whose index attribute equals `value`, by a Query of the index (reads only them)."""
     if index not in INDEXES:
         raise ValueError(f"unknown index {index!r}: use one of {', '.join(INDEXES)}")
     pages = _pages(
@@ -410,40 +288,3 @@ def check_index_query(
         len(items) == expect and all_match,
         f"{len(items)} items, all {attribute}={value}: {all_match}",
     )
-
-
-def delete_table(ws: Workshop) -> bool:
-    """Delete the table and wait until it is gone; False if there was none.
-
-    With point-in-time recovery on, AWS keeps a system backup of a deleted table for 35 days.
-    """
-    dynamodb, name = ws.client("dynamodb"), ws.names.table
-    existing = _describe(ws)
-    if existing is None:
-        return False
-    if existing["TableStatus"] in {"CREATING", "UPDATING"}:  # it cannot be deleted until it settles
-        dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig=_WAIT)
-    # ResourceNotFoundException: someone else was quicker.
-    if existing["TableStatus"] != "DELETING" and not delete_if_present(
-        lambda: dynamodb.delete_table(TableName=name), "ResourceNotFoundException"
-    ):
-        return False
-    dynamodb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAIT)
-    return True
-
-
-def service_environment(ws: Workshop) -> dict[str, str]:
-    """The service's data-tier settings: the table once module 3 has made it, else none (the data file).
-
-    Module 2 deploys with this, so running notebook 02 again after 03 keeps the database.
-    """
-    return {"MYSFITS_TABLE": ws.names.table} if _describe(ws) is not None else {}
-
-
-def leftovers(ws: Workshop) -> Iterator[Leftover]:
-    """The table (on demand: it bills per request and GB stored, not per hour)."""
-    if _describe(ws) is not None:
-        yield Leftover("dynamodb table", ws.names.table)
-
-
-CLEANUP = Family(leftovers, steps=(("DynamoDB table", delete_table),))

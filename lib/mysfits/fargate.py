@@ -1,24 +1,67 @@
-"""Module 2, part 4: the ECS cluster, log group, task definition and the Fargate service."""
+"""Module 2, part 4: the ECS cluster, log group, task definition and the Fargate service.
+
+What the service's tasks run (the task definition's document), where they run and what they
+wrote are in `servicetasks`; the notebooks reach both through `fargate`.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .checks import Check
-from .idioms import Answer, absent_is_none, create_if_absent, delete_if_present, retry_while
+from .idioms import Answer, absent_is_none, delete_if_present, retry_while
 from .images import Image
 from .inventory import Family, Leftover
 from .loadbalancer import SERVICE_PORT, LoadBalancer
 from .network import CoreNetwork
 from .parameters import require_count
+from .servicetasks import (
+    CONTAINER_NAME,
+    check_logs,
+    delete_log_group,
+    describe_task,
+    ensure_log_group,
+    private_ip,
+    recent_log_lines,
+    running_tasks,
+    same_definition,
+    task_definition_spec,
+    task_labels,
+)
 from .waiting import Progress, wait_until
 from .workshop import Workshop
 
-CONTAINER_NAME = "MysfitsService"
-LOG_RETENTION_DAYS = 7
+__all__ = [
+    "CLEANUP",
+    "CONTAINER_NAME",
+    "NO_TASK_DEFINITION",
+    "TASK_HOURLY_USD",
+    "Service",
+    "check_logs",
+    "check_service",
+    "current_task_definition",
+    "delete_cluster",
+    "delete_log_group",
+    "delete_service",
+    "deregister_task_definitions",
+    "describe_task",
+    "ensure_cluster",
+    "ensure_log_group",
+    "ensure_service",
+    "ensure_task_definition",
+    "find_service",
+    "leftovers",
+    "private_ip",
+    "recent_log_lines",
+    "running_tasks",
+    "service_exists",
+    "task_definition_spec",
+    "task_labels",
+    "wait_for_steady_state",
+]
+
 # Fargate, 0.25 vCPU and 0.5 GB, us-east-1 on-demand: per task and hour.
 TASK_HOURLY_USD = round(0.25 * 0.04048 + 0.5 * 0.004445, 4)
 # ECS has no "not found" code for task definitions; ClientException alone also means "denied".
@@ -48,66 +91,6 @@ def ensure_cluster(ws: Workshop) -> str:
     )
 
 
-def ensure_log_group(ws: Workshop) -> str:
-    """Create the service's log group with a retention period (logs are not kept forever); return its name."""
-    logs, name = ws.client("logs"), ws.names.log_group
-    create_if_absent(
-        lambda: logs.create_log_group(logGroupName=name, tags=ws.tags),
-        "ResourceAlreadyExistsException",
-    )
-    logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
-    return name
-
-
-def task_definition_spec(
-    ws: Workshop, network: CoreNetwork, image: Image, environment: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The task definition the service runs: 256 CPU units, 512 MiB, awsvpc, awslogs."""
-    return {
-        "family": ws.names.task_family,
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256",
-        "memory": "512",
-        "executionRoleArn": network.task_execution_role_arn,
-        "taskRoleArn": network.task_role_arn,
-        "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
-        "containerDefinitions": [
-            {
-                "name": CONTAINER_NAME,
-                "image": image.uri,
-                "essential": True,
-                "portMappings": [{"containerPort": SERVICE_PORT, "protocol": "tcp"}],
-                "environment": [
-                    {"name": k, "value": v} for k, v in sorted((environment or {}).items())
-                ],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": ws.names.log_group,
-                        "awslogs-region": ws.region,
-                        "awslogs-stream-prefix": "service",
-                    },
-                },
-            }
-        ],
-    }
-
-
-def _same_definition(current: dict[str, Any], spec: dict[str, Any]) -> bool:
-    container, wanted = current["containerDefinitions"][0], spec["containerDefinitions"][0]
-    return (
-        current.get("cpu") == spec["cpu"]
-        and current.get("memory") == spec["memory"]
-        and current.get("taskRoleArn") == spec["taskRoleArn"]
-        and current.get("executionRoleArn") == spec["executionRoleArn"]
-        and container.get("image") == wanted["image"]
-        and sorted(map(str, container.get("environment", [])))
-        == sorted(map(str, wanted["environment"]))
-        and container.get("logConfiguration") == wanted["logConfiguration"]
-    )
-
-
 def current_task_definition(ws: Workshop) -> dict[str, Any] | None:
     """What the service runs now (its task definition), or else the family's latest revision."""
     ecs, service = ws.client("ecs"), _describe(ws)
@@ -130,7 +113,7 @@ def ensure_task_definition(
     spec = task_definition_spec(ws, network, image, environment)
     current = current_task_definition(ws)
     active = current is not None and current.get("status") == "ACTIVE"
-    if current is not None and active and _same_definition(current, spec):
+    if current is not None and active and same_definition(current, spec):
         return str(current["taskDefinitionArn"])
     registered = ws.client("ecs").register_task_definition(**spec, tags=ws.tag_list("key", "value"))
     return str(registered["taskDefinition"]["taskDefinitionArn"])
@@ -274,67 +257,15 @@ def check_service(ws: Workshop, service: Service) -> Check:
         and current["taskDefinition"] == service.task_definition
     )
     evidence = (
-        f"{current['runningCount']}/{current['desiredCount']} running, rollout {primary.get('rolloutState')}, "
+        f"{current['runningCount']}/{current['desiredCount']} running, "
+        f"rollout {primary.get('rolloutState')}, "
         f"task definition {current['taskDefinition'].rsplit('/', 1)[-1]}"
     )
     return Check(f"service {service.name} is running", ok, evidence)
 
 
-def running_tasks(ws: Workshop) -> list[dict[str, Any]]:
-    """The service's tasks whose desired status is RUNNING."""
-    ecs = ws.client("ecs")
-    arns = ecs.list_tasks(cluster=ws.names.cluster, serviceName=ws.names.service)["taskArns"]
-    return ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
-
-
-def private_ip(task: dict[str, Any]) -> str | None:
-    """The task's private address, which is its target id in the load balancer's target group."""
-    for attachment in task.get("attachments", []):
-        for detail in attachment.get("details", []):
-            if detail.get("name") == "privateIPv4Address":
-                return str(detail["value"])
-    return None
-
-
-def describe_task(ws: Workshop, arn: str) -> dict[str, Any]:
-    """One task of the cluster as DescribeTasks shows it (stopped tasks stay listed for a while)."""
-    return dict(ws.client("ecs").describe_tasks(cluster=ws.names.cluster, tasks=[arn])["tasks"][0])
-
-
-def task_labels(ws: Workshop) -> dict[str, str]:
-    """Private IP -> short task id and status, for running and recently stopped tasks."""
-    ecs, labels = ws.client("ecs"), {}
-    # Running tasks last, so they win when a stopped task's address was given out again.
-    for status in ("STOPPED", "RUNNING"):
-        arns = ecs.list_tasks(
-            cluster=ws.names.cluster, serviceName=ws.names.service, desiredStatus=status
-        )["taskArns"][:100]
-        tasks = ecs.describe_tasks(cluster=ws.names.cluster, tasks=arns)["tasks"] if arns else []
-        for task in tasks:
-            ip = private_ip(task)
-            if ip is not None:
-                labels[ip] = f"{task['taskArn'].rsplit('/', 1)[-1][:8]} ({task['lastStatus']})"
-    return labels
-
-
-def recent_log_lines(ws: Workshop, limit: int = 10, minutes: int = 30) -> list[str]:
-    """The newest lines the service's tasks wrote, from CloudWatch Logs."""
-    start = int((time.time() - minutes * 60) * 1000)
-    events = ws.client("logs").filter_log_events(logGroupName=ws.names.log_group, startTime=start)[
-        "events"
-    ]
-    events.sort(key=lambda e: e["timestamp"])
-    return [f"{e['logStreamName'].rsplit('/', 1)[-1][:8]}  {e['message']}" for e in events[-limit:]]
-
-
-def check_logs(ws: Workshop, lines: list[str]) -> Check:
-    return Check(
-        f"service logs in {ws.names.log_group}", bool(lines), f"{len(lines)} recent line(s)"
-    )
-
-
 def delete_service(ws: Workshop, timeout: float = 600) -> bool:
-    """Scale the service to 0, wait for its tasks to drain, then delete it; False if there was none."""
+    """Scale the service to 0, wait until its tasks drained, delete it; False if there was none."""
     ecs = ws.client("ecs")
     if _describe(ws) is None:
         return False
@@ -381,14 +312,6 @@ def delete_cluster(ws: Workshop, timeout: float = 300) -> bool:
         timeout=timeout,
         interval=5,
         hint=f"A service or task is still stopping: `aws ecs list-tasks --cluster {name}`.",
-    )
-
-
-def delete_log_group(ws: Workshop) -> bool:
-    """Delete the service's log group; False if it was already gone."""
-    logs = ws.client("logs")
-    return delete_if_present(
-        lambda: logs.delete_log_group(logGroupName=ws.names.log_group), "ResourceNotFoundException"
     )
 
 

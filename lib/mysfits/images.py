@@ -92,8 +92,8 @@ def publish_image(ws: Workshop, repository: Repository) -> Image:
         return _docker_push(ws, docker, repository, tag)
     if "build-context-images" not in ws.capabilities:
         raise NoDockerEngine(
-            "no Docker engine is reachable to build the service image: start Docker (or run on a machine "
-            "with Docker), or let the CI/CD pipeline build it remotely with CodeBuild"
+            "no Docker engine is reachable to build the service image: start Docker (or run on "
+            "a machine with Docker), or let the CI/CD pipeline build it remotely with CodeBuild"
         )
     return _push_build_context(ws, repository, tag)
 

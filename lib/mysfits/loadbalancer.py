@@ -194,7 +194,10 @@ def wait_for_healthy_targets(
         timeout=timeout,
         interval=2,
         progress=progress,
-        hint="Look at the service's events and logs: a task that cannot answer GET / never gets healthy.",
+        hint=(
+            "Look at the service's events and logs: "
+            "a task that cannot answer GET / never gets healthy."
+        ),
     )
 
 
@@ -208,7 +211,7 @@ def check_healthy_targets(ws: Workshop, balancer: LoadBalancer, count: int) -> C
 
 
 def delete_load_balancer(ws: Workshop) -> list[str]:
-    """Delete the listener's load balancer, wait until it is gone, then the target group; return what went."""
+    """Delete the load balancer, wait until it is gone, then the target group; return what went."""
     elbv2, deleted = ws.client("elbv2"), []
     balancer = find_load_balancer(ws)
     if balancer is not None:

@@ -108,3 +108,25 @@ class ResourceNames:
     @property
     def app_client(self) -> str:
         return f"{self.prefix}-site"
+
+    @property
+    def streaming_stack(self) -> str:
+        return f"{self.prefix}-streaming"
+
+    @property
+    def code_bucket(self) -> str:
+        """Where deployment packages (the click processor's zip) are uploaded."""
+        return f"{self.prefix}-code-{self.account_id}-{self.region}"
+
+    @property
+    def clicks_bucket(self) -> str:
+        """streaming/template.yml names the clicks bucket so, from its Prefix parameter."""
+        return f"{self.prefix}-clicks-{self.account_id}-{self.region}"
+
+    @property
+    def click_stream(self) -> str:
+        return f"{self.prefix}-clicks"
+
+    @property
+    def click_processor(self) -> str:
+        return f"{self.prefix}-click-processor"

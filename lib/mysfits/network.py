@@ -1,4 +1,4 @@
-"""Module 2, part 1: the core network stack (VPC, subnets, NAT, endpoint, roles) from CloudFormation."""
+"""Module 2, part 1: the core network stack (VPC, subnets, NAT, endpoint, roles), CloudFormation."""
 
 from __future__ import annotations
 
@@ -8,25 +8,22 @@ from importlib import resources
 from typing import Any
 
 from .checks import Check
-from .errors import ResourceNotFound, WorkshopError
-from .idioms import Answer, absent_is_none, done_unless
+from .errors import ResourceNotFound
+from .idioms import done_unless
 from .inventory import TAG_KEY, Family, Leftover, tagged
 from .parameters import require_count
 from .stackevents import StackEvents
-from .waiting import wait_until
+from .stacks import NO_UPDATES, StackFailed
+from .stacks import delete_stack as _delete_stack
+from .stacks import describe as _stack
+from .stacks import failure_reasons as _failure_reasons
+from .stacks import settle as _settle
+from .stacks import settled_stack as _settled_stack
 from .workshop import Workshop
 
 # On-demand us-east-1 prices, for the cost notes (NAT gateways dominate the workshop's bill).
 NAT_GATEWAY_HOURLY_USD = 0.045
 PUBLIC_IPV4_HOURLY_USD = 0.005
-_IN_PROGRESS = "_IN_PROGRESS"
-# CloudFormation answers ValidationError for many things; its message tells these two apart.
-STACK_MISSING = Answer("ValidationError", "does not exist")
-NO_UPDATES = Answer("ValidationError", "No updates are to be performed")
-
-
-class StackFailed(WorkshopError):
-    """A stack operation ended in a failed state; the message carries CloudFormation's reasons."""
 
 
 @dataclass(frozen=True)
@@ -53,70 +50,8 @@ def template_body() -> str:
     return resources.files("mysfits").joinpath("templates/core.yml").read_text()
 
 
-def _stack(ws: Workshop, name: str) -> dict | None:
-    cloudformation = ws.client("cloudformation")
-    stacks = absent_is_none(
-        lambda: cloudformation.describe_stacks(StackName=name)["Stacks"], STACK_MISSING
-    )
-    return stacks[0] if stacks else None
-
-
-def _settle(
-    ws: Workshop, name: str, what: str, events: StackEvents | None = None, timeout: float = 1800
-) -> dict | None:
-    """Wait until the stack leaves every *_IN_PROGRESS state; return it (None once deleted).
-
-    `events`, made before the operation started, streams what CloudFormation does meanwhile.
-    """
-    events = events if events is not None else StackEvents(ws, name)
-
-    def settled() -> dict[str, Any] | None:
-        events.poll()  # each new event is written as it arrives
-        stack = _stack(ws, name)
-        if stack is None:
-            return {"StackStatus": "DELETE_COMPLETE"}
-        return None if stack["StackStatus"].endswith(_IN_PROGRESS) else stack
-
-    stack: dict[str, Any] = wait_until(
-        settled,
-        what=what,
-        timeout=timeout,
-        interval=2,
-        progress=events.progress,
-        hint=f"See the stack's events: aws cloudformation describe-stack-events --stack-name {name}",
-    )
-    return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
-
-
-def _failure_reasons(ws: Workshop, name: str) -> str:
-    events = ws.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
-    reasons = [
-        f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
-        for e in events
-        if e["ResourceStatus"].endswith("FAILED") and e.get("ResourceStatusReason")
-    ]
-    stack = _stack(ws, name)
-    if stack is not None and stack.get("StackStatusReason"):
-        reasons.insert(0, stack["StackStatusReason"])
-    return "; ".join(reasons[:5]) or "no reason recorded"
-
-
-def _settled_stack(ws: Workshop, name: str) -> dict | None:
-    """The stack once no operation runs on it (None if there is none); StackFailed when stuck."""
-    stack = _stack(ws, name)
-    if stack is not None and stack["StackStatus"].endswith(_IN_PROGRESS):
-        stack = _settle(ws, name, f"stack {name} to finish its current operation")
-    if stack is not None and stack["StackStatus"] in {"ROLLBACK_COMPLETE", "DELETE_FAILED"}:
-        raise StackFailed(
-            f"stack {name} is {stack['StackStatus']} and cannot be updated: "
-            "delete it (99_cleanup.ipynb or `mysfits cleanup`) and run this step "
-            "again"
-        )
-    return stack
-
-
 def ensure_core_stack(ws: Workshop, nat_gateways: int = 1) -> CoreNetwork:
-    """Create the core stack, or update it when the NAT gateway count changes; return its outputs."""
+    """Create the core stack, or update it when the NAT gateway count changed; its outputs."""
     require_count("nat_gateways", nat_gateways)
     cloudformation, name = ws.client("cloudformation"), ws.names.core_stack
     parameters = [
@@ -186,23 +121,16 @@ def check_core_network(ws: Workshop, network: CoreNetwork) -> Check:
         and all(s["VpcId"] == network.vpc_id for s in subnets)
         and len(nats) == network.nat_gateways
     )
-    evidence = f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; {len(nats)} NAT gateway(s)"
+    evidence = (
+        f"{len(subnets)} subnets in {len(zones)} zones of {network.vpc_id}; "
+        f"{len(nats)} NAT gateway(s)"
+    )
     return Check("core network matches the stack outputs", ok, evidence)
 
 
 def delete_core_stack(ws: Workshop) -> bool:
-    """Delete the core stack and wait; False if there was none. Raises StackFailed if it cannot go."""
-    name = ws.names.core_stack
-    if _stack(ws, name) is None:
-        return False
-    events = StackEvents(ws, name)
-    ws.client("cloudformation").delete_stack(StackName=name)
-    stack = _settle(ws, name, f"stack {name} to be deleted", events)
-    if stack is not None:
-        raise StackFailed(
-            f"stack {name} could not be deleted ({stack['StackStatus']}): {_failure_reasons(ws, name)}"
-        )
-    return True
+    """Delete the core stack and wait; False if there was none; StackFailed if it cannot go."""
+    return _delete_stack(ws, ws.names.core_stack)
 
 
 # -- cleanup: the core stack and what it made (VPC, NAT gateways, addresses, roles) ------------

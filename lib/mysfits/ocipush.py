@@ -43,7 +43,7 @@ def _upload_blob(ecr: Any, repository: str, data: bytes) -> str:
 def push_build_context(
     ecr: Any, repository: str, context: bytes, recipe: Recipe, tags: list[str], created: str = ""
 ) -> str:
-    """Store a build context as an OCI artifact under `tags` through ECR's upload API; return its digest.
+    """Store a build context as an OCI artifact under `tags` by ECR's upload API; its digest.
 
     Shared by the notebook's no-Docker path and the local CodeBuild's `docker push`. `created`
     stamps the config as Docker does (so two builds of one context get different digests).

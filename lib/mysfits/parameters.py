@@ -46,6 +46,12 @@ COUNTS: dict[str, Count] = {
     "nat_gateways": Count(
         1, 2, "one shared NAT gateway is cheaper, two, one per zone, are highly available"
     ),
+    "buffer_interval": Count(
+        0, 900, "seconds Firehose buffers clicks before it writes an object (AWS: 0 to 900)"
+    ),
+    "processor_buffer_interval": Count(
+        0, 900, "seconds Firehose buffers clicks before it calls the processor (AWS: 0 to 900)"
+    ),
 }
 # Notebook 02's self-healing experiment stops one task while another serves: with a single
 # task it would fail minutes into the run, so the notebook refuses it up front.

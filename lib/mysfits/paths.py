@@ -36,6 +36,11 @@ def data_file() -> Path:
     return repo_root() / "data" / "mysfits.json"
 
 
+def streaming_dir() -> Path:
+    """Module 5's deployable: the click processor and its SAM template."""
+    return repo_root() / "streaming"
+
+
 RUN_DIR_ENV = "MYSFITS_RUN_DIR"  # `mysfits run` sets it to the directory of the executed notebooks
 
 

@@ -11,56 +11,63 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from . import website
-from .idioms import Answer, absent_is_none, create_or_get, delete_if_present, retry_while
+from .buckets import ALL_BLOCKED, create_bucket
+from .idioms import absent_is_none, delete_if_present
 from .images import Repository
 from .inventory import Family, Leftover
-from .network import CoreNetwork
+from .pipelineroles import (
+    Roles,
+    build_policy,
+    delete_roles,
+    ensure_roles,
+    once_role_is_usable,
+    pipeline_policy,
+)
 from .workshop import Workshop
+
+__all__ = [
+    "BUILDSPEC",
+    "BUILD_IMAGE",
+    "BUILD_USD_PER_MINUTE",
+    "CLEANUP",
+    "IMAGE_DEFINITIONS",
+    "PIPELINE_USD_PER_ACTION_MINUTE",
+    "SOURCE_KEY",
+    "Roles",
+    "build_policy",
+    "build_project_spec",
+    "delete_build_project",
+    "delete_pipeline",
+    "delete_roles",
+    "ensure_buckets",
+    "ensure_build_project",
+    "ensure_pipeline",
+    "ensure_roles",
+    "leftovers",
+    "pipeline_policy",
+    "pipeline_spec",
+]
 
 SOURCE_KEY = "service-source.zip"
 BUILDSPEC = "service/buildspec.yml"
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 IMAGE_DEFINITIONS = "imagedefinitions.json"
-# On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per minute.
+# On-demand prices in us-east-1: a V2 pipeline bills per action-execution minute, a build per
+# minute.
 PIPELINE_USD_PER_ACTION_MINUTE = 0.002
 BUILD_USD_PER_MINUTE = 0.005
-# What AWS answers while a just-created role is not yet usable everywhere (IAM is eventually
-# consistent): CodeBuild "InvalidInputException: CodeBuild is not authorized to perform:
-# sts:AssumeRole on …" (or "… role cannot be assumed"), CodePipeline "InvalidStructureException:
-# CodePipeline is not authorized to perform AssumeRole on role …".
-ROLE_NOT_READY = (
-    Answer("InvalidInputException", "not authorized to perform"),
-    Answer("InvalidInputException", "cannot be assumed"),
-    Answer("InvalidStructureException", "not authorized to perform AssumeRole"),
-)
 
 
-@dataclass(frozen=True)
-class Roles:
-    build: str
-    pipeline: str
-
-
-# -- buckets and roles ----------------------------------------------------------------------------
+# -- buckets (the roles are in pipelineroles) ------------------------------------------------------
 
 
 def _ensure_bucket(ws: Workshop, name: str, versioned: bool) -> None:
     s3 = ws.client("s3")
-    website.create_bucket(ws, name)
-    s3.put_public_access_block(
-        Bucket=name,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
-    )
+    create_bucket(ws, name)
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=ALL_BLOCKED)
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ws.tag_list()})
     if versioned:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
@@ -71,169 +78,6 @@ def ensure_buckets(ws: Workshop) -> tuple[str, str]:
     _ensure_bucket(ws, ws.names.source_bucket, versioned=True)
     _ensure_bucket(ws, ws.names.artifact_bucket, versioned=False)
     return ws.names.source_bucket, ws.names.artifact_bucket
-
-
-def _arn(ws: Workshop, service: str, resource: str, region: bool = True) -> str:
-    return f"arn:aws:{service}:{ws.region if region else ''}:{ws.account_id}:{resource}"
-
-
-def build_policy(ws: Workshop, repository: Repository) -> dict[str, Any]:
-    """What CodeBuild may do: write its own logs, read and write pipeline artifacts, push to one repository."""
-    log_group = _arn(ws, "logs", f"log-group:/aws/codebuild/{ws.names.build_project}")
-    artifacts = f"arn:aws:s3:::{ws.names.artifact_bucket}/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [log_group, f"{log_group}:*"],
-            },
-            {
-                "Sid": "Artifacts",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                "Resource": artifacts,
-            },
-            {
-                "Sid": "RegistryLogin",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PushImage",
-                "Effect": "Allow",
-                "Resource": repository.arn,
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:PutImage",
-                    "ecr:UploadLayerPart",
-                ],
-            },
-        ],
-    }
-
-
-def pipeline_policy(ws: Workshop, core: CoreNetwork) -> dict[str, Any]:
-    """What CodePipeline may do: read the source, keep artifacts, run one build, deploy one service."""
-    service = _arn(ws, "ecs", f"service/{ws.names.cluster}/{ws.names.service}")
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Source",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning"],
-                "Resource": [
-                    f"arn:aws:s3:::{ws.names.source_bucket}",
-                    f"arn:aws:s3:::{ws.names.source_bucket}/*",
-                ],
-            },
-            {
-                "Sid": "Artifacts",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                "Resource": f"arn:aws:s3:::{ws.names.artifact_bucket}/*",
-            },
-            {
-                "Sid": "Build",
-                "Effect": "Allow",
-                "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-                "Resource": _arn(ws, "codebuild", f"project/{ws.names.build_project}"),
-            },
-            {
-                "Sid": "Deploy",
-                "Effect": "Allow",
-                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
-                "Resource": service,
-            },
-            # These ECS actions do not support resource-level permissions.
-            {
-                "Sid": "TaskDefinitions",
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": [
-                    "ecs:DescribeTaskDefinition",
-                    "ecs:RegisterTaskDefinition",
-                    "ecs:DescribeTasks",
-                    "ecs:ListTasks",
-                    "ecs:TagResource",
-                ],
-            },
-            {
-                "Sid": "PassTaskRoles",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": [core.task_role_arn, core.task_execution_role_arn],
-                "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-            },
-        ],
-    }
-
-
-def _ensure_role(ws: Workshop, name: str, principal: str, policy: dict[str, Any]) -> str:
-    iam = ws.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": principal},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": ws.account_id}},
-            }
-        ],
-    }
-
-    description = f"Mythical Mysfits workshop ({ws.prefix}): {principal}"
-
-    def adopt() -> str:  # a role from an earlier run: bring its trust policy in line
-        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
-
-    arn = create_or_get(
-        lambda: iam.create_role(
-            RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(trust),
-            Tags=ws.tag_list(),
-            Description=description,
-        )["Role"]["Arn"],
-        adopt,
-        "EntityAlreadyExists",
-    )
-    iam.put_role_policy(
-        RoleName=name, PolicyName="least-privilege", PolicyDocument=json.dumps(policy)
-    )
-    return str(arn)
-
-
-def ensure_roles(ws: Workshop, repository: Repository, core: CoreNetwork) -> Roles:
-    """One role for CodeBuild and one for CodePipeline, each with only what its job needs."""
-    return Roles(
-        build=_ensure_role(
-            ws, ws.names.build_role, "codebuild.amazonaws.com", build_policy(ws, repository)
-        ),
-        pipeline=_ensure_role(
-            ws, ws.names.pipeline_role, "codepipeline.amazonaws.com", pipeline_policy(ws, core)
-        ),
-    )
-
-
-def _once_role_is_usable(call: Callable[[], Any], what: str) -> Any:
-    """Retry `call` while AWS still says the new role cannot be used (it can take seconds to spread)."""
-    return retry_while(
-        call,
-        *ROLE_NOT_READY,
-        what=what,
-        timeout=120,
-        interval=5,
-        hint="IAM roles take a little while to become usable; run the cell again if it keeps failing",
-    )
 
 
 # -- build project and pipeline -------------------------------------------------------------------
@@ -269,7 +113,7 @@ def ensure_build_project(ws: Workshop, repository: Repository, roles: Roles) -> 
     if codebuild.batch_get_projects(names=[spec["name"]])["projects"]:
         codebuild.update_project(**spec)
     else:
-        _once_role_is_usable(
+        once_role_is_usable(
             lambda: codebuild.create_project(**spec), what="CodeBuild project created"
         )
     return ws.names.build_project
@@ -360,14 +204,14 @@ def _comparable(pipeline: dict[str, Any]) -> str:
 
 
 def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
-    """Create the pipeline (AWS runs it once at creation), or update it when its definition changed."""
+    """Create the pipeline (AWS runs it once on creation), or update it if its spec changed."""
     codepipeline, spec = ws.client("codepipeline"), pipeline_spec(ws, roles)
     current = absent_is_none(
         lambda: codepipeline.get_pipeline(name=spec["name"])["pipeline"],
         "PipelineNotFoundException",
     )
     if current is None:
-        _once_role_is_usable(
+        once_role_is_usable(
             lambda: codepipeline.create_pipeline(pipeline=spec, tags=ws.tag_list("key", "value")),
             what="pipeline created",
         )
@@ -377,7 +221,7 @@ def ensure_pipeline(ws: Workshop, roles: Roles) -> str:
     return ws.names.pipeline
 
 
-# -- deleting ---------------------------------------------------------------------------------------
+# -- deleting -------------------------------------------------------------------------------------
 
 
 def _pipeline(ws: Workshop) -> dict[str, Any] | None:
@@ -410,22 +254,6 @@ def delete_build_project(ws: Workshop) -> bool:
         lambda: logs.delete_log_group(logGroupName=group), "ResourceNotFoundException"
     )
     return existed
-
-
-def _delete_role(iam: Any, name: str) -> None:
-    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-        iam.delete_role_policy(RoleName=name, PolicyName=policy)
-    iam.delete_role(RoleName=name)
-
-
-def delete_roles(ws: Workshop) -> list[str]:
-    """Delete the build and pipeline roles (inline policies first); the names deleted."""
-    iam = ws.client("iam")
-    return [
-        name
-        for name in (ws.names.build_role, ws.names.pipeline_role)
-        if delete_if_present(functools.partial(_delete_role, iam, name), "NoSuchEntity")
-    ]
 
 
 def leftovers(ws: Workshop) -> Iterator[Leftover]:

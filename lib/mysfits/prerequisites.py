@@ -11,11 +11,16 @@ from collections.abc import Callable
 
 from . import fargate, loadbalancer, network, website
 from .errors import ResourceNotFound
+from .idioms import absent_is_none
 from .workshop import Workshop
 
 __all__ = ["NOTEBOOKS", "PrerequisiteMissing", "missing", "require_modules"]
 
-NOTEBOOKS = {"01": "01_static_website.ipynb", "02": "02_fargate_service.ipynb"}
+NOTEBOOKS = {
+    "01": "01_static_website.ipynb",
+    "02": "02_fargate_service.ipynb",
+    "03": "03_dynamodb.ipynb",
+}
 
 
 class PrerequisiteMissing(ResourceNotFound):
@@ -43,7 +48,19 @@ def _missing_02(ws: Workshop) -> list[str]:
     return absent
 
 
-_FINDERS: dict[str, Callable[[Workshop], list[str]]] = {"01": _missing_01, "02": _missing_02}
+def _missing_03(ws: Workshop) -> list[str]:
+    dynamodb, table = ws.client("dynamodb"), ws.names.table
+    described = absent_is_none(
+        lambda: dynamodb.describe_table(TableName=table), "ResourceNotFoundException"
+    )
+    return [] if described else [f"the DynamoDB table {table}"]
+
+
+_FINDERS: dict[str, Callable[[Workshop], list[str]]] = {
+    "01": _missing_01,
+    "02": _missing_02,
+    "03": _missing_03,
+}
 
 
 def missing(ws: Workshop, module: str) -> list[str]:

@@ -64,7 +64,8 @@ def parse_parameters(pairs: list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.isidentifier():
             raise WorkshopError(
-                f"parameter {pair!r} is not KEY=VALUE with a Python name as KEY (e.g. -p prefix=demo)"
+                f"parameter {pair!r} is not KEY=VALUE with a Python name as KEY "
+                "(e.g. -p prefix=demo)"
             )
         try:
             parameters[key] = json.loads(value)
@@ -218,7 +219,7 @@ def run_series(
 
 
 def _start_local_cloud() -> bool:
-    """Point the kernels at a local cloud, starting one if none runs; whether this run started it."""
+    """Point the kernels at a local cloud, start one if none runs; True if this run started it."""
     info, already = control.start_detached(port=0)
     os.environ["MYSFITS_ENDPOINT_URL"] = info.endpoint_url
     print(f"local cloud at {info.endpoint_url}" + ("" if already else " (started for this run)"))
@@ -295,7 +296,8 @@ def main(args: argparse.Namespace) -> int:
             control.stop()
         elif started_here:
             print(
-                f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: `mysfits local stop` ends it"
+                f"the local cloud keeps running at {os.environ['MYSFITS_ENDPOINT_URL']}: "
+                "`mysfits local stop` ends it"
             )
     (run_dir / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
     write_api_calls(run_dir, results)

@@ -71,7 +71,7 @@ def find_by_name(base_url: str, name: str) -> dict[str, Any]:
 
 
 def adoption_candidate(base_url: str) -> str:
-    """The id of the first mysfit (by name) nobody has adopted yet; the first of all when every one is taken."""
+    """The id of the first mysfit (by name) nobody has adopted yet; the first of all if all are."""
     listed = sorted(mysfits(base_url), key=lambda m: m.get("name", ""))
     if not listed:
         raise ResourceNotFound(f"the API at {base_url} lists no mysfits")
@@ -102,7 +102,7 @@ def check_like(base_url: str, mysfit_id: str) -> Check:
 
 
 def check_adopt(base_url: str, mysfit_id: str) -> Check:
-    """Adopt a mysfit: the first adoption answers 200 and marks it adopted, any further one answers 409.
+    """Adopt a mysfit: the first adoption answers 200 and marks it adopted, any later one 409.
 
     A mysfit that is still free is adopted and then adopted again (200, then 409); one adopted
     earlier (say, by a previous run) must answer 409 and still read as adopted.
@@ -125,7 +125,8 @@ def check_adopt(base_url: str, mysfit_id: str) -> Check:
     return Check(
         name,
         ok,
-        f"POST /adopt answered {' then '.join(map(str, statuses))}{earlier}; adopted now: {adopted}",
+        f"POST /adopt answered {' then '.join(map(str, statuses))}{earlier}; "
+        f"adopted now: {adopted}",
     )
 
 

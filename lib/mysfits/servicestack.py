@@ -1,4 +1,4 @@
-"""Module 2's service in one call, for scripts, tests and benchmarks (the notebook takes the steps one by one)."""
+"""Module 2's service in one call for scripts, tests and benchmarks (the notebook goes stepwise)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class ServiceStack:
 def ensure_service_stack(
     ws: Workshop, desired_count: int = 2, timeout: float = 900, nat_gateways: int = 1
 ) -> ServiceStack:
-    """Core stack, repository and image, cluster, log group, load balancer, task definition and service,
-    then wait for the service to be steady. Idempotent, like each step.
+    """Core stack, repository and image, cluster, log group, load balancer, task definition,
+    service; then wait for the service to be steady. Idempotent, like each step.
 
     Bad counts raise InvalidParameters before anything is created.
     """

@@ -116,29 +116,59 @@ class Workshop:
         """Where `aws_url` (website, load balancer or API URL) is reachable from here.
 
         On AWS that is the URL itself; on the local cloud the host is replaced by the
-        loopback address of the endpoint that serves it, keeping path and query.
+        loopback address of the endpoint that serves it, keeping path and query. An API
+        stage's endpoint is its host and stage (`https://{id}.execute-api.{region}.amazonaws.com
+        /{stage}`): each stage has its own local port, and the stage stays in the path.
         """
         if self.endpoint_url is None:
             return aws_url
-        parts = urlsplit(aws_url)
-        for endpoint in self.endpoints():
-            if urlsplit(endpoint["aws_url"]).netloc.lower() == parts.netloc.lower():
-                local = urlsplit(endpoint["local_url"])
-                return urlunsplit(
-                    (local.scheme, local.netloc, parts.path, parts.query, parts.fragment)
-                )
-        raise ResourceNotFound(
-            f"the local cloud serves nothing for {parts.netloc}: run the notebook step that "
-            "creates it, then list what is served with `mysfits local endpoints`"
-        )
+        found = _map_url(aws_url, [(e["aws_url"], e["local_url"]) for e in self.endpoints()])
+        if found is None:
+            raise ResourceNotFound(
+                f"the local cloud serves nothing for {urlsplit(aws_url).netloc}: run the "
+                "notebook step that creates it, then list what is served with "
+                "`mysfits local endpoints`"
+            )
+        return found
+
+    def aws_url(self, local_url: str) -> str:
+        """The AWS URL a local endpoint's URL stands for (`url` the other way round); on AWS,
+        or for an address the local cloud does not serve, the URL itself."""
+        if self.endpoint_url is None:
+            return local_url
+        pairs = [(e["local_url"], e["aws_url"]) for e in self.endpoints()]
+        return _map_url(local_url, pairs) or local_url
 
     def _repr_html_(self) -> str:
         where = html.escape(self.endpoint_url or f"AWS account {self.account_id}")
         return (
-            f"<b>Workshop</b> target <code>{self.target}</code>, region <code>{self.region}</code>, "
-            f"prefix <code>{html.escape(self.prefix)}</code>, account <code>{self.account_id}</code> "
-            f"({where})"
+            f"<b>Workshop</b> target <code>{self.target}</code>, "
+            f"region <code>{self.region}</code>, "
+            f"prefix <code>{html.escape(self.prefix)}</code>, "
+            f"account <code>{self.account_id}</code> ({where})"
         )
+
+
+def _map_url(url: str, pairs: list[tuple[str, str]]) -> str | None:
+    """`url` moved from the first base of a pair to its second: same host, and the base's
+    path (an API stage) a prefix of the URL's; the longest such base wins."""
+    parts = urlsplit(url)
+    best: tuple[int, str, str] | None = None
+    for source, target in pairs:
+        base = urlsplit(source)
+        prefix = base.path.rstrip("/")
+        if base.netloc.lower() != parts.netloc.lower():
+            continue
+        if parts.path != prefix and not parts.path.startswith(prefix + "/"):
+            continue
+        if best is None or len(prefix) > best[0]:
+            best = (len(prefix), prefix, target)
+    if best is None:
+        return None
+    _, prefix, target = best
+    moved = urlsplit(target)
+    path = moved.path.rstrip("/") + parts.path[len(prefix) :]
+    return urlunsplit((moved.scheme, moved.netloc, path, parts.query, parts.fragment))
 
 
 def connect(

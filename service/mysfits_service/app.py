@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from . import __version__
 from .access_log import AccessLogMiddleware
+from .auth import Identity, identity_for
 from .body_limit import BodyLimitMiddleware
 from .cache import ListCache
 from .config import Settings
@@ -19,6 +20,7 @@ from .filters import ALLOWED_VALUES, parse_filter, reject_repeats
 from .handlers import install_error_handlers
 from .models import Health, Mysfit, MysfitList, error_responses
 from .openapi import build_openapi
+from .records import public_view
 from .release_header import ReleaseHeaderMiddleware
 from .store import MysfitStore, build_store
 
@@ -48,10 +50,15 @@ ValueParam = Annotated[
 MysfitIdParam = Annotated[str, Path(pattern=ID_PATTERN, description="The mysfit's id.")]
 
 
-def create_app(settings: Settings | None = None, store: MysfitStore | None = None) -> FastAPI:
-    """Build the app; the backend follows ``settings`` unless ``store`` is given."""
+def create_app(
+    settings: Settings | None = None,
+    store: MysfitStore | None = None,
+    identity: Identity | None = None,
+) -> FastAPI:
+    """Build the app; the backend and the token checks follow ``settings`` unless given."""
     settings = settings if settings is not None else Settings.from_env()
     store = store if store is not None else build_store(settings)
+    identity = identity if identity is not None else identity_for(settings.cognito)
     cache = ListCache(store.list_mysfits, settings.list_cache_seconds)
 
     app = FastAPI(
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
     app.state.settings = settings
     app.state.store = store
     app.state.list_cache = cache
+    app.state.identity = identity
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     install_error_handlers(app)
@@ -110,9 +118,14 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         operation_id="getMysfit",
         tags=["mysfits"],
     )
-    def get_mysfit(mysfitId: MysfitIdParam) -> Response:  # noqa: N803 (name is the URL's)
-        """One mysfit, read straight from the backend (never cached)."""
-        return json_response(encode(store.get_mysfit(mysfitId)))
+    def get_mysfit(request: Request, mysfitId: MysfitIdParam) -> Response:  # noqa: N803
+        """One mysfit, read straight from the backend (never cached).
+
+        With a valid ID token the answer also says whether that user liked and adopted it.
+        """
+        viewer = identity.optional(request.headers.get("authorization"))
+        headers = {"Vary": "Authorization"} if identity.enforced else None
+        return json_response(encode(store.get_mysfit(mysfitId, viewer)), headers=headers)
 
     @app.post(
         "/mysfits/{mysfitId}/like",
@@ -121,10 +134,11 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         operation_id="likeMysfit",
         tags=["mysfits"],
     )
-    def like_mysfit(mysfitId: MysfitIdParam) -> Response:  # noqa: N803
-        """Add one like; returns the updated mysfit."""
-        record = store.like(mysfitId)
-        cache.patch(record)
+    def like_mysfit(request: Request, mysfitId: MysfitIdParam) -> Response:  # noqa: N803
+        """Add the caller's like (once per user when sign-in is on); returns the mysfit."""
+        user = identity.required(request.headers.get("authorization"))
+        record = store.like(mysfitId, user)
+        cache.patch(public_view(record))
         return json_response(encode(record))
 
     @app.post(
@@ -134,10 +148,11 @@ def create_app(settings: Settings | None = None, store: MysfitStore | None = Non
         operation_id="adoptMysfit",
         tags=["mysfits"],
     )
-    def adopt_mysfit(mysfitId: MysfitIdParam) -> Response:  # noqa: N803
-        """Mark the mysfit adopted; 409 if it already was."""
-        record = store.adopt(mysfitId)
-        cache.patch(record)
+    def adopt_mysfit(request: Request, mysfitId: MysfitIdParam) -> Response:  # noqa: N803
+        """Mark the mysfit adopted by the caller; 409 if it already was."""
+        user = identity.required(request.headers.get("authorization"))
+        record = store.adopt(mysfitId, user)
+        cache.patch(public_view(record))
         return json_response(encode(record))
 
     return app

@@ -11,7 +11,17 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from .errors import AlreadyAdopted, BackendFailure, BackendUnavailable, NotFound
 from .filters import ListFilter
-from .records import KEY_ATTRIBUTE, InvalidRecord, Record, key_for, record_from_item
+from .records import (
+    ADOPTED_BY,
+    KEY_ATTRIBUTE,
+    LIKED_BY,
+    InvalidRecord,
+    Record,
+    key_for,
+    personal_view,
+    projection,
+    record_from_item,
+)
 from .store import SkipLog
 
 log = logging.getLogger(__name__)
@@ -25,6 +35,44 @@ RETRYABLE_CODES = frozenset(
     }
 )
 CONDITION_FAILED = "ConditionalCheckFailedException"
+
+# Each write is one conditional UpdateItem, which DynamoDB applies atomically: the service never
+# reads a count and writes it back. Who liked a mysfit is a string set on its own item, so a
+# like and its record are one write (see README, "Per-user likes", for the 400 KB item limit).
+ANONYMOUS_LIKE: dict[str, Any] = {
+    "UpdateExpression": "ADD Likes :one",
+    "ConditionExpression": "attribute_exists(MysfitId)",
+    "ExpressionAttributeValues": {":one": {"N": "1"}},
+}
+
+
+def user_like(sub: str) -> dict[str, Any]:
+    """Add `sub` to the likers and one to the count, unless `sub` is a liker already."""
+    return {
+        "UpdateExpression": "ADD Likes :one, LikedBy :subs",
+        "ConditionExpression": "attribute_exists(MysfitId) AND NOT contains(LikedBy, :sub)",
+        "ExpressionAttributeValues": {
+            ":one": {"N": "1"},
+            ":subs": {"SS": [sub]},
+            ":sub": {"S": sub},
+        },
+    }
+
+
+def adoption(sub: str | None) -> dict[str, Any]:
+    """Mark adopted (recording the adopter when known), unless it already is."""
+    values: dict[str, Any] = {":true": {"BOOL": True}, ":false": {"BOOL": False}}
+    update = "SET Adopted = :true"
+    if sub is not None:
+        update += ", AdoptedBy = :sub"
+        values[":sub"] = {"S": sub}
+    return {
+        "UpdateExpression": update,
+        "ConditionExpression": (
+            "attribute_exists(MysfitId) AND (attribute_not_exists(Adopted) OR Adopted = :false)"
+        ),
+        "ExpressionAttributeValues": values,
+    }
 
 
 def make_client() -> Any:
@@ -61,16 +109,15 @@ class DynamoStore:
     # -- reads -----------------------------------------------------------
 
     def list_mysfits(self, flt: ListFilter | None) -> list[Record]:
+        # Only the record's attributes: a list never carries who liked what.
+        request: dict[str, Any] = {"TableName": self.table, **projection()}
         if flt is None:
-            items = self._pages("Scan", self.client.scan, {"TableName": self.table})
+            items = self._pages("Scan", self.client.scan, request)
         else:
-            request = {
-                "TableName": self.table,
-                "IndexName": f"{flt.name}Index",
-                "KeyConditionExpression": "#attr = :value",
-                "ExpressionAttributeNames": {"#attr": flt.name},
-                "ExpressionAttributeValues": {":value": {"S": flt.value}},
-            }
+            request["IndexName"] = f"{flt.name}Index"
+            request["KeyConditionExpression"] = "#attr = :value"
+            request["ExpressionAttributeNames"]["#attr"] = flt.name
+            request["ExpressionAttributeValues"] = {":value": {"S": flt.value}}
             items = self._pages("Query", self.client.query, request)
         records = []
         for item in items:
@@ -80,68 +127,65 @@ class DynamoStore:
                 self._skip_log.skipped(_item_id(item), str(exc))
         return records
 
-    def get_mysfit(self, mysfit_id: str) -> Record:
-        response = self._call(
-            "GetItem",
-            self.client.get_item,
-            {"TableName": self.table, "Key": key_for(mysfit_id), "ConsistentRead": True},
-        )
-        return self._visible(mysfit_id, response.get("Item"))
+    def get_mysfit(self, mysfit_id: str, viewer: str | None = None) -> Record:
+        extra = (LIKED_BY, ADOPTED_BY) if viewer else ()
+        request = {
+            "TableName": self.table,
+            "Key": key_for(mysfit_id),
+            "ConsistentRead": True,
+            **projection(*extra),
+        }
+        item = self._call("GetItem", self.client.get_item, request).get("Item")
+        record = self._visible(mysfit_id, item)
+        return record if viewer is None else personal_view(record, item or {}, viewer)
 
     # -- writes ----------------------------------------------------------
 
-    def like(self, mysfit_id: str) -> Record:
-        request = {
-            "TableName": self.table,
-            "Key": key_for(mysfit_id),
-            "UpdateExpression": "ADD Likes :one",
-            "ConditionExpression": "attribute_exists(MysfitId)",
-            "ExpressionAttributeValues": {":one": {"N": "1"}},
-            "ReturnValues": "ALL_NEW",
-        }
+    def like(self, mysfit_id: str, user: str | None = None) -> Record:
         try:
-            response = self._call("UpdateItem", self.client.update_item, request)
-        except ClientError:  # only a failed condition gets through _call
-            raise NotFound(f"No mysfit with id {mysfit_id}") from None
-        return self._visible(mysfit_id, response.get("Attributes"))
+            # Without sign-in (modules 2 and 3) anyone may like, as often as they like.
+            return self._update(mysfit_id, user_like(user) if user else ANONYMOUS_LIKE, user)
+        except ClientError as exc:  # the mysfit is missing, or this user liked it already
+            if user is None or (item := self._current(mysfit_id, exc)) is None:
+                raise NotFound(f"No mysfit with id {mysfit_id}") from None
+            return personal_view(self._visible(mysfit_id, item), item, user)
 
-    def adopt(self, mysfit_id: str) -> Record:
-        request = {
-            "TableName": self.table,
-            "Key": key_for(mysfit_id),
-            "UpdateExpression": "SET Adopted = :true",
-            "ConditionExpression": (
-                "attribute_exists(MysfitId) AND (attribute_not_exists(Adopted) OR Adopted = :false)"
-            ),
-            "ExpressionAttributeValues": {":true": {"BOOL": True}, ":false": {"BOOL": False}},
-            "ReturnValues": "ALL_NEW",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
+    def adopt(self, mysfit_id: str, user: str | None = None) -> Record:
         try:
-            response = self._call("UpdateItem", self.client.update_item, request)
+            return self._update(mysfit_id, adoption(user), user)
         except ClientError as exc:
-            if not self._exists(mysfit_id, exc):
+            if self._current(mysfit_id, exc) is None:
                 raise NotFound(f"No mysfit with id {mysfit_id}") from None
             raise AlreadyAdopted(f"Mysfit {mysfit_id} has already been adopted") from None
-        return self._visible(mysfit_id, response.get("Attributes"))
 
     # -- helpers ---------------------------------------------------------
 
-    def _exists(self, mysfit_id: str, failed: ClientError) -> bool:
-        if failed.response.get("Item"):
-            return True
+    def _update(self, mysfit_id: str, update: dict[str, Any], user: str | None) -> Record:
+        """One conditional UpdateItem; a failed condition propagates as ClientError."""
+        request = {
+            "TableName": self.table,
+            "Key": key_for(mysfit_id),
+            **update,
+            "ReturnValues": "ALL_NEW",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        item = self._call("UpdateItem", self.client.update_item, request).get("Attributes")
+        record = self._visible(mysfit_id, item)
+        return record if user is None else personal_view(record, item or {}, user)
+
+    def _current(self, mysfit_id: str, failed: ClientError) -> Mapping[str, Any] | None:
+        """The item as it was when a condition failed; None if there is no such mysfit."""
+        old = failed.response.get("Item")
+        if old:
+            return old
         # Some emulators ignore ReturnValuesOnConditionCheckFailure; ask directly.
-        response = self._call(
-            "GetItem",
-            self.client.get_item,
-            {
-                "TableName": self.table,
-                "Key": key_for(mysfit_id),
-                "ConsistentRead": True,
-                "ProjectionExpression": KEY_ATTRIBUTE,
-            },
-        )
-        return "Item" in response
+        request = {
+            "TableName": self.table,
+            "Key": key_for(mysfit_id),
+            "ConsistentRead": True,
+            **projection(LIKED_BY, ADOPTED_BY),
+        }
+        return self._call("GetItem", self.client.get_item, request).get("Item")
 
     def _visible(self, mysfit_id: str, item: Mapping[str, Any] | None) -> Record:
         """Convert an item; a missing or malformed one is reported as not found."""

@@ -19,6 +19,13 @@ class BadRequest(ServiceError):
     code = "bad_request"
 
 
+class Unauthorized(ServiceError):
+    """No sign-in token, or one this service does not accept; the message says which."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"

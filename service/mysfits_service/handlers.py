@@ -11,12 +11,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from .encoding import encode, json_response
-from .errors import BackendUnavailable, ServiceError
+from .errors import BackendUnavailable, ServiceError, Unauthorized
 
 log = logging.getLogger(__name__)
 
 _CODES_BY_STATUS = {
     400: "bad_request",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
@@ -35,7 +36,12 @@ def error_response(
 
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    headers = {"Retry-After": "1"} if isinstance(exc, BackendUnavailable) else None
+    headers = None
+    if isinstance(exc, BackendUnavailable):
+        headers = {"Retry-After": "1"}
+    elif isinstance(exc, Unauthorized):
+        # RFC 9110: a 401 names the scheme it wants.
+        headers = {"WWW-Authenticate": 'Bearer realm="mysfits"'}
     return error_response(exc.status, exc.code, exc.message, headers)
 
 

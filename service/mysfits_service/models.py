@@ -21,6 +21,14 @@ class Mysfit(BaseModel):
     profileImageUri: str
     likes: int = Field(default=0, description="Present when the deployment has a database.")
     adopted: bool = Field(default=False, description="Present when the deployment has a database.")
+    liked: bool = Field(
+        default=False,
+        description="Present only for a caller with a valid ID token: whether they liked it.",
+    )
+    adoptedByYou: bool = Field(
+        default=False,
+        description="Present only for a caller with a valid ID token: whether they adopted it.",
+    )
 
 
 class MysfitList(BaseModel):
@@ -46,6 +54,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
     """OpenAPI ``responses`` entries for the given error statuses."""
     descriptions = {
         400: "Invalid parameters",
+        401: "No valid Cognito ID token in the Authorization header",
         404: "No such mysfit",
         409: "The mysfit has already been adopted",
         500: "Internal error",

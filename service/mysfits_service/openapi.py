@@ -20,6 +20,30 @@ def _drop_null_variant(schema: dict[str, Any]) -> None:
             schema.setdefault(name, value)
 
 
+SECURITY_SCHEME = "cognitoIdToken"
+SIGNED_IN_OPERATIONS = ("likeMysfit", "adoptMysfit")
+
+
+def _require_sign_in(document: dict[str, Any]) -> None:
+    """Like and adopt need a Cognito ID token (only where the service is configured to check)."""
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "A Cognito user pool ID token, bare or after `Bearer `.",
+    }
+    unauthorized = {
+        "description": "No valid Cognito ID token in the Authorization header",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if operation.get("operationId") in SIGNED_IN_OPERATIONS:
+                operation["security"] = [{SECURITY_SCHEME: []}]
+                operation["responses"]["401"] = unauthorized
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """Generate the document once; later calls return the cached copy."""
     if app.openapi_schema:
@@ -39,5 +63,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+    if app.state.identity.enforced:
+        _require_sign_in(document)
     app.openapi_schema = document
     return document

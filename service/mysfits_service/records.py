@@ -41,6 +41,13 @@ ADOPTED = Field("adopted", "Adopted", bool)
 OPTIONAL_FIELDS: tuple[Field, ...] = (LIKES, ADOPTED)
 
 KEY_ATTRIBUTE = "MysfitId"
+# Who liked (a string set of `sub`s) and who adopted: stored, never listed (see dynamo_store).
+LIKED_BY = "LikedBy"
+ADOPTED_BY = "AdoptedBy"
+# Fields only the caller's own view of a mysfit has; a shared cache never holds them.
+LIKED = "liked"
+ADOPTED_BY_YOU = "adoptedByYou"
+PERSONAL_FIELDS = (LIKED, ADOPTED_BY_YOU)
 _ALIGNMENTS = {"goodEvil": ALLOWED_VALUES["GoodEvil"], "lawChaos": ALLOWED_VALUES["LawChaos"]}
 
 
@@ -125,6 +132,28 @@ def item_from_record(record: Mapping[str, Any]) -> DynamoItem:
         else:
             item[field.dynamo] = {"N": str(int(value))}
     return item
+
+
+def projection(*extra: str) -> dict[str, Any]:
+    """ProjectionExpression arguments reading a record's attributes (and `extra` ones) only.
+
+    Every name goes through a placeholder: `Name` is a DynamoDB reserved word.
+    """
+    attributes = [f.dynamo for f in REQUIRED_FIELDS + OPTIONAL_FIELDS] + list(extra)
+    names = {f"#a{index}": name for index, name in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
+def personal_view(record: Record, item: Mapping[str, Any], sub: str) -> Record:
+    """`record` with whether `sub` liked and adopted it, read from the stored `item`."""
+    liked_by = item.get(LIKED_BY, {}).get("SS", ())
+    adopter = item.get(ADOPTED_BY, {}).get("S")
+    return {**record, LIKED: sub in liked_by, ADOPTED_BY_YOU: adopter == sub}
+
+
+def public_view(record: Record) -> Record:
+    """`record` without the caller's own fields: what every caller may see."""
+    return {k: v for k, v in record.items() if k not in PERSONAL_FIELDS}
 
 
 def key_for(mysfit_id: str) -> DynamoItem:

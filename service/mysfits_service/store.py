@@ -25,16 +25,22 @@ class MysfitStore(Protocol):
         """All valid records, or those matching ``flt``."""
         ...
 
-    def get_mysfit(self, mysfit_id: str) -> Record:
-        """One record; raises ``NotFound``."""
+    def get_mysfit(self, mysfit_id: str, viewer: str | None = None) -> Record:
+        """One record; raises ``NotFound``. With ``viewer`` (a user's `sub`), where the backend
+        records likes, the record also says whether that user liked and adopted it."""
         ...
 
-    def like(self, mysfit_id: str) -> Record:
-        """Add one like atomically and return the updated record."""
+    def like(self, mysfit_id: str, user: str | None = None) -> Record:
+        """Add one like atomically and return the updated record.
+
+        With ``user``, each user counts once: a second like changes nothing and still answers
+        the record (``liked`` true). Without, every call adds one (before sign-in existed).
+        """
         ...
 
-    def adopt(self, mysfit_id: str) -> Record:
-        """Mark adopted and return the updated record; raises ``AlreadyAdopted``."""
+    def adopt(self, mysfit_id: str, user: str | None = None) -> Record:
+        """Mark adopted (by ``user`` when given) and return the updated record; raises
+        ``AlreadyAdopted``."""
         ...
 
 
@@ -83,16 +89,16 @@ class FileStore:
             return list(self._records)
         return [record for record in self._records if flt.matches(record)]
 
-    def get_mysfit(self, mysfit_id: str) -> Record:
+    def get_mysfit(self, mysfit_id: str, viewer: str | None = None) -> Record:
         record = self._by_id.get(mysfit_id)
         if record is None:
             raise NotFound(f"No mysfit with id {mysfit_id}")
         return record
 
-    def like(self, mysfit_id: str) -> Record:
+    def like(self, mysfit_id: str, user: str | None = None) -> Record:
         raise NotSupported(NO_DATABASE)
 
-    def adopt(self, mysfit_id: str) -> Record:
+    def adopt(self, mysfit_id: str, user: str | None = None) -> Record:
         raise NotSupported(NO_DATABASE)
 
 

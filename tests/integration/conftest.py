@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,82 @@ def ws(local_cloud: dict[str, object]) -> Workshop:
     """A workshop with a prefix of its own, so tests never see each other's resources."""
     prefix = f"t{uuid.uuid4().hex[:8]}"
     return mysfits.connect("local", prefix=prefix, endpoint_url=str(local_cloud["endpoint_url"]))
+
+
+@dataclass(frozen=True)
+class GuardedService:
+    """The Mysfits service (one task) behind an NLB created with a security group, as module 2
+    creates it from module 4 on: TCP 80 open to 0.0.0.0/0 until module 4 closes the direct path."""
+
+    ws: Workshop
+    vpc_cidr: str
+    balancer_arn: str
+    group_id: str
+    nlb_url: str  # the NLB's public listener on loopback
+
+
+OPEN_80 = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+
+
+@pytest.fixture(scope="session")
+def guarded_service(local_cloud: dict[str, object]) -> Iterator[GuardedService]:
+    """Deployed once for the session (API Gateway and NLB security-group tests share it)."""
+    from mysfits import cleanup, database, fargate, images, loadbalancer, network
+
+    ws = mysfits.connect(
+        "local", prefix=f"g{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
+    )
+    try:
+        table = database.ensure_table(ws)  # likes are counted in the table
+        database.seed_table(ws, table)
+        core = network.ensure_core_stack(ws)
+        image = images.publish_image(ws, images.ensure_repository(ws))
+        fargate.ensure_cluster(ws)
+        fargate.ensure_log_group(ws)
+        service_balancer = loadbalancer.ensure_load_balancer(ws, core)
+        definition = fargate.ensure_task_definition(
+            ws, core, image, environment={"MYSFITS_TABLE": table.name}
+        )
+        service = fargate.ensure_service(ws, core, service_balancer, definition, desired_count=1)
+        fargate.wait_for_steady_state(ws, service, timeout=180)
+        loadbalancer.wait_for_healthy_targets(ws, service_balancer, 1, timeout=180)
+        ec2, elbv2 = ws.client("ec2"), ws.client("elbv2")
+        group_id = ec2.create_security_group(
+            GroupName=f"{ws.prefix}-nlb", Description="NLB", VpcId=core.vpc_id
+        )["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[OPEN_80])
+        balancer = elbv2.create_load_balancer(
+            Name=f"{ws.prefix}-guarded",
+            Type="network",
+            Scheme="internet-facing",
+            Subnets=list(core.public_subnets),
+            SecurityGroups=[group_id],
+        )["LoadBalancers"][0]
+        elbv2.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="TCP",
+            Port=80,
+            DefaultActions=[
+                {"Type": "forward", "TargetGroupArn": service_balancer.target_group_arn}
+            ],
+        )
+        url = ws.url(f"http://{balancer['DNSName']}")
+        yield GuardedService(
+            ws, core.vpc_cidr, balancer["LoadBalancerArn"], group_id, url.rstrip("/")
+        )
+    finally:
+        _delete_guard(ws)
+        cleanup.delete_everything(ws)
+
+
+def _delete_guard(ws: Workshop) -> None:
+    """The extra NLB and its group, which the cleanup families do not know."""
+    elbv2, ec2 = ws.client("elbv2"), ws.client("ec2")
+    for balancer in elbv2.describe_load_balancers()["LoadBalancers"]:
+        if balancer["LoadBalancerName"] == f"{ws.prefix}-guarded":
+            elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"{ws.prefix}-nlb"]}]
+    )["SecurityGroups"]
+    for group in groups:
+        ec2.delete_security_group(GroupId=group["GroupId"])

@@ -25,7 +25,7 @@ def _scaled(seconds: float) -> float:
 
 
 def task_running() -> float:
-    """A task started on the next tick is RUNNING once it listens, or at its registration deadline."""
+    """A task started next tick is RUNNING once it listens, or at its registration deadline."""
     return _scaled(2 * TICK_SECONDS + REGISTRATION_SECONDS)
 
 
@@ -35,7 +35,7 @@ def task_stopped() -> float:
 
 
 def healthy(group: dict[str, Any]) -> float:
-    """A registered target passes `HealthyThresholdCount` checks, `HealthCheckIntervalSeconds` apart."""
+    """A new target passes `HealthyThresholdCount` checks, `HealthCheckIntervalSeconds` apart."""
     checks = group["HealthCheckIntervalSeconds"] * group["HealthyThresholdCount"]
     return _scaled(checks + group["HealthCheckTimeoutSeconds"])
 
@@ -58,3 +58,13 @@ def crash_loop(failures: int) -> float:
 def drained(deregistration_delay: float) -> float:
     """A deregistered target stays `draining` for the delay, then leaves the target group."""
     return _scaled(deregistration_delay + 2 * TICK_SECONDS)
+
+
+def firehose_delivered(
+    processor_interval: float = 0, destination_interval: float = 0, retries: int = 0
+) -> float:
+    """A record waits out the processor's buffer, its retries' pauses, then the destination's."""
+    from mysfits.local.firehose.transform import backoff
+
+    pauses = sum(backoff(attempt) for attempt in range(1, retries + 1))
+    return _scaled(processor_interval + pauses + destination_interval + 4 * TICK_SECONDS + 2)

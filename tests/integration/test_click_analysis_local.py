@@ -17,7 +17,7 @@ from mysfits.workshop import Workshop
 from ..unit.clickstory import analysed
 
 pytestmark = pytest.mark.integration
-ERRORS = "processing-failed/processing-failed/"
+ERRORS = "processing-failed/"
 
 
 def put(ws: Workshop, bucket: str, body: bytes, second: int, zipped: bool = False) -> None:

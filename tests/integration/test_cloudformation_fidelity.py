@@ -1,4 +1,4 @@
-"""CloudFormation on the local cloud deletes and updates stacks as AWS does (mysfits.local.cloudformation)."""
+"""CloudFormation on the local cloud deletes and updates stacks as on AWS (local.cloudformation)."""
 
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def test_core_stack_deletes_completely(clients: dict[str, Any], nat_gateways: in
     assert len({s["AvailabilityZone"] for s in subnets}) == 2
     nats = ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
     assert len(nats) == nat_gateways
-    # Each private subnet routes 0.0.0.0/0 to a NAT gateway: its own one per zone when there are two.
+    # Each private subnet routes 0.0.0.0/0 to a NAT gateway: one per zone when there are two.
     private = {outputs["PrivateSubnetOne"], outputs["PrivateSubnetTwo"]}
     targets = {
         a["SubnetId"]: r["NatGatewayId"]
@@ -306,13 +306,25 @@ def test_the_fixes_are_named_patches_that_undo_to_moto(clients: dict[str, Any]) 
     undone = cloud.patches.undo("cloudformation.")
     try:
         assert set(undone) == {
+            "cloudformation.resource-types",
+            "cloudformation.create-in-order",
             "cloudformation.delete-in-order",
             "cloudformation.update-and-rollback",
+            "cloudformation.change-set-create-once",
+            "cloudformation.change-set-changes",
+            "cloudformation.change-set-execute",
+            "cloudformation.sam-transform-create_stack",
+            "cloudformation.sam-transform-update_stack",
+            "cloudformation.sam-transform-create_change_set",
+            "cloudformation.sam-capability-create_stack",
+            "cloudformation.sam-capability-update_stack",
+            "cloudformation.template-stages",
             "cloudformation.stack-resources",
             "cloudformation.subnet-association",
         }
         assert CloudFormationBackend.delete_stack is not patched[0]
         assert CloudFormationBackend.delete_stack.__module__ == "moto.cloudformation.models"
+        assert CloudFormationBackend.create_stack.__module__ == "moto.cloudformation.models"
     finally:
         cloud.patches.redo("cloudformation.")
     assert (
@@ -343,7 +355,7 @@ def nat_routes(ec2: Any, outputs: dict[str, str]) -> dict[str, str]:
 
 
 def update_nat_gateways(cfn: Any, name: str, nat_gateways: int) -> list[dict[str, Any]]:
-    """Update the core stack's NatGateways as a user would; return this update's events, oldest first."""
+    """Update the core stack's NatGateways as a user would; this update's events, oldest first."""
     seen = len(cfn.describe_stack_events(StackName=name)["StackEvents"])
     cfn.update_stack(
         StackName=name,
@@ -379,7 +391,8 @@ def test_update_nat_gateways_one_to_two_and_back(clients: dict[str, Any]) -> Non
     assert nat_routes(ec2, outputs) == {"PrivateSubnetOne": nat_one, "PrivateSubnetTwo": nat_one}
 
     # 1 -> 2: the Condition turns true, so the second address and NAT gateway are created and the
-    # second private route (an !If on that Condition) now targets the new gateway. Nothing else changes.
+    # second private route (an !If on that Condition) now targets the new gateway. Nothing else
+    # changes.
     events = update_nat_gateways(cfn, name, 2)
     stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
@@ -537,7 +550,7 @@ def test_update_that_fails_rolls_back(clients: dict[str, Any]) -> None:
 
 
 def test_library_updates_the_core_stack(clients: dict[str, Any]) -> None:
-    """mysfits.network on the local cloud: NAT gateways 1 -> 2 -> 1, each checked, then cleaned up."""
+    """mysfits.network on the local cloud: NAT gateways 1 -> 2 -> 1, each checked, then removed."""
     import mysfits
     from mysfits import network
 

@@ -91,7 +91,7 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(local_cloud: dict[str, object]) -> Iterator[Setup]:
-    """Deploy the service once as notebook 02 does; make buckets and a role; delete it all afterwards."""
+    """Deploy the service as notebook 02 does; make buckets and a role; delete all afterwards."""
     ws = mysfits.connect(
         "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
@@ -145,7 +145,10 @@ def _retag(ws: Workshop, image: Image, tag: str) -> str:
 
 
 def _delete_own(made: Setup) -> None:
-    """Delete the pipelines, projects, buckets and role this module made (the library's cleanup knows only its own)."""
+    """Delete the pipelines, projects, buckets and role this module made.
+
+    The library's cleanup knows only its own.
+    """
     for name in made.pipelines:
         made.cp.delete_pipeline(name=name)
     for project in made.projects:
@@ -447,7 +450,8 @@ def test_a_new_source_version_starts_an_execution(deploy_pipeline: FirstRun, set
         ),
         (
             {"other.json": "[]"},
-            "Exception while trying to read the image artifact file from the artifact: SourceArtifact.",
+            "Exception while trying to read the image artifact file "
+            "from the artifact: SourceArtifact.",
         ),
     ],
     ids=["malformed-json", "not-an-array", "unknown-container", "missing-file"],

@@ -1,4 +1,4 @@
-"""Module 3's table, driven through `mysfits.database` against a local cloud, and the DynamoDB fidelity fix."""
+"""Module 3's table through `mysfits.database` on a local cloud, and the DynamoDB fidelity fix."""
 
 from __future__ import annotations
 
@@ -280,7 +280,7 @@ def test_a_batch_of_more_than_25_is_refused_and_writes_nothing(
 
 @pytest.fixture
 def racy_moto() -> Iterator[str]:
-    """An in-process moto server whose threads switch as often as possible, to expose lost updates."""
+    """An in-process moto server whose threads switch all the time, to expose lost updates."""
     from moto.server import ThreadedMotoServer
 
     from mysfits.local.core.patching import Patches
@@ -302,7 +302,7 @@ def racy_moto() -> Iterator[str]:
 
 
 def test_updates_of_one_item_are_atomic_even_under_forced_thread_switching(racy_moto: str) -> None:
-    # Without local/dynamodb/patches.py this loses 1 to 7 of 200 increments (measured: 199, 196, 193).
+    # Without local/dynamodb/patches.py this loses 1 to 7 of 200 increments (seen: 199, 196, 193).
     client = boto3.client(
         "dynamodb",
         endpoint_url=racy_moto,

@@ -89,7 +89,8 @@ class Deployed:
 @pytest.fixture(scope="module")
 def deployment(local_cloud: dict[str, object]) -> Iterator[Deployed]:
     """One deployment for the module's tests; everything deleted afterwards."""
-    # The `ws` fixture's recipe (a prefix of its own), at module scope so one deployment serves every test.
+    # The `ws` fixture's recipe (a prefix of its own), at module scope so that one deployment serves
+    # every test.
     ws = mysfits.connect(
         "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
@@ -158,7 +159,7 @@ def healthy_target_ids(dep: Deployed) -> set[str]:
 
 
 def steady(dep: Deployed) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """The service and its running tasks once it is steady: one COMPLETED deployment, every task RUNNING and healthy."""
+    """The service and its tasks once steady: one COMPLETED deployment, all RUNNING and healthy."""
     service = describe_service(dep)
     deployments = service["deployments"]
     if (
@@ -189,7 +190,7 @@ def stopped(dep: Deployed, arn: str) -> dict[str, Any] | None:
 
 
 def task_processes(dep: Deployed, running: list[dict[str, Any]]) -> dict[str, psutil.Process]:
-    """Each running task's local process: the task's log says its port, the process's PORT says which it is.
+    """Each running task's local process: its log says its port, the process's PORT which it is.
 
     Every process seen is remembered for the final no-leftovers check.
     """
@@ -227,7 +228,7 @@ def alive(process: psutil.Process) -> bool:
 
 
 class Traffic(threading.Thread):
-    """GET /mysfits through the load balancer in a loop, a new connection per request, 2 s timeout."""
+    """GET /mysfits through the load balancer in a loop, new connection per request, 2 s timeout."""
 
     def __init__(self, base_url: str):
         super().__init__(name="traffic", daemon=True)

@@ -36,7 +36,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(local_cloud: dict[str, object]) -> Iterator[Deployed]:
-    """The service as notebook 02 leaves it before its pipeline section; everything deleted afterwards."""
+    """The service as notebook 02 leaves it before the pipeline part; deleted afterwards."""
     ws = mysfits.connect(
         "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
@@ -118,7 +118,8 @@ def test_a_broken_build_deploys_nothing(deployed: Deployed) -> None:
     broken = releases.source_archive(
         {"MYSFITS_RELEASE": "broken"},
         {
-            "service/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n"
+            "service/buildspec.yml": "version: 0.2\nphases:\n  build:\n"
+            "    commands:\n      - exit 1\n"
         },
     )
     release = wait_for_release(ws, releases.push_source(ws, broken), timeout=180)

@@ -1,4 +1,4 @@
-"""S3 as AWS behaves since April 2023: private by default, public policies refused, anonymous least privilege."""
+"""S3 since April 2023: private by default, public policies refused, anonymous least privilege."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The API's version 2 (DynamoDB backend) deployed on a local cloud, exercised through the NLB's loopback URL.
+"""The API's version 2 (DynamoDB backend) on a local cloud, used through the NLB's loopback URL.
 
 Deployed once for the module as notebooks 02 and 03 do it: core stack, build-context image,
 cluster, log group, load balancer, a seeded table, and a service whose task definition names
@@ -140,7 +140,8 @@ def test_200_concurrent_likes_all_count(deployment: Deployment) -> None:
     per_thread = threading.local()
 
     def like(_: int) -> int:
-        # One keep-alive session per worker thread: a requests Session is not safe to share between threads.
+        # One keep-alive session per worker thread: a requests Session is not safe to share between
+        # threads.
         if not hasattr(per_thread, "session"):
             per_thread.session = requests.Session()
         return per_thread.session.post(

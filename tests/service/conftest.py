@@ -21,8 +21,11 @@ if str(SERVICE_DIR) not in sys.path:
 from fastapi.testclient import TestClient  # noqa: E402
 
 from mysfits_service.app import create_app  # noqa: E402
+from mysfits_service.auth import Identity  # noqa: E402
 from mysfits_service.config import Settings  # noqa: E402
 from mysfits_service.records import item_from_record  # noqa: E402
+
+from . import tokens  # noqa: E402
 
 _SERVICE_ENV = (
     "PORT",
@@ -34,6 +37,10 @@ _SERVICE_ENV = (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_PROFILE",
+    "MYSFITS_COGNITO_POOL_ID",
+    "MYSFITS_COGNITO_REGION",
+    "MYSFITS_COGNITO_CLIENT_ID",
+    "MYSFITS_COGNITO_JWKS_URL",
 )
 
 
@@ -115,9 +122,9 @@ def make_dynamo_client(dynamodb: Any) -> Iterator[Any]:
     """Factory: a TestClient on the DynamoDB backend, with optional settings overrides."""
     opened: list[TestClient] = []
 
-    def make(**overrides: Any) -> TestClient:
+    def make(identity: Identity | None = None, **overrides: Any) -> TestClient:
         settings = Settings(table=TABLE, **overrides)
-        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client = TestClient(create_app(settings, identity=identity), raise_server_exceptions=False)
         client.__enter__()
         opened.append(client)
         return client
@@ -130,3 +137,53 @@ def make_dynamo_client(dynamodb: Any) -> Iterator[Any]:
 @pytest.fixture
 def dynamo_client(make_dynamo_client: Any) -> TestClient:
     return make_dynamo_client()
+
+
+@pytest.fixture
+def dynamodb_as_served(dynamodb: Any) -> Iterator[Any]:
+    """moto with the local cloud's DynamoDB fidelity fix: every item write atomic, as on AWS.
+
+    moto alone applies an UpdateItem as unlocked Python steps (parse, read, evaluate, write,
+    serialise the answer), so concurrent writes to one item can be lost, or one request's
+    answer can be serialised while another mutates the item ("dictionary changed size during
+    iteration"). DynamoDB applies each write atomically; the local cloud restores that in
+    `mysfits.local.dynamodb.patches`, the backend the service meets in the workshop.
+    """
+    from mysfits.local.core.patching import Patches
+    from mysfits.local.dynamodb import patches as dynamodb_fix
+
+    patches = Patches()
+    dynamodb_fix.apply(patches)
+    try:
+        yield dynamodb
+    finally:
+        patches.undo_all()
+
+
+@pytest.fixture
+def frequent_thread_switches() -> Iterator[None]:
+    """Switch threads as often as the interpreter allows, so races show on every run."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+@pytest.fixture(scope="session")
+def pool_key() -> tokens.PoolKey:
+    """The test user pool's signing key."""
+    return tokens.PoolKey()
+
+
+@pytest.fixture(scope="session")
+def stranger_key() -> tokens.PoolKey:
+    """A key of some other pool (or an attacker's)."""
+    return tokens.PoolKey()
+
+
+@pytest.fixture
+def endpoint(pool_key: tokens.PoolKey) -> tokens.FakeJwksEndpoint:
+    """The pool's JWKS URL, in process."""
+    return tokens.FakeJwksEndpoint(tokens.jwks(pool_key))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -288,38 +286,6 @@ def test_list_is_cached_but_profile_reads_are_not(
     listed = {m["mysfitId"]: m for m in client.get("/mysfits").json()["mysfits"]}
     assert listed[mysfit_id]["adopted"] is True
     assert len(scans) == 1
-
-
-@pytest.fixture
-def dynamodb_as_served(dynamodb: Any) -> Iterator[Any]:
-    """moto with the local cloud's DynamoDB fidelity fix: every item write atomic, as on AWS.
-
-    moto alone applies an UpdateItem as unlocked Python steps (parse, read, evaluate, write,
-    serialise the answer), so concurrent writes to one item can be lost, or one request's
-    answer can be serialised while another mutates the item ("dictionary changed size during
-    iteration"). DynamoDB applies each write atomically; the local cloud restores that in
-    `mysfits.local.dynamodb.patches`, the backend the service meets in the workshop.
-    """
-    from mysfits.local.core.patching import Patches
-    from mysfits.local.dynamodb import patches as dynamodb_fix
-
-    patches = Patches()
-    dynamodb_fix.apply(patches)
-    try:
-        yield dynamodb
-    finally:
-        patches.undo_all()
-
-
-@pytest.fixture
-def frequent_thread_switches() -> Iterator[None]:
-    """Switch threads as often as the interpreter allows, so races show on every run."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def test_concurrent_likes_are_all_counted(

@@ -1,4 +1,4 @@
-"""Build digests: reproducible by default, stamped like Docker's when the local cloud is asked to."""
+"""Build digests: reproducible by default, stamped as Docker's when the local cloud is asked to."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from mysfits import clickcache, clickloader, clicksynth
+from mysfits.clickfailures import output_type
 from mysfits.clickobjects import list_objects, unzip
 from mysfits.clickrecords import frame_lines, parse_object
 from mysfits.workshop import Workshop
@@ -77,7 +78,7 @@ def test_a_second_delivery_of_a_click_is_counted_as_a_duplicate_not_dropped(s3) 
 
 def test_error_records_are_decoded_and_reported(s3) -> None:
     raws = [b'{"mysfitId": "nope"}', b"not json at all"]
-    put(s3, clicksynth.error_object(raws), prefix=f"{ERRORS}processing-failed/")
+    put(s3, clicksynth.error_object(raws), prefix=ERRORS)  # module 5: the type, then the hour
     put(s3, click(1))
     loaded = load(s3)
     failed = loaded.failed
@@ -151,3 +152,19 @@ def test_an_empty_prefix_loads_as_empty_typed_frames(s3) -> None:
     loaded = load(s3)
     assert loaded.delivered == 0 and loaded.failed.empty
     assert str(loaded.clicks["requestTime"].dtype) == "datetime64[us, UTC]"
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        (
+            "processing-failed/2026/11/30/09/mysfits-clicks-1-2026-11-30-09-00-00-x",
+            "processing-failed",
+        ),
+        ("errors/processing-failed/2026/11/30/09/x", "processing-failed"),
+        ("errors/2026/format-conversion-failed/x", "format-conversion-failed"),
+        ("errors/2026/11/x", ""),
+    ],
+)
+def test_the_error_output_type_is_read_from_the_key_wherever_the_prefix_put_it(key, kind) -> None:
+    assert output_type(key) == kind

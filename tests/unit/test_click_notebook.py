@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "06_click_analysis.ipynb"
+# The library modules it calls that exist on this branch (module 4's `api` lands separately).
 OURS = (
     "analysis",
     "clickfigures",
@@ -20,6 +21,10 @@ OURS = (
     "trafficclient",
     "paths",
     "parameters",
+    "streaming",
+    "users",
+    "database",
+    "prerequisites",
 )
 
 
@@ -62,6 +67,8 @@ def test_the_parameters_are_checked_by_the_runner_rules() -> None:
 @pytest.mark.parametrize(("module", "name", "keywords"), calls_into_our_modules())
 def test_each_library_call_exists_and_takes_its_keywords(module, name, keywords) -> None:
     function = getattr(importlib.import_module(f"mysfits.{module}"), name)
+    if not keywords:
+        return  # it exists: that is all a call without keywords needs
     parameters = inspect.signature(function).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     assert takes_any or keywords <= set(parameters), (module, name, keywords - set(parameters))

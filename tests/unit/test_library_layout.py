@@ -18,6 +18,7 @@ FAMILY_MODULES = (
     "pipeline",
     "database",
     "users",
+    "streaming",
 )
 
 

@@ -98,7 +98,8 @@ def test_fixed_source_vpc_condition_is_not_public_but_wildcard_is() -> None:
             "Invalid effect",
         ),
         (
-            '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-1/*"}]}',
+            '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+            '"Resource": "arn:aws:s3:::b-1/*"}]}',
             "Missing required field Principal",
         ),
         (

@@ -3,11 +3,21 @@
  *
  * One script serves every version of the site. On load it reads config.json:
  *   - no "apiEndpoint"  -> static mode: the list comes from mysfits.json next to this page;
- *   - "apiEndpoint" set -> API mode: the list comes from GET {apiEndpoint}/mysfits.
+ *   - "apiEndpoint" set -> API mode: the list comes from GET {apiEndpoint}/mysfits;
+ *   - "cognito" set too (version 3) -> visitors register, sign in, like and adopt:
+ *       {"region", "userPoolId", "clientId", "endpoint"?, "passwordPolicy"?}; "endpoint" is
+ *       Cognito's address when it is not https://cognito-idp.{region}.amazonaws.com/ (the
+ *       local cloud's loopback URL);
+ *   - "clicksUrl" set (version 4) -> opening a profile POSTs a click record there.
  * Everything taken from the data is put on the page with textContent / DOM
  * properties, never as HTML.
  */
-"use strict";
+
+import { setUpAccount } from "./account.js";
+import { createClickSender } from "./clicks.js";
+import { createCognito } from "./cognito.js";
+import { createProfileActions } from "./profileactions.js";
+import { createSession } from "./session.js";
 
 (() => {
   const FETCH_TIMEOUT_MS = 5000;
@@ -67,6 +77,13 @@
     }
   }
 
+  function readMysfit(answer) {
+    if (!answer || typeof answer !== "object") {
+      throw new BadResponseError("the answer is not a mysfit");
+    }
+    return answer;
+  }
+
   /** Pull the list out of a {"mysfits": [...]} document. */
   function readMysfitList(answer) {
     if (!answer || !Array.isArray(answer.mysfits)) {
@@ -96,22 +113,55 @@
     return normaliseConfig(raw);
   }
 
+  const isSet = (value) => value !== undefined && value !== null && value !== "";
+
+  /** `value` as an http(s) URL without trailing slashes, or an error naming the setting. */
+  function httpUrl(name, value) {
+    const url = String(value).trim().replace(/\/+$/, "");
+    let parsed = null;
+    try {
+      parsed = new URL(url);
+    } catch (error) {
+      parsed = null;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw new Error(`config.json has a ${name} that is not an http(s) URL: "${url}".`);
+    }
+    return url;
+  }
+
+  /** The user pool settings; every one of region, userPoolId and clientId is needed. */
+  function normaliseCognito(raw) {
+    const missing = ["region", "userPoolId", "clientId"].filter((key) => !isSet(raw[key]));
+    if (missing.length) {
+      throw new Error(`config.json's cognito section lacks ${missing.join(", ")}.`);
+    }
+    const region = String(raw.region);
+    const endpoint = isSet(raw.endpoint)
+      ? httpUrl("cognito endpoint", raw.endpoint)
+      : `https://cognito-idp.${region}.amazonaws.com`;
+    return {
+      region,
+      userPoolId: String(raw.userPoolId),
+      clientId: String(raw.clientId),
+      endpoint: `${endpoint}/`,
+      passwordPolicy: raw.passwordPolicy,
+    };
+  }
+
   function normaliseConfig(raw) {
     const config = {};
     if (!raw || typeof raw !== "object") return config;
 
-    if (raw.apiEndpoint !== undefined && raw.apiEndpoint !== null && raw.apiEndpoint !== "") {
-      const endpoint = String(raw.apiEndpoint).trim().replace(/\/+$/, "");
-      let parsed = null;
-      try {
-        parsed = new URL(endpoint);
-      } catch (error) {
-        parsed = null;
-      }
-      if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-        throw new Error(`config.json has an apiEndpoint that is not an http(s) URL: "${endpoint}".`);
-      }
-      config.apiEndpoint = endpoint;
+    if (isSet(raw.apiEndpoint)) {
+      config.apiEndpoint = httpUrl("apiEndpoint", raw.apiEndpoint);
+    }
+    // Sign-in protects the API's likes and adoptions: without an API there is nothing to do.
+    if (config.apiEndpoint && raw.cognito && typeof raw.cognito === "object") {
+      config.cognito = normaliseCognito(raw.cognito);
+    }
+    if (isSet(raw.clicksUrl)) {
+      config.clicksUrl = httpUrl("clicksUrl", raw.clicksUrl);
     }
     if (raw.version !== undefined && raw.version !== null) {
       config.version = raw.version;
@@ -176,13 +226,18 @@
         return readMysfitList(await fetchJson(apiUrl("/mysfits", params)));
       },
 
-      async detail(mysfit) {
+      /** With a token, the answer also says whether this visitor liked or adopted it. */
+      async detail(mysfit, token) {
         const path = `/mysfits/${encodeURIComponent(mysfit.mysfitId)}`;
-        const answer = await fetchJson(apiUrl(path));
-        if (!answer || typeof answer !== "object") {
-          throw new BadResponseError("the answer is not a mysfit");
-        }
-        return answer;
+        const headers = token ? { Authorization: token } : {};
+        return readMysfit(await fetchJson(apiUrl(path), { headers }));
+      },
+
+      /** POST like or adopt as the signed-in visitor; the updated mysfit. */
+      async act(mysfit, action, token) {
+        const path = `/mysfits/${encodeURIComponent(mysfit.mysfitId)}/${action}`;
+        const headers = { Authorization: token };
+        return readMysfit(await fetchJson(apiUrl(path), { method: "POST", headers }));
       },
 
       explain(error) {
@@ -295,6 +350,11 @@
   let source = null;
   let profileRequest = 0; // ignore answers that arrive after another profile was opened
   let profileOpener = null;
+  // Site version 3: the visitor's session and the like/adopt buttons (null without Cognito).
+  let session = null;
+  let actions = null;
+  // Site version 4: records a click per opened profile (does nothing without a click stream).
+  let sendClick = () => {};
 
   function addFact(list, term, value) {
     list.append(element("dt", "", term), element("dd", "", value));
@@ -306,7 +366,8 @@
       addFact(list, "Likes", mysfit.likes.toLocaleString("en-US"));
     }
     if (typeof mysfit.adopted === "boolean") {
-      addFact(list, "Adopted", mysfit.adopted ? "Yes, already has a home" : "Not yet, still looking");
+      const home = mysfit.adoptedByYou ? "Yes, by you" : "Yes, already has a home";
+      addFact(list, "Adopted", mysfit.adopted ? home : "Not yet, still looking");
     }
   }
 
@@ -344,15 +405,28 @@
     fillProfile(mysfit);
     setProfileStatus(source.mode === "api" ? "Fetching the latest details…" : "");
     if (!dialog.open) dialog.showModal();
+    sendClick(mysfit.mysfitId, session && session.user() ? session.user().sub : undefined);
+    if (actions) actions.show(mysfit);
 
     try {
-      const detail = await source.detail(mysfit);
+      const detail = await source.detail(mysfit, await viewerToken());
       if (request !== profileRequest) return;
       fillProfile({ ...mysfit, ...detail });
+      if (actions) actions.show({ ...mysfit, ...detail });
       setProfileStatus("");
     } catch (error) {
       if (request !== profileRequest) return;
       setProfileStatus(`The latest details could not be loaded (${error.message}).`, true);
+    }
+  }
+
+  /** The visitor's ID token for a read, or null (signed out, or the session just ended). */
+  async function viewerToken() {
+    if (!session) return null;
+    try {
+      return await session.idToken();
+    } catch (error) {
+      return null; // reads are public: the profile still shows, without "you like this"
     }
   }
 
@@ -366,6 +440,7 @@
     // Escape closes a modal <dialog> natively; either way, tidy up on close.
     dialog.addEventListener("close", () => {
       profileRequest += 1;
+      if (actions) actions.hide();
       if (profileOpener && profileOpener.isConnected) profileOpener.focus();
       profileOpener = null;
     });
@@ -426,6 +501,22 @@
     byId("site-info").textContent = parts.join(" · ");
   }
 
+  /** Version 3: sign-in, and like and adopt in the profile; hidden without Cognito settings. */
+  function setUpSignIn(cognitoConfig) {
+    document.body.dataset.auth = cognitoConfig ? "on" : "off";
+    if (!cognitoConfig) return;
+    const cognito = createCognito(cognitoConfig);
+    session = createSession(cognito, `mysfits.session.${cognitoConfig.clientId}`);
+    const account = setUpAccount(cognito, session, cognitoConfig);
+    actions = createProfileActions({
+      source,
+      session,
+      openSignIn: (message) => account.open("sign-in", message),
+      onUpdate: (mysfit) => fillProfile(mysfit),
+    });
+    session.start();
+  }
+
   async function start() {
     let config;
     try {
@@ -438,6 +529,8 @@
 
     source = config.apiEndpoint ? createApiSource(config.apiEndpoint) : createStaticSource();
     document.body.dataset.mode = source.mode;
+    setUpSignIn(config.cognito);
+    sendClick = createClickSender(config.clicksUrl);
     showSiteInfo(config);
     setUpProfileDialog();
     setUpFilters();

@@ -85,7 +85,7 @@ def answers(endpoint_url: str, timeout: float = 3.0) -> dict[str, Any] | None:
 
 
 def find_running(endpoint_url: str | None = None) -> LocalCloudInfo | None:
-    """The local cloud at `endpoint_url`, else `$MYSFITS_ENDPOINT_URL`, else the state file's, if it answers."""
+    """The cloud at `endpoint_url`, `$MYSFITS_ENDPOINT_URL` or the state file's, if it answers."""
     override = endpoint_url or os.environ.get("MYSFITS_ENDPOINT_URL")
     if override:
         health = answers(override)

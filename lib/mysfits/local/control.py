@@ -125,7 +125,7 @@ def _terminate_group(pid: int, timeout: float = 10.0) -> None:
 
 
 def _reap(pid: int) -> None:
-    """Collect the exit status when the cloud is our own child (so it does not linger as a zombie)."""
+    """Collect the exit status when the cloud is our own child (so it does not stay a zombie)."""
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:

@@ -1,7 +1,9 @@
-"""CloudFormation: stacks delete in dependency order and update with rollback, as AWS does.
+"""CloudFormation: stacks create, update and delete in dependency order, as AWS does.
 
 `patches` wires the fixes into moto; `deletes` holds how each resource type is deleted, a registry
-a later service package extends through `cloud.services["cloudformation"].deletes.register(...)`.
+a later service package extends through `cloud.services["cloudformation"].deletes.register(...)`;
+`types` (`registry`) the types this package creates itself (`handlers`), which a service package
+extends with `cloud.services["cloudformation"].types.register(handler)`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from . import patches
 from .deletes import ResourceDeletes, builtin_deletes
+from .handlers import builtin_handlers
+from .registry import ResourceTypes
 
 if TYPE_CHECKING:
     from ..server import LocalCloud
@@ -21,9 +25,12 @@ class CloudFormation:
     """What this package adds to one local cloud."""
 
     deletes: ResourceDeletes
+    types: ResourceTypes
 
 
 def register(cloud: LocalCloud) -> CloudFormation:
-    service = CloudFormation(builtin_deletes())
-    patches.apply(cloud.patches, service.deletes)
-    return service
+    deletes = builtin_deletes()
+    types = ResourceTypes(cloud.loopback, deletes)
+    types.register_all(builtin_handlers())
+    patches.apply(cloud.patches, deletes, types)
+    return CloudFormation(deletes, types)

@@ -19,12 +19,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from moto.cloudformation.parsing import (
-    ResourceMap,
-    clean_json,
-    parse_and_update_resource,
-    resource_class_from_type,
-)
+from moto.cloudformation import parsing
+from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_update_resource
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
@@ -52,14 +48,31 @@ def resolved_properties(definition: dict[str, Any], resource_map: ResourceMap) -
 
 def how(kind: str, model: Any, before: Any, after: Any) -> str:
     """How AWS applies the change: in place ("route", "tags", "moto") or "replace"."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-        if kind == "AWS::EC2::Route" and not changed & _ROUTE_KEYS:
-            return "route"
-        if changed == {"Tags"} and isinstance(model, TaggedEC2Resource):
-            return "tags"
-    update = resource_class_from_type(kind).update_from_cloudformation_json
-    return "replace" if getattr(update, "__isabstractmethod__", False) else "moto"
+    resolved = isinstance(before, dict) and isinstance(after, dict)
+    in_place = _ec2_in_place(kind, model, before, after) if resolved else ""
+    return in_place or ("replace" if replaces(kind, before, after) else "moto")
+
+
+def _ec2_in_place(kind: str, model: Any, before: dict[str, Any], after: dict[str, Any]) -> str:
+    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    if kind == "AWS::EC2::Route" and not changed & _ROUTE_KEYS:
+        return "route"
+    if changed == {"Tags"} and isinstance(model, TaggedEC2Resource):
+        return "tags"
+    return ""
+
+
+def replaces(kind: str, before: Any, after: Any) -> bool:
+    """Whether changing a `kind` resource's properties from `before` to `after` replaces it:
+    a `registry` type decides by the properties (unresolvable ones: it does); a moto type when
+    moto cannot update it."""
+    model_class = parsing.resource_class_from_type(kind)
+    decide = getattr(model_class, "requires_replacement", None)
+    if decide is not None:
+        resolved = isinstance(before, dict) and isinstance(after, dict)
+        return not resolved or bool(decide(before, after))
+    update = getattr(model_class, "update_from_cloudformation_json", None)
+    return update is None or bool(getattr(update, "__isabstractmethod__", False))
 
 
 def create(resource_map: ResourceMap, lid: str) -> Any:

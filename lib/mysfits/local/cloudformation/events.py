@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from moto.cloudformation.models import Event, Stack
 
 
@@ -50,6 +51,12 @@ def reason(error: Exception) -> str:
     """The reason an event or the stack gives for `error`: its message and its error code."""
     if isinstance(error, AwsWordedError):
         return str(error)
+    if isinstance(error, ClientError):  # a handler's call to a service, worded as AWS words it
+        answer, meta = error.response.get("Error", {}), error.response.get("ResponseMetadata", {})
+        return (
+            f"{answer.get('Message', '')} (Status Code: {meta.get('HTTPStatusCode')}; "
+            f"Error Code: {answer.get('Code')}; Request ID: {meta.get('RequestId')})"
+        )
     message = getattr(error, "message", None) or str(error)
     code = getattr(error, "error_type", None) or type(error).__name__
     return f"{message} (Error Code: {code})"

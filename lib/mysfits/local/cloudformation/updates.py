@@ -29,12 +29,12 @@ from typing import Any, NamedTuple
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.parsing import OutputMap, ResourceMap, resource_class_from_type
+from moto.cloudformation.parsing import OutputMap, ResourceMap
 
 from . import changes, exports, resources
+from .creation import creation_order
 from .deletes import ResourceDeletes
 from .events import AwsWordedError, reason, resource_event, set_reason
-from .ordering import CircularDependency, dependencies, dependents_first, require_acyclic
 from .teardown import delete_in_order
 
 UpdateStack = Callable[..., Stack]
@@ -74,7 +74,7 @@ def update_stack(deletes: ResourceDeletes) -> UpdateStack:
     ) -> Stack:
         stack = self.get_stack(name)
         revision = _revision(self, stack, template, role_arn, parameters, tags)
-        order = _creation_order(stack, revision.resources)
+        order = creation_order(stack, revision.resources)
         stack.status = "UPDATE_IN_PROGRESS"
         stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
         update = StackUpdate(stack, stack.resource_map, revision.resources)
@@ -137,22 +137,6 @@ def _revision(
     if unchanged and (tags is None or tags == stack.tags):
         raise ValidationError(stack.name, message="No updates are to be performed.")
     return Revision(template, template_dict, values, tags, role_arn, new)
-
-
-def _creation_order(stack: Stack, new: ResourceMap) -> list[str]:
-    """The resources the new template wants, dependencies first; a circle is refused."""
-    definitions = new._resource_json_map
-    wanted = [
-        lid
-        for lid, definition in definitions.items()
-        if changes.holds(new, definition) and resource_class_from_type(definition["Type"])
-    ]
-    uses = dependencies(definitions, wanted, new.lazy_condition_map)
-    try:
-        require_acyclic(uses)
-    except CircularDependency as circle:
-        raise ValidationError(stack.name, message=str(circle)) from circle
-    return list(reversed(dependents_first(uses)))
 
 
 def _commit(

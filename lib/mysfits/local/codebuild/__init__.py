@@ -1,4 +1,4 @@
-"""CodeBuild: StartBuild runs the buildspec for real, with `docker` and `aws` stand-ins on the build's PATH.
+"""CodeBuild: StartBuild runs the buildspec for real, with `docker` and `aws` stand-ins on its PATH.
 
 `api` answers StartBuild, BatchGetBuilds, StopBuild and UpdateProject from this local cloud's build
 books; `runner` runs each build in its own shell; `buildtools` is what the build calls `docker`.

@@ -35,7 +35,7 @@ LOG_GROUP_PREFIX = "/aws/codebuild/"
 
 
 class BuildBook:
-    """The builds of one account in one region, as BatchGetBuilds shows them, and their stop requests."""
+    """One account's builds in one region, as BatchGetBuilds shows them, and their stop requests."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -59,14 +59,15 @@ class BuildBook:
     def note_pipeline_source(self, location: str, revision: str, pipeline: str) -> None:
         """The local CodePipeline says which source revision an input artifact (`bucket/key`) holds.
 
-        On AWS, CodePipeline hands CodeBuild the revision with the artifact; a build started with that
-        artifact then sees it as CODEBUILD_RESOLVED_SOURCE_VERSION and `codepipeline/<name>` as initiator.
+        On AWS, CodePipeline hands CodeBuild the revision with the artifact; a build started with
+        that artifact then sees it as CODEBUILD_RESOLVED_SOURCE_VERSION, and `codepipeline/<name>`
+        as its initiator.
         """
         with self._lock:
             self._pipeline_sources[location] = (revision, pipeline)
 
     def pipeline_source(self, location: str) -> tuple[str, str] | None:
-        """(revision, pipeline name) noted for an input artifact location, if a pipeline started it."""
+        """(revision, pipeline name) noted for an input artifact location, if a pipeline made it."""
         with self._lock:
             return self._pipeline_sources.get(location)
 
@@ -137,7 +138,9 @@ def _logs(
             f"https://console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/"
             f"log-group/{group}/log-events/{stream}"
         ),
-        "cloudWatchLogsArn": f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}",
+        "cloudWatchLogsArn": (
+            f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{stream}"
+        ),
         "cloudWatchLogs": {"status": configured.get("status", "ENABLED")},
     }
 
@@ -204,7 +207,8 @@ def _handlers(
         project_model = backend.codebuild_projects.get(name)
         if project_model is None:
             raise ResourceNotFoundException(
-                f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
+                "Project cannot be found: "
+                f"arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
             )
         project = project_model.project_metadata
         builds = book(stores, self.current_account, self.region)
@@ -262,7 +266,8 @@ def _update_project(self: CodeBuildResponse) -> ActionResult:
     project_model = self.codebuild_backend.codebuild_projects.get(name)
     if project_model is None:
         raise ResourceNotFoundException(
-            f"Project cannot be found: arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
+            "Project cannot be found: "
+            f"arn:aws:codebuild:{self.region}:{self.current_account}:project/{name}"
         )
     project = project_model.project_metadata
     for key in _UPDATABLE:
@@ -296,7 +301,7 @@ def _allowing_pipeline_artifacts(
 
 
 def apply(patches: Patches, stores: Stores, on_build_started: Listener) -> None:
-    """Patch moto's CodeBuild; `on_build_started(build, project)` runs every build StartBuild queues."""
+    """Patch moto's CodeBuild; `on_build_started(build, project)` runs what StartBuild queues."""
     patches.wrap(
         "codebuild.pipeline-sources",
         codebuild_responses,

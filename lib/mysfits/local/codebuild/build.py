@@ -138,7 +138,8 @@ class Build:
         if phase in COMMAND_PHASES:
             self.say(f"Phase complete: {phase} State: {status}")
             self.say(
-                f"Phase context status code: {context[0] if context else ''} Message: {context[1] if context else ''}"
+                f"Phase context status code: {context[0] if context else ''} "
+                f"Message: {context[1] if context else ''}"
             )
         self.book.update(self.id, phases=self.record["phases"])
         self.flush_logs()
@@ -197,7 +198,7 @@ class Build:
         return int(reply.strip() or 255)
 
     def _revive_shell(self) -> None:
-        """A fresh shell after one ended by `exit` (its variables are lost, as with a new shell on AWS)."""
+        """A fresh shell after one ended by `exit` (its variables are lost, as on AWS)."""
         if self._shell is not None and self._shell.poll() is not None:
             self.start_shell(self._environment)
 

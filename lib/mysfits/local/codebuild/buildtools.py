@@ -153,7 +153,10 @@ def _docker_push(args: argparse.Namespace) -> str:
                 f"registry with id '{registry['account']}'"
             ) from None
         raise ToolError(f"error pushing {reference}: {error}") from None
-    return f"The push refers to repository [{host}/{repository}]\n{tag}: digest: {digest} size: {len(tarball)}"
+    return (
+        f"The push refers to repository [{host}/{repository}]\n"
+        f"{tag}: digest: {digest} size: {len(tarball)}"
+    )
 
 
 def _docker_images(args: argparse.Namespace) -> str:
@@ -166,7 +169,10 @@ def _docker_images(args: argparse.Namespace) -> str:
 
 
 def _docker_version(args: argparse.Namespace) -> str:
-    return "mysfits local build runner: no Docker engine; images are stored as build contexts in the local ECR"
+    return (
+        "mysfits local build runner: no Docker engine; "
+        "images are stored as build contexts in the local ECR"
+    )
 
 
 def _docker_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,8 @@ _PLACEHOLDER_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "mysfits-local-build",
     "AWS_SECRET_ACCESS_KEY": "mysfits-local-build",
 }
-# A failed INSTALL or PRE_BUILD skips to FINALIZING; after BUILD, POST_BUILD and UPLOAD_ARTIFACTS still run.
+# A failed INSTALL or PRE_BUILD skips to FINALIZING; after a failed BUILD, POST_BUILD and
+# UPLOAD_ARTIFACTS still run.
 _SKIPS_TO_FINALIZING = {"INSTALL", "PRE_BUILD"}
 
 
@@ -148,7 +149,7 @@ def _prepare(build: Build) -> tuple[dict[str, Any], str | None]:
 
 
 def _run_shell_phases(build: Build, spec: dict[str, Any]) -> str | None:
-    """The command phases in one shell, then UPLOAD_ARTIFACTS; a status only if the build stopped early."""
+    """The command phases in one shell, then UPLOAD_ARTIFACTS; a status only when stopped early."""
     try:
         environment = _environment(build, spec)
     except BuildFailed as failure:

@@ -1,4 +1,4 @@
-"""CodePipeline: executions run stage by stage (S3 source, CodeBuild, ECS deploy), and S3 sources are polled.
+"""CodePipeline: executions run by stage (S3 source, CodeBuild, ECS deploy); S3 sources are polled.
 
 `api` answers the execution and state calls from this local cloud's `PipelineBook`; `runner` runs
 each execution on a thread of its own.

@@ -1,4 +1,4 @@
-"""The action types the local CodePipeline runs: Source AWS/S3/1, Build AWS/CodeBuild/1, Deploy AWS/ECS/1.
+"""The local CodePipeline's action types: Source AWS/S3/1, Build AWS/CodeBuild/1, Deploy AWS/ECS/1.
 
 Each takes a `Step` and returns its revision and output variables, or raises `ActionFailed` with
 the message AWS would show in the action's errorDetails.
@@ -32,12 +32,12 @@ def _timestamp(value: Any) -> float:
 def unsupported(action: dict[str, Any]) -> str:
     category, owner, provider, version = type_of(action)
     return (
-        f"The local cloud does not run {category} actions of type {owner}/{provider}/{version}: it runs "
-        "Source AWS/S3/1, Build AWS/CodeBuild/1 and Deploy AWS/ECS/1 only"
+        f"The local cloud does not run {category} actions of type {owner}/{provider}/{version}: "
+        "it runs Source AWS/S3/1, Build AWS/CodeBuild/1 and Deploy AWS/ECS/1 only"
     )
 
 
-# -- Source: AWS/S3/1 -------------------------------------------------------------------------------
+# -- Source: AWS/S3/1 -----------------------------------------------------------------------------
 
 
 def _s3_source(step: Step) -> Outcome:
@@ -107,7 +107,7 @@ def _s3_source(step: Step) -> Outcome:
     )
 
 
-# -- Build: AWS/CodeBuild/1 -------------------------------------------------------------------------
+# -- Build: AWS/CodeBuild/1 -----------------------------------------------------------------------
 
 
 def _input(step: Step, preferred: str | None = None) -> tuple[str, Artifact]:
@@ -150,7 +150,8 @@ def _codebuild(step: Step) -> Outcome:
     projects = codebuild.batch_get_projects(names=[project])["projects"]
     if not projects:
         raise ActionFailed(
-            f"Project cannot be found: arn:aws:codebuild:{run.region}:{run.account}:project/{project}"
+            "Project cannot be found: "
+            f"arn:aws:codebuild:{run.region}:{run.account}:project/{project}"
         )
     arguments: dict[str, Any] = {
         "projectName": project,
@@ -176,7 +177,8 @@ def _codebuild(step: Step) -> Outcome:
             "packaging": "ZIP",
             "namespaceType": "NONE",
         }
-    # On AWS the artifact carries its revision: the build sees it as CODEBUILD_RESOLVED_SOURCE_VERSION.
+    # On AWS the artifact carries its revision: the build sees it as
+    # CODEBUILD_RESOLVED_SOURCE_VERSION.
     builds = codebuild_api.book(run.runner.stores, run.account, run.region)
     builds.note_pipeline_source(
         arguments["sourceLocationOverride"], source.revision, run.execution.pipeline
@@ -214,11 +216,11 @@ def _build_failure(build: dict[str, Any]) -> str:
     return message
 
 
-# -- Deploy: AWS/ECS/1 ------------------------------------------------------------------------------
+# -- Deploy: AWS/ECS/1 ----------------------------------------------------------------------------
 
 
 def image_definitions(archive: bytes, file_name: str, artifact: str) -> dict[str, str]:
-    """Container name → image URI from the artifact's image definitions file, or ActionFailed as AWS words it."""
+    """Container name → image URI from the artifact's image definitions, or AWS's ActionFailed."""
     unreadable = (
         f"Exception while trying to read the image artifact file from the artifact: {artifact}."
     )
@@ -317,7 +319,7 @@ def _ecs_deploy(step: Step) -> Outcome:
 def _wait_for_rollout(
     step: Step, ecs: Any, cluster: str, service: str, arn: str, timeout: float
 ) -> None:
-    """Until the deployment of `arn` is the COMPLETED primary; ActionFailed if it fails, vanishes or times out."""
+    """Until `arn`'s deployment is the COMPLETED primary; ActionFailed on failure, loss, timeout."""
     deadline = time.monotonic() + timeout
     while True:
         described = ecs.describe_services(cluster=cluster, services=[service])["services"]

@@ -93,8 +93,9 @@ def _pipeline(self: CodePipelineResponse, name: str) -> CodePipeline:
 def _execution(self: CodePipelineResponse, pipeline: CodePipeline, execution_id: str) -> Execution:
     if not _EXECUTION_ID.fullmatch(execution_id):
         raise ValidationException(
-            f"1 validation error detected: Value '{execution_id}' at 'pipelineExecutionId' failed to satisfy "
-            f"constraint: Member must satisfy regular expression pattern: {_EXECUTION_ID.pattern}"
+            f"1 validation error detected: Value '{execution_id}' at 'pipelineExecutionId' "
+            "failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {_EXECUTION_ID.pattern}"
         )
     execution = pipeline.executions.get(execution_id)
     if not isinstance(execution, Execution):
@@ -196,12 +197,14 @@ def _stop_pipeline_execution(book: PipelineBook, self: CodePipelineResponse) -> 
     with book.lock:
         if execution.status not in {"InProgress", "Stopping"}:
             raise PipelineExecutionNotStoppableException(
-                f"Unable to stop pipeline execution {execution.id}: its status is {execution.status}"
+                f"Unable to stop pipeline execution {execution.id}: "
+                f"its status is {execution.status}"
             )
         if execution.stop == mode or execution.stop == "abandon":
             raise DuplicatedStopRequestException(
                 f"Pipeline execution {execution.id} is already stopping "
-                f"({'abandoning' if execution.stop == 'abandon' else 'waiting for'} in-progress actions)"
+                f"({'abandoning' if execution.stop == 'abandon' else 'waiting for'} "
+                "in-progress actions)"
             )
         book.request_stop(pipeline, execution, mode, self._get_param("reason") or "")
     return _json({"pipelineExecutionId": execution.id})

@@ -1,4 +1,4 @@
-"""What the local cloud keeps of each pipeline beside moto's record: executions, stage states, seen sources.
+"""What the local cloud keeps of a pipeline beside moto's record: executions, stage states, sources.
 
 GetPipelineExecution, ListPipelineExecutions and GetPipelineState (`api.py`) read it; the runner
 (`execution.py`, `runner.py`) writes it.
@@ -113,7 +113,7 @@ def is_current(pipeline: CodePipeline) -> bool:
 
 
 class PipelineBook:
-    """What this local cloud adds to moto's pipelines: stage states, seen source revisions, executions.
+    """What this local cloud adds to moto's pipelines: stage states, seen revisions, executions.
 
     Keyed by moto's pipeline objects (weakly), so a pipeline deleted and re-created under its
     name starts with a clean record, and nothing outlives moto's reset.
@@ -131,7 +131,7 @@ class PipelineBook:
         )
 
     def listen(self, on_started: Listener) -> None:
-        """Call `on_started(pipeline, execution)` for every execution started (the data plane runs it)."""
+        """Call `on_started(pipeline, execution)` per new execution (the data plane runs it)."""
         self._on_started = on_started
 
     def lanes(self, pipeline: CodePipeline, make: Callable[[], T]) -> T:
@@ -171,7 +171,7 @@ class PipelineBook:
         variables: list[dict[str, str]] | None = None,
         source_versions: dict[str, str] | None = None,
     ) -> Execution:
-        """Record a new execution and hand it to the runner; `source_versions` pins S3 source actions."""
+        """Record a new execution for the runner; `source_versions` pins S3 source actions."""
         with self.lock:
             execution = Execution(
                 id=str(uuid.uuid4()),
@@ -196,7 +196,7 @@ class PipelineBook:
     def add_revision(
         self, execution: Execution, artifact: dict[str, Any], source: dict[str, Any]
     ) -> None:
-        """A source action resolved a revision: it shows in the execution's artifact and source revisions."""
+        """A source action's revision: it shows in the execution's artifact and source revisions."""
         with self.lock:
             execution.artifact_revisions.append(artifact)
             execution.source_revisions.append(source)

@@ -1,4 +1,4 @@
-"""One pipeline execution on its own thread: stage by stage, action group by action group (runOrder).
+"""One pipeline execution on its own thread: stage by stage, one action group (runOrder) at a time.
 
 Stages take one execution at a time (`Lanes`); in SUPERSEDED mode a newer execution waiting to
 enter a stage supersedes an older one waiting there.
@@ -37,7 +37,7 @@ def _short_id() -> str:
 
 
 class Lanes:
-    """Stage occupancy of one pipeline: one execution per stage, newer waiting ones supersede older."""
+    """A pipeline's stage occupancy: one execution per stage; newer waiting ones supersede older."""
 
     def __init__(self, book: PipelineBook) -> None:
         self._book = book
@@ -54,7 +54,7 @@ class Lanes:
         held: str | None,
         interrupted: Callable[[], str | None],
     ) -> str | None:
-        """Leave `held`, then wait to enter `stage`; None once in, else why not ("Superseded", "Stopped")."""
+        """Leave `held`, wait to enter `stage`; None once in, else why not (Superseded, Stopped)."""
         with self._condition:
             if held is not None:
                 self._release(held, execution)
@@ -111,7 +111,7 @@ class Run:
         return str((stores.get(self.region) or definition.get("artifactStore") or {})["location"])
 
     def artifact_key(self, artifact: str) -> str:
-        """Where CodePipeline keeps an artifact: `<pipeline name[:20]>/<artifact name[:10]>/<random id>`."""
+        """Where CodePipeline keeps an artifact: `<pipeline[:20]>/<artifact[:10]>/<random id>`."""
         return f"{self.execution.pipeline[:20]}/{artifact[:10]}/{_short_id()}"
 
     def interrupted(self) -> str | None:

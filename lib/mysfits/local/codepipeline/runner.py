@@ -1,4 +1,4 @@
-"""CodePipeline executions run locally: every execution on a thread, and S3 sources polled for changes.
+"""CodePipeline executions run locally: each on a thread of its own; S3 sources polled for changes.
 
 Every call to S3, CodeBuild and ECS goes through the local cloud's own API, so its fixes apply.
 """
@@ -118,7 +118,7 @@ class PipelineRunner:
             )
 
     def close(self) -> None:
-        """Abandon every execution, stop polling and wait for the threads; the runner stays usable."""
+        """Abandon each execution, stop polling, wait for the threads; the runner stays usable."""
         self._halt.set()
         with self._lock:
             threads = [t for t in [*self._threads, self._poller] if t is not None]

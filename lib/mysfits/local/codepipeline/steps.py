@@ -31,7 +31,7 @@ class Abandoned(Exception):
 
 @dataclass(frozen=True)
 class Artifact:
-    """An artifact of this execution in the artifact store, and the source revision it derives from."""
+    """This execution's artifact in the artifact store, and the source revision it derives from."""
 
     bucket: str
     key: str
@@ -44,7 +44,7 @@ def type_of(action: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def polls(action: dict[str, Any]) -> bool:
-    """An S3 source action polls unless PollForSourceChanges is "false" (AWS's default is to poll)."""
+    """An S3 source action polls unless PollForSourceChanges is "false" (AWS polls by default)."""
     configuration = action.get("configuration") or {}
     return (
         type_of(action) == SOURCE

@@ -53,7 +53,7 @@ class BaseReconciler:
 
 
 class Heartbeat:
-    """Ticks every registered reconciler every TICK_SECONDS; resets and closes them in reverse order."""
+    """Ticks each registered reconciler every TICK_SECONDS; resets and closes them in reverse."""
 
     def __init__(self, registry: EndpointRegistry, interval: float = TICK_SECONDS):
         self.registry = registry

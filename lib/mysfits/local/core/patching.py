@@ -64,7 +64,7 @@ class Patches:
             self._patches[name] = patch
 
     def wrap(self, name: str, owner: Any, attribute: str, make: Callable[[Any], Any]) -> None:
-        """Replace `owner.attribute` with `make(current)`: a replacement that calls what it replaces."""
+        """Replace `owner.attribute` by `make(current)`: it may call the original it replaces."""
         self.apply(name, owner, attribute, make(getattr(owner, attribute)))
 
     def original(self, name: str) -> Any:
@@ -83,7 +83,7 @@ class Patches:
             return patch is not None and patch.applied
 
     def undo(self, prefix: str) -> list[str]:
-        """Undo every applied patch whose name starts with `prefix` (newest first); return their names."""
+        """Undo each applied patch whose name starts with `prefix` (newest first); their names."""
         with self._lock:
             chosen = [
                 p

@@ -1,4 +1,4 @@
-"""What the local cloud adds to moto's state, kept per service, account and region as moto's backends are.
+"""The local cloud's additions to moto's state, per service, account and region like moto's own.
 
 A service package asks for its store with a factory; `reset` forgets every store at once, in the
 same breath as moto's own reset, so no added state outlives the resources it describes.
@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 
 class Stores:
-    """One local cloud's added state: `get(service, account, region, factory)` makes it on first use."""
+    """One cloud's added state: `get(service, account, region, factory)` makes it on first use."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

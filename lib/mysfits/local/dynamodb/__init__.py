@@ -1,4 +1,4 @@
-"""DynamoDB: atomic item writes and AWS's batch-write limit (moto's API otherwise, no data plane)."""
+"""DynamoDB: atomic item writes and AWS's batch-write limit (else moto's API; no data plane)."""
 
 from __future__ import annotations
 

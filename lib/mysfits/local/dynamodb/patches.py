@@ -50,7 +50,7 @@ READS = ("get_item", "batch_get_item", "transact_get_items", "query", "scan")
 
 
 class ReadWriteLock:
-    """Many readers or one writer; a waiting writer holds back new readers, so likes never starve."""
+    """Many readers or one writer; a waiting writer holds back new readers: likes never starve."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -111,7 +111,8 @@ def check_batch_size(request_items: dict[str, list[Any]]) -> None:
     for table, requests in request_items.items():
         if not 1 <= len(requests) <= MAX_BATCH_WRITE:
             raise MockValidationException(
-                f"1 validation error detected: Value '{{{table}=[{len(requests)} write requests]}}' at "
+                "1 validation error detected: "
+                f"Value '{{{table}=[{len(requests)} write requests]}}' at "
                 "'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
                 f"[Member must have length less than or equal to {MAX_BATCH_WRITE}, "
                 "Member must have length greater than or equal to 1]"
@@ -130,7 +131,7 @@ def _limit_batch_size(handler: Callable[[DynamoHandler], Any]) -> Callable[[Dyna
 
 
 def apply(patches: Patches) -> None:
-    """Serialise item writes against reads with one lock of this local cloud's, and limit batch writes."""
+    """Serialise item writes against reads with this local cloud's one lock; limit batch writes."""
     lock = ReadWriteLock()
     patches.wrap("dynamodb.batch-write-limit", DynamoHandler, "batch_write_item", _limit_batch_size)
     for name in WRITES:

@@ -87,8 +87,8 @@ class ImageCache:
         ]
         if not layers:
             raise ImageUnavailable(
-                "CannotPullContainerError: this image holds container layers, which need a Docker engine; "
-                "start Docker so the local cloud can run it"
+                "CannotPullContainerError: this image holds container layers, which need a "
+                "Docker engine; start Docker so the local cloud can run it"
             )
         target = self._directory / digest.replace(":", "-")
         with self._lock:

@@ -42,7 +42,7 @@ def _listening(port: int) -> bool:
 
 
 def _stamp(task: Task, **fields: Any) -> None:
-    """Set DescribeTasks fields that moto's Task does not declare (its answer serialises them all)."""
+    """Set DescribeTasks fields that moto's Task does not declare (its answer shows them all)."""
     for name, value in fields.items():
         setattr(task, name, value)
 

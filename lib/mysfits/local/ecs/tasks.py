@@ -64,8 +64,8 @@ def open_stream(destination: LogDestination, create_group: bool) -> None:
     if destination.group not in backend.groups:
         if not create_group:
             raise LogGroupMissing(
-                f"ResourceInitializationError: failed to validate logger args: The specified log group "
-                f"does not exist ({destination.group})"
+                "ResourceInitializationError: failed to validate logger args: "
+                f"The specified log group does not exist ({destination.group})"
             )
         backend.create_log_group(destination.group, {})
     backend.ensure_log_stream(destination.group, destination.stream)
@@ -79,7 +79,7 @@ def container_exit_code(returncode: int | None) -> int | None:
 
 
 class TaskProcess:
-    """Runs an image's command with the task's environment; ships each output line to CloudWatch Logs."""
+    """Runs an image's command with the task's environment; sends each output line to CloudWatch."""
 
     def __init__(
         self,

@@ -1,7 +1,8 @@
 """ELBv2: network load balancers' names, target health from real checks, and listeners that relay.
 
 `targets` maps AWS target addresses to loopback and runs the health checks, `nlb` serves each
-listener, `patches` makes moto report what the checks saw.
+listener (public and PrivateLink side), `patches` makes moto report what the checks saw,
+`securitygroups` keeps NLB security groups as AWS does and decides who may connect.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..core.heartbeat import BaseReconciler
-from . import patches
+from . import patches, securitygroups
 from .nlb import LoadBalancerProxies
+from .securitygroups import Admission, PrivateLinkFlags
 from .targets import HealthBook, TargetDirectory
 
 if TYPE_CHECKING:
@@ -40,11 +42,25 @@ class LoadBalancing(BaseReconciler):
         self.proxies.close()
         self.health.close()
 
+    def privatelink_address(self, load_balancer_arn: str, port: int) -> tuple[str, int]:
+        """The loopback address where a VPC link's connections to the NLB's `port` listener arrive.
+
+        The NLB's security groups are enforced there only when its
+        EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic flag is `on`.
+        """
+        address = self.proxies.privatelink_address(load_balancer_arn, port)
+        if address is None:
+            raise LookupError(f"{load_balancer_arn} has no listener on port {port}")
+        return address
+
 
 def register(cloud: LocalCloud) -> LoadBalancing:
     directory = TargetDirectory()
     health = HealthBook(directory)
     patches.apply(cloud.patches, cloud.stores, health)
-    plane = LoadBalancing(directory, health, LoadBalancerProxies(cloud.registry, directory, health))
+    flags = PrivateLinkFlags(cloud.stores)
+    securitygroups.apply(cloud.patches, flags)
+    proxies = LoadBalancerProxies(cloud.registry, directory, health, Admission(flags))
+    plane = LoadBalancing(directory, health, proxies)
     cloud.heartbeat.register(plane)
     return plane

@@ -1,8 +1,15 @@
-"""Network load balancers: each TCP listener on its own loopback port, forwarding to healthy targets.
+"""Network load balancers: each TCP listener on a loopback port of its own, to healthy targets.
 
 As on AWS: new connections go to targets the health checks call healthy; when none is
 healthy the load balancer fails open and uses every registered target. Unlike AWS, a
 connection to a target that refuses it is retried on the next target (a listed gap).
+
+Each listener has two loopback ports: the public one (the internet, what `mysfits local
+endpoints` lists) and its PrivateLink side, where a VPC link's traffic arrives
+(`privatelink_address`). Both admit a connection only when the NLB's security groups allow it
+(`securitygroups.Admission`). AWS drops the packets of a refused connection silently, so the
+client waits for its own timeout; here the connection is reset at once, so a test or a learner
+sees the refusal without waiting.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -20,6 +28,7 @@ from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
 
 from ..client import LOOPBACK_HOST
 from ..core.endpoints import Endpoint, EndpointRegistry
+from .securitygroups import Admission
 from .targets import Address, HealthBook, TargetDirectory
 
 KIND = "nlb"
@@ -27,7 +36,7 @@ IDLE_TIMEOUT_SECONDS = 350  # NLB's TCP idle timeout
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
-    """uvloop when installed (a pinned dependency: ~50 us less per relayed request), else asyncio's."""
+    """uvloop when installed (a pinned dependency: ~50 us less per relayed request), or asyncio."""
     try:
         import uvloop
     except ImportError:
@@ -61,19 +70,42 @@ def aws_url(dns_name: str, port: int) -> str:
     return f"http://{dns_name}" if port == 80 else f"http://{dns_name}:{port}"
 
 
+Gate = Callable[[], bool]
+
+
+@dataclass
+class _Served:
+    """One listener's two servers (public and PrivateLink) and its endpoint name."""
+
+    public: asyncio.Server
+    private: asyncio.Server
+    private_port: int
+    name: str
+    balancer_arn: str
+    port: int
+
+
 class LoadBalancerProxies:
     """Serves every NLB listener on loopback from one asyncio loop thread."""
 
-    def __init__(self, registry: EndpointRegistry, directory: TargetDirectory, health: HealthBook):
+    def __init__(
+        self,
+        registry: EndpointRegistry,
+        directory: TargetDirectory,
+        health: HealthBook,
+        admission: Admission,
+    ):
         self._registry = registry
         self._directory = directory
         self._health = health
+        self._admission = admission
+        self._lock = threading.RLock()
         self._loop = _new_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="nlb-proxies", daemon=True
         )
         self._thread.start()
-        self._servers: dict[str, tuple[asyncio.AbstractServer, str]] = {}
+        self._servers: dict[str, _Served] = {}
         self._turns = itertools.count()
         self._relays: set[asyncio.Task[None]] = (
             set()
@@ -87,37 +119,58 @@ class LoadBalancerProxies:
                 if balancer.type == "network":
                     for listener in list(balancer.listeners.values()):
                         wanted[listener.arn] = (balancer, listener)
-        for arn in set(self._servers) - set(wanted):
-            server, name = self._servers.pop(arn)
-            self._registry.close(KIND, name)
-        for arn, (balancer, listener) in wanted.items():
-            if arn not in self._servers:
-                self._serve(balancer, listener)
+        with self._lock:
+            for arn in set(self._servers) - set(wanted):
+                self._registry.close(KIND, self._servers.pop(arn).name)
+            for arn, (balancer, listener) in wanted.items():
+                if arn not in self._servers:
+                    self._serve(balancer, listener)
 
-    def _serve(self, balancer: Any, listener: FakeListener) -> None:
+    def privatelink_address(self, load_balancer_arn: str, port: int) -> tuple[str, int] | None:
+        """Where a VPC link's connections to the NLB's listener on `port` arrive (None: no such
+        listener)."""
+        for attempt in range(2):
+            with self._lock:
+                for served in self._servers.values():
+                    if served.balancer_arn == load_balancer_arn and served.port == port:
+                        return LOOPBACK_HOST, served.private_port
+            if attempt == 0:
+                self.reconcile()  # created since the last heartbeat
+        return None
+
+    def _listen(self, listener: FakeListener, admit: Gate) -> asyncio.Server:
         async def start() -> asyncio.Server:
             return await self._loop.create_server(
-                lambda: _Relay(self._loop, lambda r: self._connect(r, listener)).client,
+                lambda: _Relay(self._loop, lambda r: self._connect(r, listener), admit).client,
                 LOOPBACK_HOST,
                 0,
             )
 
-        server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
-        port = server.sockets[0].getsockname()[1]
+        return asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout=10)
+
+    def _serve(self, balancer: Any, listener: FakeListener) -> None:
+        port = int(listener.port)
+        public = self._listen(listener, lambda: self._admission.internet(balancer, port))
+        private = self._listen(listener, lambda: self._admission.private_link(balancer, port))
+        public_port = public.sockets[0].getsockname()[1]
         others = [p for p in balancer.listeners.values() if p.arn != listener.arn]
         name = balancer.name if not others else f"{balancer.name}:{listener.port}"
 
         def stop() -> None:
-            server.close()
-            asyncio.run_coroutine_threadsafe(server.wait_closed(), self._loop).result(timeout=10)
+            for server in (public, private):
+                server.close()
+                asyncio.run_coroutine_threadsafe(server.wait_closed(), self._loop).result(10)
 
-        self._servers[listener.arn] = (server, name)
+        private_port = private.sockets[0].getsockname()[1]
+        self._servers[listener.arn] = _Served(
+            public, private, private_port, name, balancer.arn, port
+        )
         self._registry.add(
             Endpoint(
                 KIND,
                 name,
                 aws_url(balancer.dns_name, int(listener.port)),
-                f"http://{LOOPBACK_HOST}:{port}",
+                f"http://{LOOPBACK_HOST}:{public_port}",
                 stop,
             )
         )
@@ -143,9 +196,9 @@ class LoadBalancerProxies:
         task.add_done_callback(self._relays.discard)
 
     def close(self) -> None:
-        for arn in list(self._servers):
-            server, name = self._servers.pop(arn)
-            self._registry.close(KIND, name)
+        with self._lock:
+            for arn in list(self._servers):
+                self._registry.close(KIND, self._servers.pop(arn).name)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
@@ -171,7 +224,7 @@ class _Side(asyncio.Protocol):
 
     @property
     def wire(self) -> asyncio.Transport:
-        """The transport of a side that is connected (the relay only calls this after connection_made)."""
+        """The transport of a connected side (the relay calls this only after connection_made)."""
         if self.transport is None:
             raise RuntimeError("relay side used before its connection was made")
         return self.transport
@@ -185,7 +238,7 @@ class _Side(asyncio.Protocol):
             peer.write(data)
 
     def eof_received(self) -> bool:
-        """Half-close: pass the FIN on, keep the other direction flowing; close once both are done."""
+        """Half-close: pass the FIN on, keep the other way flowing; close once both are done."""
         self.eof = True
         peer = self.peer
         if peer is not None and peer.transport is not None:
@@ -212,8 +265,11 @@ class _Side(asyncio.Protocol):
 class _Relay:
     """A client connection and the target connection the listener chose for it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_client: Callable[[_Relay], None]):
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, on_client: Callable[[_Relay], None], admit: Gate
+    ):
         self.loop = loop
+        self._admit = admit
         self.client, self.target = _Side(self), _Side(self)
         self.client.peer, self.target.peer = self.target, self.client
         self.last_active = loop.time()
@@ -222,9 +278,13 @@ class _Relay:
         self._idle = loop.call_later(IDLE_TIMEOUT_SECONDS, self._check_idle)
 
     def made(self, side: _Side) -> None:
-        if side is self.client:
-            side.wire.pause_reading()  # until a target is connected
-            self._on_client(self)
+        if side is not self.client:
+            return
+        if not self._admit():
+            self.close(reset=True)  # the security groups refuse it (AWS drops it silently)
+            return
+        side.wire.pause_reading()  # until a target is connected
+        self._on_client(self)
 
     async def connect(self, candidates: list[Address], turn: int) -> None:
         for offset in range(len(candidates)):

@@ -128,7 +128,7 @@ class S3ApiFixes:
         if status == 200 and not existed and bucket is not None:
             bucket.public_access_block = s3_access.all_blocked()
             if not bucket.ownership_rule:  # an explicit x-amz-object-ownership header wins
-                # moto annotates a dict but stores the ObjectOwnership string, as it does for the header
+                # moto annotates a dict but stores the ObjectOwnership string, as for the header
                 bucket.ownership_rule = cast(Any, "BucketOwnerEnforced")
         return chunks
 
@@ -214,7 +214,7 @@ def _moto_reading_document(
 
 
 def _anonymous_action(method: str, key: str | None, params: set[str]) -> str | None:
-    """The IAM action an unsigned request needs, or None for what we never let anonymous callers do."""
+    """The IAM action an unsigned request needs, or None for what anonymous callers may never do."""
     if key is None:
         return "s3:ListBucket" if method in {"GET", "HEAD"} and params <= _LIST_PARAMS else None
     if not params <= _READ_PARAMS:

@@ -219,7 +219,8 @@ def _error_page(status: int, code: str, message: str, key: str) -> bytes:
     return (
         f"<html>\n<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n"
         f"<li>Code: {code}</li>\n<li>Message: {html.escape(message)}</li>\n{key_line}"
-        f"<li>RequestId: {_request_id()}</li>\n<li>HostId: {uuid.uuid4().hex}</li>\n</ul>\n<hr/>\n</body>\n</html>\n"
+        f"<li>RequestId: {_request_id()}</li>\n<li>HostId: {uuid.uuid4().hex}</li>\n</ul>\n"
+        "<hr/>\n</body>\n</html>\n"
     ).encode()
 
 
