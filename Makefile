@@ -104,6 +104,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pipeline_release.py
 	$(BIN)/python benchmarks/lambda_invoke.py
 	$(BIN)/python benchmarks/firehose_ingest.py
+	$(BIN)/python benchmarks/click_loading.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop

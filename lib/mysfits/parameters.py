@@ -63,6 +63,14 @@ NOTEBOOK_COUNTS: dict[str, dict[str, Count]] = {
             "service tasks: notebook 02 stops one while another serves, so at least 2; at most 10",
         )
     },
+    # Notebook 06's traffic: bounded so a typo cannot flood the API (or the bill, on AWS).
+    "06": {
+        "visitors": Count(1, 500, "simulated visitors: at least 1, at most 500"),
+        "signed_in": Count(0, 50, "visitors who sign up and in (Cognito users): 0 to 50"),
+        "max_requests": Count(10, 20_000, "requests one traffic run may send: 10 to 20,000"),
+        "max_seconds": Count(10, 1_800, "seconds one traffic run may send for: 10 to 1,800"),
+        "delivery_timeout": Count(10, 1_800, "seconds to wait for delivery: 10 to 1,800"),
+    },
 }
 TARGETS = ("local", "aws")
 

@@ -39,3 +39,13 @@ def data_file() -> Path:
 def streaming_dir() -> Path:
     """Module 5's deployable: the click processor and its SAM template."""
     return repo_root() / "streaming"
+
+
+RUN_DIR_ENV = "MYSFITS_RUN_DIR"  # `mysfits run` sets it to the directory of the executed notebooks
+
+
+def run_dir() -> Path:
+    """Where a notebook writes what it makes for the run (reports, ground truth):
+    `$MYSFITS_RUN_DIR`, else `runs/analysis/` in the checkout."""
+    chosen = os.environ.get(RUN_DIR_ENV)
+    return Path(chosen) if chosen else repo_root() / "runs" / "analysis"

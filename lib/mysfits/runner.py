@@ -155,7 +155,12 @@ def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) ->
     started = time.monotonic()
     calls_log(destination).unlink(missing_ok=True)
     try:
-        with environment({LOG_ENV: str(calls_log(destination))}):  # the kernel inherits it
+        # The kernel inherits both: where its API calls go, and where it writes run files.
+        run_env: dict[str, str | None] = {
+            LOG_ENV: str(calls_log(destination)),
+            paths.RUN_DIR_ENV: str(destination.parent),
+        }
+        with environment(run_env):
             papermill.execute_notebook(
                 str(source),
                 str(destination),
