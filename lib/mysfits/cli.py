@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -136,21 +137,32 @@ def _learner_policy(args: argparse.Namespace) -> int:
     policy = learnerpolicy.policy_document(grants)
     for kind in sorted(grants.unknown_types):
         print(f"warning: no permissions known for {kind}: add them by hand", file=sys.stderr)
-    size, limit = learnerpolicy.policy_size(policy), learnerpolicy.MANAGED_POLICY_LIMIT
-    if size > limit:
-        print(
-            f"warning: {size} characters exceed IAM's {limit} for a managed policy", file=sys.stderr
-        )
     text = learnerpolicy.render(policy)
     if args.check:
         return _compare(Path(args.check), text)
     if args.write:
-        Path(args.write).write_text(text)
-        actions = sum(len(s["Action"]) for s in policy["Statement"])
-        print(f"wrote {args.write}: {actions} actions, {size} of {limit} characters")
+        _write_policy(Path(args.write), policy)
         return 0
     print(text, end="")
     return 0
+
+
+def _write_policy(path: Path, policy: dict[str, Any]) -> None:
+    """The whole policy, and beside it the managed-policy-sized parts to attach."""
+    from . import learnerpolicy
+
+    path.write_text(learnerpolicy.render(policy))
+    parts = learnerpolicy.managed_parts(policy)
+    for stale in path.parent.glob(f"{path.stem}-part-*{path.suffix}"):
+        stale.unlink()
+    for part, part_path in zip(parts, learnerpolicy.part_paths(path, len(parts)), strict=True):
+        part_path.write_text(learnerpolicy.render(part))
+    actions = sum(len(s["Action"]) for s in policy["Statement"])
+    size, limit = learnerpolicy.policy_size(policy), learnerpolicy.MANAGED_POLICY_LIMIT
+    print(
+        f"wrote {path}: {actions} actions, {size} characters; IAM allows {limit} per managed "
+        f"policy, so attach its {len(parts)} part(s): {path.stem}-part-N{path.suffix}"
+    )
 
 
 def _compare(path: Path, text: str) -> int:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -256,3 +257,42 @@ def render(policy: dict[str, Any]) -> str:
 def policy_size(policy: dict[str, Any]) -> int:
     """Characters IAM counts against the managed-policy quota (whitespace excluded)."""
     return len(re.sub(r"\s", "", json.dumps(policy)))
+
+
+def _fitting(statement: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The statement, or its actions cut into the fewest numbered statements that each fit."""
+    actions = statement["Action"]
+    for count in range(1, len(actions) + 1):
+        size = -(-len(actions) // count)
+        pieces = [
+            {**statement, "Sid": statement["Sid"] + (str(n + 1) if n else ""), "Action": chunk}
+            for n, chunk in enumerate(actions[i : i + size] for i in range(0, len(actions), size))
+        ]
+        if all(policy_size({"Version": "2012-10-17", "Statement": [p]}) <= limit for p in pieces):
+            return pieces
+    raise ValueError(f"statement {statement['Sid']} cannot fit in {limit} characters")
+
+
+def managed_parts(
+    policy: dict[str, Any], limit: int = MANAGED_POLICY_LIMIT
+) -> list[dict[str, Any]]:
+    """The policy as managed policies of at most `limit` characters each, statements in order.
+
+    A user or role may have 10 managed policies attached (IAM's default quota), so the parts
+    together grant exactly what the whole policy grants.
+    """
+    parts: list[dict[str, Any]] = []
+    for statement in (s for whole in policy["Statement"] for s in _fitting(whole, limit)):
+        grown = {"Version": policy["Version"], "Statement": [statement]}
+        if parts:
+            grown["Statement"] = [*parts[-1]["Statement"], statement]
+        if parts and policy_size(grown) <= limit:
+            parts[-1] = grown
+        else:
+            parts.append({"Version": policy["Version"], "Statement": [statement]})
+    return parts
+
+
+def part_paths(path: Path, count: int) -> list[Path]:
+    """Where the parts of the policy written to `path` go: beside it, numbered from 1."""
+    return [path.with_name(f"{path.stem}-part-{n}{path.suffix}") for n in range(1, count + 1)]

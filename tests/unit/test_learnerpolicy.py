@@ -13,6 +13,7 @@ from mysfits.learnerpolicy import (
     MANAGED_POLICY_LIMIT,
     actions_for,
     learner_policy,
+    managed_parts,
     policy_size,
     render,
 )
@@ -249,4 +250,33 @@ def test_the_committed_policy_is_a_valid_managed_policy() -> None:
         "iam:PassRole",
     } <= actions
     assert all(a.count(":") == 1 and "*" not in a for a in actions)
-    assert policy_size(policy) <= MANAGED_POLICY_LIMIT
+
+
+def test_the_committed_parts_are_managed_policies_that_grant_the_whole_policy() -> None:
+    policy = json.loads(COMMITTED.read_text())
+    committed = sorted(COMMITTED.parent.glob(f"{COMMITTED.stem}-part-*.json"))
+    parts = [json.loads(path.read_text()) for path in committed]
+    assert parts == managed_parts(policy), "regenerate with `mysfits learner-policy --write`"
+    assert all(policy_size(part) <= MANAGED_POLICY_LIMIT for part in parts)
+    assert [s for part in parts for s in part["Statement"]] == policy["Statement"]
+
+
+def test_a_policy_over_the_limit_is_cut_into_parts_that_fit() -> None:
+    actions = [f"ec2:Describe{'Thing' * 3}{n}" for n in range(900)]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Small", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
+            {"Sid": "Ec2", "Effect": "Allow", "Action": actions, "Resource": "*"},
+        ],
+    }
+    assert policy_size(policy) > MANAGED_POLICY_LIMIT
+    parts = managed_parts(policy)
+    assert len(parts) > 1 and all(policy_size(p) <= MANAGED_POLICY_LIMIT for p in parts)
+    granted = [a for part in parts for s in part["Statement"] for a in s["Action"]]
+    assert granted == ["s3:GetObject", *actions]
+    sids = [s["Sid"] for part in parts for s in part["Statement"]]
+    assert len(sids) == len(set(sids))
+    assert managed_parts({**policy, "Statement": policy["Statement"][:1]}) == [
+        {**policy, "Statement": policy["Statement"][:1]}
+    ]
