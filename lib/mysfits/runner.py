@@ -153,6 +153,8 @@ def run_notebook(source: Path, destination: Path, parameters: dict[str, Any]) ->
 
     result = NotebookResult(source.stem, "passed")
     started = time.monotonic()
+    # Absolute: the kernel runs in the notebooks' folder, not where `mysfits run` was started.
+    destination = destination.resolve()
     calls_log(destination).unlink(missing_ok=True)
     try:
         # The kernel inherits both: where its API calls go, and where it writes run files.

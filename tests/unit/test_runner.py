@@ -16,6 +16,7 @@ from mysfits.runner import (
     count_checks,
     format_summary,
     parse_parameters,
+    run_notebook,
     select_notebooks,
     validate_parameters,
 )
@@ -162,3 +163,27 @@ def test_bad_parameter_fails_at_once_through_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert "desired_count=0: use a whole number from 2 to 10" in result.stderr
     assert not runs.exists() and not (tmp_path / "home").exists()  # no run, no local cloud
+
+
+def test_a_relative_run_directory_reaches_the_kernel_as_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel runs in the notebooks' folder: `runs/...` from the checkout must not reach it."""
+    import papermill
+
+    seen: dict[str, str] = {}
+
+    def execute(source: str, destination: str, **kwargs: object) -> None:
+        seen.update({k: os.environ[k] for k in ("MYSFITS_API_CALLS_LOG", "MYSFITS_RUN_DIR")})
+        seen["destination"] = destination
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "notebooks" / "01_x.ipynb"
+    run_notebook(source, Path("runs") / "t" / "01_x.ipynb", {})
+    expected = tmp_path / "runs" / "t"
+    assert seen == {
+        "MYSFITS_API_CALLS_LOG": str(expected / "01_x.api-calls.jsonl"),
+        "MYSFITS_RUN_DIR": str(expected),
+        "destination": str(expected / "01_x.ipynb"),
+    }
