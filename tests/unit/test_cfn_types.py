@@ -242,3 +242,44 @@ def test_replacement_as_a_change_set_shows_it(monkeypatch: pytest.MonkeyPatch) -
     assert changesets._replacement(bucket, renamed) == "True"
     assert changesets._replacement(bucket, tagged) == "False"
     assert changes.replaces("AWS::Foo::Bar", {}, {"A": 1})  # nothing can update it
+
+
+class _RecordingApiGateway:
+    """Stands in for the API Gateway client: records each call a handler makes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._real = boto3.client("apigateway", region_name="us-east-1")
+
+    def __getattr__(self, action: str) -> Any:
+        getattr(self._real, action)  # only actions boto3's model has
+        return lambda **kwargs: self.calls.append((action, kwargs))
+
+
+@pytest.mark.parametrize(
+    ("update", "delete", "key"),
+    [
+        ("update_resource", "delete_resource", "resourceId"),
+        ("update_model", "delete_model", "modelName"),
+        ("update_request_validator", "delete_request_validator", "requestValidatorId"),
+        ("update_stage", "delete_stage", "stageName"),
+    ],
+)
+def test_api_children_are_patched_and_deleted_by_their_own_ids(
+    update: str, delete: str, key: str
+) -> None:
+    from mysfits.local.cloudformation.handlers.apigateway import delete_child, send_patches
+
+    client = _RecordingApiGateway()
+    loopback = LoopbackClients("http://127.0.0.1:9")
+    loopback.client = lambda service, region: client  # type: ignore[method-assign]
+    ctx = Context("123456789012", "us-east-1", loopback)
+    model = Created("child-1", {}, ids={"api": "api-1"})
+    operations = [{"op": "replace", "path": "/description", "value": "new"}]
+    send_patches(ctx, model, update, key, [])
+    send_patches(ctx, model, update, key, operations)
+    delete_child(ctx, model, delete, key)
+    assert client.calls == [
+        (update, {"restApiId": "api-1", key: "child-1", "patchOperations": operations}),
+        (delete, {"restApiId": "api-1", key: "child-1"}),
+    ]

@@ -40,6 +40,23 @@ def changed_patches(
     ]
 
 
+def send_patches(
+    ctx: Context, model: Created, action: str, key: str, operations: list[dict[str, str]]
+) -> None:
+    """Send the patch operations, if any, to `apigateway.<action>` for the model's API child."""
+    if operations:
+        update = getattr(ctx.client("apigateway"), action)
+        update(
+            restApiId=api_of(model), **{key: model.physical_resource_id}, patchOperations=operations
+        )
+
+
+def delete_child(ctx: Context, model: Created, action: str, key: str) -> None:
+    """`apigateway.<action>` for the model's API child; one already gone is what was wanted."""
+    delete = getattr(ctx.client("apigateway"), action)
+    absent_ok(lambda: delete(restApiId=api_of(model), **{key: model.physical_resource_id}), GONE)
+
+
 class RestApi(ResourceType):
     type_name = "AWS::ApiGateway::RestApi"
     attribute_names = frozenset({"RootResourceId", "RestApiId"})
@@ -110,23 +127,12 @@ class Resource(ResourceType):
         operations = changed_patches(
             model.properties, properties, {"ParentId": "/parentId", "PathPart": "/pathPart"}
         )
-        if operations:
-            ctx.client("apigateway").update_resource(
-                restApiId=api_of(model),
-                resourceId=model.physical_resource_id,
-                patchOperations=operations,
-            )
+        send_patches(ctx, model, "update_resource", "resourceId", operations)
         model.properties = properties
         return model
 
     def delete(self, ctx: Context, model: Created) -> None:
-        apigateway = ctx.client("apigateway")
-        absent_ok(
-            lambda: apigateway.delete_resource(
-                restApiId=api_of(model), resourceId=model.physical_resource_id
-            ),
-            GONE,
-        )
+        delete_child(ctx, model, "delete_resource", "resourceId")
 
 
 class Model(ResourceType):
@@ -152,23 +158,12 @@ class Model(ResourceType):
         operations = changed_patches(model.properties, properties, {"Description": "/description"})
         if _schema(properties) != _schema(model.properties):
             operations.append(patch("/schema", _schema(properties)))
-        if operations:
-            ctx.client("apigateway").update_model(
-                restApiId=api_of(model),
-                modelName=model.physical_resource_id,
-                patchOperations=operations,
-            )
+        send_patches(ctx, model, "update_model", "modelName", operations)
         model.properties = properties
         return model
 
     def delete(self, ctx: Context, model: Created) -> None:
-        apigateway = ctx.client("apigateway")
-        absent_ok(
-            lambda: apigateway.delete_model(
-                restApiId=api_of(model), modelName=model.physical_resource_id
-            ),
-            GONE,
-        )
+        delete_child(ctx, model, "delete_model", "modelName")
 
 
 def _schema(properties: dict[str, Any]) -> str:
@@ -202,23 +197,12 @@ class RequestValidator(ResourceType):
 
     def update(self, ctx: Context, model: Created, properties: dict[str, Any]) -> Created:
         operations = changed_patches(model.properties, properties, self._PATHS)
-        if operations:
-            ctx.client("apigateway").update_request_validator(
-                restApiId=api_of(model),
-                requestValidatorId=model.physical_resource_id,
-                patchOperations=operations,
-            )
+        send_patches(ctx, model, "update_request_validator", "requestValidatorId", operations)
         model.properties = properties
         return model
 
     def delete(self, ctx: Context, model: Created) -> None:
-        apigateway = ctx.client("apigateway")
-        absent_ok(
-            lambda: apigateway.delete_request_validator(
-                restApiId=api_of(model), requestValidatorId=model.physical_resource_id
-            ),
-            GONE,
-        )
+        delete_child(ctx, model, "delete_request_validator", "requestValidatorId")
 
 
 def _flag(value: Any) -> bool:

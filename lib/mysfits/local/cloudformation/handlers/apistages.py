@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..registry import Context, Created, ResourceType, absent_ok
-from .apigateway import GONE, api_of, changed_patches, patch
+from .apigateway import GONE, api_of, changed_patches, delete_child, patch, send_patches
 
 
 class Deployment(ResourceType):
@@ -107,20 +107,9 @@ class Stage(ResourceType):
         operations += [patch(f"/variables/{k}", v) for k, v in new.items() if old.get(k) != v]
         operations += [{"op": "remove", "path": f"/variables/{k}"} for k in old if k not in new]
         operations += _method_settings(properties.get("MethodSettings") or [])
-        if operations:
-            ctx.client("apigateway").update_stage(
-                restApiId=api_of(model),
-                stageName=model.physical_resource_id,
-                patchOperations=operations,
-            )
+        send_patches(ctx, model, "update_stage", "stageName", operations)
         model.properties = properties
         return model
 
     def delete(self, ctx: Context, model: Created) -> None:
-        apigateway = ctx.client("apigateway")
-        absent_ok(
-            lambda: apigateway.delete_stage(
-                restApiId=api_of(model), stageName=model.physical_resource_id
-            ),
-            GONE,
-        )
+        delete_child(ctx, model, "delete_stage", "stageName")
