@@ -283,10 +283,8 @@ def managed_parts(
     """
     parts: list[dict[str, Any]] = []
     for statement in (s for whole in policy["Statement"] for s in _fitting(whole, limit)):
-        grown = {"Version": policy["Version"], "Statement": [statement]}
-        if parts:
-            grown["Statement"] = [*parts[-1]["Statement"], statement]
-        if parts and policy_size(grown) <= limit:
+        grown = {**parts[-1], "Statement": [*parts[-1]["Statement"], statement]} if parts else None
+        if grown and policy_size(grown) <= limit:
             parts[-1] = grown
         else:
             parts.append({"Version": policy["Version"], "Statement": [statement]})
