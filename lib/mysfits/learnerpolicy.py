@@ -19,7 +19,7 @@ from typing import Any
 import botocore.session
 
 from .apicalls import ApiCall
-from .stackpermissions import stack_actions, template_needs
+from .stackpermissions import roles_passed, stack_actions, template_needs
 
 # boto3's service name → IAM's service prefix, where they differ.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
@@ -180,6 +180,7 @@ def _stack_grants(calls: list[ApiCall], grants: Grants) -> None:
             actions, unknown = stack_actions(operation, need)
             grants.through_stacks |= actions
             grants.unknown_types |= unknown
+            grants.passed_to |= roles_passed(operation, need)
 
 
 def grants_for(calls: Iterable[ApiCall]) -> Grants:

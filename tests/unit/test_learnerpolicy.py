@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from mysfits.apicalls import ApiCall
 from mysfits.learnerpolicy import (
     MANAGED_POLICY_LIMIT,
     actions_for,
+    grants_for,
     learner_policy,
     managed_parts,
     policy_size,
@@ -21,6 +23,12 @@ from mysfits.learnerpolicy import (
 ROOT = Path(__file__).resolve().parents[2]
 CORE = (ROOT / "lib" / "mysfits" / "templates" / "core.yml").read_text()
 COMMITTED = ROOT / "docs" / "learner-policy.json"
+# The click stream's SAM template as `sam package` sends it: its code is in S3.
+STREAM = re.sub(
+    r"CodeUri: .*",
+    "CodeUri: s3://code-bucket/click_processor.zip",
+    (ROOT / "streaming" / "template.yml").read_text(),
+)
 
 
 def call(service: str, operation: str, signed: bool = True, **params: object) -> ApiCall:
@@ -202,6 +210,47 @@ def test_a_stack_needs_what_cloudformation_does_with_the_callers_credentials() -
     )
 
 
+def stream_change_set(*operations: str) -> list[ApiCall]:
+    created = call(
+        "cloudformation",
+        "CreateChangeSet",
+        StackName="s",
+        TemplateBody=STREAM,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    return [created, *(call("cloudformation", operation) for operation in operations)]
+
+
+def test_a_sam_template_needs_what_its_expanded_resources_need() -> None:
+    planned = statements(learner_policy(stream_change_set()))
+    assert "ResourcesCloudFormationCreatesForYou" not in planned  # a plan creates nothing
+    executed = statements(learner_policy(stream_change_set("ExecuteChangeSet")))
+    through = set(executed["ResourcesCloudFormationCreatesForYou"]["Action"])
+    # AWS::Serverless::Function is made an AWS::Lambda::Function by the transform
+    assert {
+        "lambda:CreateFunction",
+        "lambda:DeleteFunction",
+        "firehose:CreateDeliveryStream",
+        "apigateway:POST",
+        "logs:PutRetentionPolicy",
+        "s3:PutBucketVersioning",
+    } <= through
+    assert all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", a) for a in through)  # no S3 log names
+
+
+def test_a_stacks_roles_are_passed_only_to_the_services_its_resources_give_them_to() -> None:
+    policy = learner_policy(stream_change_set("ExecuteChangeSet"))
+    granted = [s for s in policy["Statement"] if "iam:PassRole" in s["Action"]]
+    assert [s["Sid"] for s in granted] == ["PassRolesToWorkshopServices"]  # never unconditioned
+    assert granted[0]["Condition"]["StringEquals"]["iam:PassedToService"] == [
+        "apigateway.amazonaws.com",  # the integration's credentials
+        "firehose.amazonaws.com",  # the delivery stream's role
+        "lambda.amazonaws.com",  # the processor's execution role
+    ]
+    deleting = learner_policy([*stream_change_set(), call("cloudformation", "DeleteStack")])
+    assert "PassRolesToWorkshopServices" not in statements(deleting)
+
+
 def test_actions_granted_directly_are_not_repeated_for_the_stack() -> None:
     policy = learner_policy(
         [
@@ -280,3 +329,10 @@ def test_a_policy_over_the_limit_is_cut_into_parts_that_fit() -> None:
     assert managed_parts({**policy, "Statement": policy["Statement"][:1]}) == [
         {**policy, "Statement": policy["Statement"][:1]}
     ]
+
+
+def test_a_resource_that_passes_roles_in_an_unknown_way_is_reported() -> None:
+    template = json.dumps({"Resources": {"P": {"Type": "AWS::StepFunctions::StateMachine"}}})
+    grants = grants_for([call("cloudformation", "CreateStack", TemplateBody=template)])
+    assert grants.unknown_types == {"AWS::StepFunctions::StateMachine"}
+    assert "iam:PassRole" not in grants.through_stacks
