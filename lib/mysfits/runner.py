@@ -264,7 +264,7 @@ def fresh_local_cloud() -> Iterator[str]:
 
 
 # The learner policy's run: the series, then again (the re-run's update paths), then cleanup.
-POLICY_PASSES = ("01,02,03,04", "01,02,03,04,99")
+POLICY_PASSES = ("01,02,03,04,05,06", "01,02,03,04,05,06", "99")
 
 
 def policy_run(output_dir: Path) -> list[Path]:

@@ -1,8 +1,12 @@
-"""Re-run safety of the whole series through the real CLI, on a local cloud of its own.
+"""Re-run safety of the whole series, and the learner policy, from one run through the real CLI.
 
-`mysfits run` twice leaves the resources of one run; the cleanup notebook then leaves nothing
-in the AWS API and no task or load balancer process; the series runs again afterwards.
-Resources are counted with plain API calls here, not with the cleanup module under test.
+On a local cloud of its own, the learner policy's passes (`runner.POLICY_PASSES`: notebooks 01-06,
+01-06 again, cleanup) run through `mysfits run`, recording every AWS API call, as
+`mysfits learner-policy` runs them. Between the passes: the re-run leaves the resources of one
+run; the cleanup notebook then leaves nothing in the AWS API and no task or load balancer
+process; the series runs again afterwards. The recorded calls must give the committed
+docs/learner-policy.json. Resources are counted with plain API calls here, not with the cleanup
+module under test. One module-scoped run serves both tests: the series is the slow part.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
@@ -18,12 +23,34 @@ import pytest
 
 import mysfits
 from mysfits import website
+from mysfits.cli import REGENERATE
+from mysfits.runner import POLICY_PASSES
 from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
 
-SERIES = "01,02,03,04"
+SERIES = "01,02,03,04,05,06"
 PREFIX = "mysfits"  # the notebooks' default
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "docs" / "learner-policy.json"
+# What one run of the series leaves (resource_counts).
+ONE_RUN = {
+    "stacks": 2,  # the core network and the click stream
+    "clusters": 1,
+    "services": 1,
+    "load balancers": 1,
+    "running tasks": 2,
+    "items": 12,
+    "buckets": 5,  # site, pipeline source and artifacts; the click stream's code and clicks
+    "pipelines": 1,
+    "build projects": 1,
+    "user pools": 1,
+    "vpc links": 1,
+    "rest apis": 2,  # module 4's API and the click stream's
+    "security groups": 1,
+    "functions": 1,
+    "delivery streams": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +59,17 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         yield started
 
 
-def run(cloud: dict[str, object], only: str, expect: int = 0) -> str:
+def run(cloud: dict[str, object], only: str, expect: int = 0) -> Path:
+    """`mysfits run --only`; its run folder (its own: two runs in one second would share one)."""
     home = Path(str(cloud["home"]))
+    output = home / "runs" / f"{len(list((home / 'runs').glob('*')))}"
     result = mysfits_cli(
-        home, "run", "--only", only, "--keep", "--output-dir", str(home / "runs"), timeout=600
+        home, "run", "--only", only, "--keep", "--output-dir", str(output), timeout=900
     )
     assert result.returncode == expect, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+    (run_dir,) = output.iterdir()
+    (run_dir / "stdout.txt").write_text(result.stdout)
+    return run_dir
 
 
 def workshop(cloud: dict[str, object]) -> Workshop:
@@ -155,6 +186,27 @@ def resource_counts(ws: Workshop) -> dict[str, int]:
                 "logGroups"
             ]
         ),
+        **stream_counts(ws),
+    }
+
+
+def stream_counts(ws: Workshop) -> dict[str, int]:
+    """Module 5's click stream: its function, delivery stream and their log groups."""
+    mine = f"{ws.prefix}-"
+    logs = ws.client("logs")
+    return {
+        "functions": sum(
+            f["FunctionName"].startswith(mine)
+            for f in ws.client("lambda").list_functions()["Functions"]
+        ),
+        "delivery streams": sum(
+            d.startswith(mine)
+            for d in ws.client("firehose").list_delivery_streams()["DeliveryStreamNames"]
+        ),
+        "stream log groups": sum(
+            len(logs.describe_log_groups(logGroupNamePrefix=f"/aws/{kind}/{mine}")["logGroups"])
+            for kind in ("lambda", "kinesisfirehose")
+        ),
     }
 
 
@@ -176,38 +228,88 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_series_twice_then_cleanup_then_again(cloud: dict[str, object]) -> None:
-    ws = workshop(cloud)
+@pytest.fixture(scope="module")
+def series(cloud: dict[str, object]) -> dict[str, Any]:
+    """The policy's passes with what the cloud holds between them; each pass's run folder."""
+    ws, seen = workshop(cloud), {}
     # Out of order on an empty cloud: 03's first cell names the notebook to run first.
-    assert "run 02_fargate_service.ipynb first" in run(cloud, "03", expect=1)
-    run(cloud, SERIES)
-    once = resource_counts(ws)
-    assert once["stacks"] == once["clusters"] == once["services"] == once["load balancers"] == 1
-    assert once["running tasks"] == 2 and once["items"] == 12
-    assert (
-        once["buckets"] == 3 and once["pipelines"] == once["build projects"] == 1
-    )  # site, source, artifacts
-    assert once["user pools"] == once["rest apis"] == once["vpc links"] == 1
-    assert once["security groups"] == 1
-
-    run(cloud, SERIES)
-    assert resource_counts(ws) == once
-    run(cloud, "01")  # an earlier notebook again: the site keeps 04's version and stays public
-    assert website.published_version(ws, ws.names.site_bucket) == 3
-    assert website.check_anonymous_read(ws, ws.names.site_bucket, expect=200).ok
-    assert resource_counts(ws) == once
-
+    seen["out of order"] = (run(cloud, "03", expect=1) / "stdout.txt").read_text()
+    first, again, cleanup = POLICY_PASSES
+    assert first == again == SERIES and cleanup == "99", POLICY_PASSES
+    passes = [run(cloud, first)]
+    seen["once"] = resource_counts(ws)
+    passes.append(run(cloud, again))
+    seen["twice"] = resource_counts(ws)
+    run(cloud, "01")  # an earlier notebook again: the site keeps the latest version, public
+    seen["site version"] = website.published_version(ws, ws.names.site_bucket)
+    seen["site public"] = website.check_anonymous_read(ws, ws.names.site_bucket, expect=200).ok
+    seen["after 01"] = resource_counts(ws)
     tasks, ports = data_plane(cloud)
-    # two task processes; the website, the NLB, the API's stage and Cognito (the pool's JWKS and
-    # JSON API, on the cloud's own port)
-    assert len(tasks) == 2 and len(ports) == 4
-    run(cloud, "99")
-    left = resource_counts(ws)
-    assert left == {kind: 0 for kind in left}, left
-    gone, alive = psutil.wait_procs(tasks, timeout=10)
-    assert alive == [], f"task processes still running: {[p.pid for p in alive]}"
-    assert [p for p in ports if listening(p) and p != cloud_port(cloud)] == []
-    assert json.loads(mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout) == []
-
+    seen["tasks"], seen["ports"] = len(tasks), len(ports)
+    passes.append(run(cloud, cleanup))
+    seen["left"] = resource_counts(ws)
+    seen["alive"] = [p.pid for p in psutil.wait_procs(tasks, timeout=10)[1]]
+    seen["listening"] = [p for p in ports if listening(p) and p != cloud_port(cloud)]
+    seen["endpoints"] = json.loads(
+        mysfits_cli(Path(str(cloud["home"])), "local", "endpoints").stdout
+    )
     run(cloud, SERIES)
-    assert resource_counts(ws) == once
+    seen["after cleanup"] = resource_counts(ws)
+    return {**seen, "passes": passes}
+
+
+def test_series_twice_then_cleanup_then_again(series: dict[str, Any]) -> None:
+    assert "run 02_fargate_service.ipynb first" in series["out of order"]
+    once = series["once"]
+    assert {kind: once[kind] for kind in ONE_RUN} == ONE_RUN
+    assert once["stream log groups"] >= 1  # the function's; Firehose's once it logs an error
+
+    assert series["twice"] == once
+    assert series["site version"] == 4  # module 5's, which sends clicks
+    assert series["site public"]
+    assert series["after 01"] == once
+    # two task processes; the website, the NLB, the two APIs' stages and Cognito (the pool's JWKS
+    # and JSON API, on the cloud's own port)
+    assert series["tasks"] == 2 and series["ports"] == 5
+    left = series["left"]
+    assert left == {kind: 0 for kind in left}, left
+    assert series["alive"] == [], f"task processes still running: {series['alive']}"
+    assert series["listening"] == []
+    assert series["endpoints"] == []
+    assert series["after cleanup"] == once
+
+
+def test_committed_learner_policy_matches_the_calls_of_the_run(
+    series: dict[str, Any], tmp_path: Path
+) -> None:
+    """What `mysfits learner-policy` runs, this module ran: its calls give the same policy."""
+    generated = tmp_path / "learner-policy.json"
+    calls = [f"--calls={p / 'api-calls.json'}" for p in series["passes"]]
+    built = mysfits_cli(tmp_path, "learner-policy", *calls, "--write", str(generated))
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert "warning" not in built.stderr, built.stderr
+    fresh, committed = json.loads(generated.read_text()), json.loads(COMMITTED.read_text())
+    granted = {(s["Sid"], a) for s in committed["Statement"] for a in s["Action"]}
+    needed = {(s["Sid"], a) for s in fresh["Statement"] for a in s["Action"]}
+    assert fresh == committed, (
+        f"docs/learner-policy.json is out of step with the calls a run makes "
+        f"(missing {sorted(needed - granted)}, no longer needed {sorted(granted - needed)}): "
+        f"regenerate it with `{REGENERATE}` and commit it"
+    )
+    recorded = [
+        c
+        for p in series["passes"]
+        for n in json.loads((p / "api-calls.json").read_text())
+        for c in n["calls"]
+    ]
+    assert {c["operation"] for c in recorded} >= {
+        "PutBucketPolicy",
+        "CreateStack",
+        "RegisterTaskDefinition",
+        "CreateService",
+        "CreateTable",
+        "CreatePipeline",
+        "CreateChangeSet",
+        "ExecuteChangeSet",
+        "PutRecord",
+    }
