@@ -136,7 +136,11 @@ def _learner_policy(args: argparse.Namespace) -> int:
     grants = learnerpolicy.grants_for(calls)
     policy = learnerpolicy.policy_document(grants)
     for kind in sorted(grants.unknown_types):
-        print(f"warning: no permissions known for {kind}: add them by hand", file=sys.stderr)
+        print(
+            f"warning: no permissions known for {kind} (no schema, or roles passed in a way "
+            "stackpermissions.PASSES_ROLE lacks): add them by hand",
+            file=sys.stderr,
+        )
     text = learnerpolicy.render(policy)
     if args.check:
         return _compare(Path(args.check), text)
@@ -243,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     learner = commands.add_parser(
         "learner-policy",
         help="the IAM policy a learner needs on AWS, from a local run's calls",
-        description="Run notebooks 01-04 twice and 99 on a fresh local cloud, recording every "
+        description="Run notebooks 01-06 twice and 99 on a fresh local cloud, recording every "
         "AWS API call, and turn the calls into a least-privilege IAM policy.",
     )
     learner.add_argument("--write", metavar="PATH", help="write the policy to PATH")
