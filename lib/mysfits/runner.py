@@ -264,6 +264,7 @@ def fresh_local_cloud() -> Iterator[str]:
 
 
 # The learner policy's run: the series, then again (the re-run's update paths), then cleanup.
+# tests/integration/test_series_rerun.py runs the same passes and checks the committed policy.
 POLICY_PASSES = ("01,02,03,04,05,06", "01,02,03,04,05,06", "99")
 
 
