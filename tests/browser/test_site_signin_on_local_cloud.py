@@ -209,7 +209,7 @@ def test_register_confirm_sign_in_like_adopt_sign_out(
 
 
 def test_tokens_are_refreshed_before_they_expire_then_the_session_ends(
-    page: Page, stack: SignInStack, cognito_calls: list[str]
+    page: Page, stack: SignInStack, cognito_calls: list[str], api_calls: list[ApiCall]
 ) -> None:
     email = new_email()
     page.clock.install()
@@ -230,6 +230,9 @@ def test_tokens_are_refreshed_before_they_expire_then_the_session_ends(
     expect(dialog.locator("#like-button")).to_have_text("You like this")
     page.keyboard.press("Escape")
     assert cognito_calls.count("InitiateAuth:REFRESH_TOKEN_AUTH") == 1
+    # The stage's authorizer accepted the refreshed token.
+    assert [(call.action, call.status) for call in api_calls] == [("like", 200)]
+    assert through_the_stage(stack, api_calls), api_calls
 
     # The refresh token is revoked (signed out everywhere): the next refresh ends the session.
     stack.ws.client("cognito-idp").admin_user_global_sign_out(
