@@ -252,8 +252,8 @@ def test_retry_while_retries_the_named_answer_until_it_passes() -> None:
     )
     assert result == {"project": "p"}
     assert (
-        call.count == 4 and clock.now == 10.0
-    )  # the first try, then wait_until's prompt one, then two pauses
+        call.count == 4 and clock.now == pytest.approx(0.1 + 0.2)
+    )  # the first try, then wait_until's prompt one, then two pauses backing off from 0.1 s
 
 
 def test_retry_while_returns_at_once_without_waiting() -> None:
