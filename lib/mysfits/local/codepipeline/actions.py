@@ -19,11 +19,10 @@ from botocore.exceptions import ClientError
 from ..codebuild import api as codebuild_api
 from .steps import BUILD, DEPLOY, SOURCE, ActionFailed, Artifact, Outcome, Step, type_of
 
-# How often an action looks at its build or deployment: reads of this process's own state, so
-# they cost nothing, and a stage ends within a heartbeat tick of its build or rollout. AWS's
-# stages take longer to notice either; locally only the workshop's wait pays for the slack.
-BUILD_POLL_SECONDS = 0.25
-DEPLOY_POLL_SECONDS = 0.25
+# How often an action looks at its build or deployment. AWS's stages take longer than this to
+# notice either, so these stay as they are rather than making the local pipeline faster still.
+BUILD_POLL_SECONDS = 1.0
+DEPLOY_POLL_SECONDS = 0.5
 MAX_IMAGE_DEFINITIONS_BYTES = 100 * 1024
 REVISION_SUMMARY_METADATA = "codepipeline-artifact-revision-summary"
 
