@@ -3,6 +3,11 @@
 The bar counts what the wait is about (stages, targets, resources, tasks) when the caller can
 say so, and otherwise the checks made; never the seconds of the timeout, which say nothing
 about how far the work has got.
+
+Polls back off: the first check comes soon after the start (local changes, and many AWS ones,
+settle in well under a second), and the pause doubles up to the caller's `interval`, the pace
+that suits the real service (for example 10 s for a VPC link that takes minutes). A short
+change is seen quickly; a long one costs at most a few extra calls.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from tqdm.auto import tqdm
 from .errors import WorkshopError
 
 T = TypeVar("T")
+
+FIRST_PAUSE = 0.1
+"""Seconds before the second check; each later pause doubles, up to the wait's `interval`."""
 
 
 class WaitTimedOut(WorkshopError):
@@ -56,10 +64,11 @@ def wait_until(
 ) -> T:
     """Call `condition` until it returns something truthy, then return that value.
 
-    After each call the bar shows `progress()` (or counts checks without it); raises
+    Pauses start at `FIRST_PAUSE` and double up to `interval` (see the module's note). After
+    each call the bar shows `progress()` (or counts checks without it); raises
     `WaitTimedOut` naming `what` and `hint` when `timeout` seconds pass first.
     """
-    start = clock()
+    start, pause = clock(), min(FIRST_PAUSE, interval)
     with tqdm(total=None, desc=what, unit="check", leave=False, disable=None) as bar:
         while True:
             result = condition()
@@ -71,4 +80,5 @@ def wait_until(
                 raise WaitTimedOut(
                     f"Timed out after {timeout:.0f} s waiting for {what}. {hint}".strip()
                 )
-            sleep(min(interval, max(timeout - elapsed, 0.0)))
+            sleep(min(pause, max(timeout - elapsed, 0.0)))
+            pause = min(pause * 2, interval)

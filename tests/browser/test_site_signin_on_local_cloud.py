@@ -2,8 +2,10 @@
 local mailbox, sign in, like, adopt, sign out; token refresh and an expired session.
 
 The site is served by the S3 website endpoint and talks to the local Cognito's JSON API with
-fetch (cross-origin: CORS) and to the service, which checks every token against the pool's
-JWKS. The API Gateway stage of module 4 is not in the path here (see signin_stack).
+fetch (cross-origin: CORS) and to module 4's API Gateway stage, whose Cognito authorizer guards
+like and adopt before it proxies over the VPC link to the NLB and the service (which checks the
+token again); the NLB's direct path is closed (see signin_stack). The tests check that the like
+and adopt requests went to the stage, and that the stage refuses a like without a valid token.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from mysfits import users
+from mysfits import serviceapi, users
 
 from .signin_stack import SignInStack, signin_stack
 
@@ -42,6 +45,38 @@ def cognito_calls(page: Page) -> list[str]:
 
     page.on("request", seen)
     return calls
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """A like or adopt the page POSTed, and who answered it."""
+
+    url: str
+    action: str
+    status: int
+    request_id: str  # API Gateway's x-amzn-RequestId ("" when absent)
+
+
+@pytest.fixture
+def api_calls(page: Page) -> list[ApiCall]:
+    """The likes and adopts the page sent, in order, with their answers."""
+    calls: list[ApiCall] = []
+
+    def seen(response: Any) -> None:
+        action = response.url.rsplit("/", 1)[-1]
+        if response.request.method == "POST" and action in ("like", "adopt"):
+            request_id = response.headers.get("x-amzn-requestid", "")
+            calls.append(ApiCall(response.url, action, response.status, request_id))
+
+    page.on("response", seen)
+    return calls
+
+
+def through_the_stage(stack: SignInStack, calls: list[ApiCall]) -> bool:
+    """Every call went to the stage's URL and carries API Gateway's request id."""
+    return all(
+        call.url.startswith(f"{stack.stage.url}/mysfits/") and call.request_id for call in calls
+    )
 
 
 def _flow(request: Any) -> str:
@@ -97,7 +132,7 @@ def stored(stack: SignInStack, name: str) -> dict[str, Any]:
 
 
 def test_register_confirm_sign_in_like_adopt_sign_out(
-    page: Page, stack: SignInStack, browser_log: Any
+    page: Page, stack: SignInStack, browser_log: Any, api_calls: list[ApiCall]
 ) -> None:
     email = new_email()
     open_site(page, stack)
@@ -151,6 +186,8 @@ def test_register_confirm_sign_in_like_adopt_sign_out(
     item = stored(stack, "Cole")
     assert item["Likes"] == {"N": "1"} and item["Adopted"] == {"BOOL": True}
     assert len(item["LikedBy"]["SS"]) == 1 and item["AdoptedBy"]["S"] == item["LikedBy"]["SS"][0]
+    assert [(call.action, call.status) for call in api_calls] == [("like", 200), ("adopt", 200)]
+    assert through_the_stage(stack, api_calls), api_calls
 
     # The session outlives a reload (sessionStorage), and the API remembers the like.
     page.reload()
@@ -172,7 +209,7 @@ def test_register_confirm_sign_in_like_adopt_sign_out(
 
 
 def test_tokens_are_refreshed_before_they_expire_then_the_session_ends(
-    page: Page, stack: SignInStack, cognito_calls: list[str]
+    page: Page, stack: SignInStack, cognito_calls: list[str], api_calls: list[ApiCall]
 ) -> None:
     email = new_email()
     page.clock.install()
@@ -193,6 +230,9 @@ def test_tokens_are_refreshed_before_they_expire_then_the_session_ends(
     expect(dialog.locator("#like-button")).to_have_text("You like this")
     page.keyboard.press("Escape")
     assert cognito_calls.count("InitiateAuth:REFRESH_TOKEN_AUTH") == 1
+    # The stage's authorizer accepted the refreshed token.
+    assert [(call.action, call.status) for call in api_calls] == [("like", 200)]
+    assert through_the_stage(stack, api_calls), api_calls
 
     # The refresh token is revoked (signed out everywhere): the next refresh ends the session.
     stack.ws.client("cognito-idp").admin_user_global_sign_out(
@@ -205,3 +245,51 @@ def test_tokens_are_refreshed_before_they_expire_then_the_session_ends(
         "Your session has expired: please sign in again."
     )
     expect(page.locator("#sign-in-open")).to_be_visible()
+
+
+def test_the_stage_refuses_a_like_without_a_valid_token(
+    page: Page, stack: SignInStack, api_calls: list[ApiCall]
+) -> None:
+    open_site(page, stack)
+    hasla = serviceapi.find_by_name(stack.stage.url, "Hasla")["mysfitId"]
+    likes = stored(stack, "Hasla")["Likes"]
+
+    # No token: the authorizer's 401, readable by the page (the gateway response carries CORS).
+    refused = page.evaluate(
+        """async (url) => {
+            const response = await fetch(url, { method: "POST" });
+            return { status: response.status, body: await response.json() };
+        }""",
+        f"{stack.stage.url}/mysfits/{hasla}/like",
+    )
+    assert refused == {"status": 401, "body": {"message": "Unauthorized"}}
+
+    # A signed-in visitor whose ID token was tampered with: the stage refuses the like and the
+    # page says the session is over.
+    email = new_email()
+    register_and_confirm(page, stack, email)
+    sign_in(page, email)
+    expect(page.locator("#account-user")).to_have_text(f"Signed in as {email}")
+    page.evaluate(TAMPER, f"mysfits.session.{stack.client.id}")
+    page.reload()
+    expect(page.locator("#account-user")).to_have_text(f"Signed in as {email}")
+    dialog = open_profile(page, "Hasla")
+    dialog.locator("#like-button").click()
+    expect(dialog.locator("#profile-action-hint")).to_have_text(
+        "Your session has expired: please sign in again."
+    )
+    expect(page.locator("#sign-in-open")).to_be_visible()
+    assert [(call.action, call.status) for call in api_calls] == [("like", 401), ("like", 401)]
+    assert through_the_stage(stack, api_calls), api_calls
+    assert stored(stack, "Hasla")["Likes"] == likes
+
+
+# Replace the last characters of the stored ID token's signature: its claims still read as the
+# user's (the page shows them signed in), but no key verifies the signature any more.
+TAMPER = """(key) => {
+    const session = JSON.parse(sessionStorage.getItem(key));
+    const [head, body, signature] = session.idToken.split(".");
+    const tail = signature.endsWith("AAAA") ? "BBBB" : "AAAA";
+    session.idToken = `${head}.${body}.${signature.slice(0, -4)}${tail}`;
+    sessionStorage.setItem(key, JSON.stringify(session));
+}"""

@@ -80,25 +80,16 @@ OPEN_80 = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"Cid
 @pytest.fixture(scope="session")
 def guarded_service(local_cloud: dict[str, object]) -> Iterator[GuardedService]:
     """Deployed once for the session (API Gateway and NLB security-group tests share it)."""
-    from mysfits import cleanup, database, fargate, images, loadbalancer, network
+    from mysfits import cleanup
+
+    from .servicestack import deploy_service, seeded_table
 
     ws = mysfits.connect(
         "local", prefix=f"g{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
     try:
-        table = database.ensure_table(ws)  # likes are counted in the table
-        database.seed_table(ws, table)
-        core = network.ensure_core_stack(ws)
-        image = images.publish_image(ws, images.ensure_repository(ws))
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        service_balancer = loadbalancer.ensure_load_balancer(ws, core)
-        definition = fargate.ensure_task_definition(
-            ws, core, image, environment={"MYSFITS_TABLE": table.name}
-        )
-        service = fargate.ensure_service(ws, core, service_balancer, definition, desired_count=1)
-        fargate.wait_for_steady_state(ws, service, timeout=180)
-        loadbalancer.wait_for_healthy_targets(ws, service_balancer, 1, timeout=180)
+        deployed = deploy_service(ws, seeded_table(ws), desired=1)  # likes are counted in the table
+        core, service_balancer = deployed.core, deployed.balancer
         ec2, elbv2 = ws.client("ec2"), ws.client("elbv2")
         # A group of its own: module 2's `{prefix}-nlb` belongs to the service's NLB.
         group_id = ec2.create_security_group(

@@ -68,3 +68,12 @@ def firehose_delivered(
 
     pauses = sum(backoff(attempt) for attempt in range(1, retries + 1))
     return _scaled(processor_interval + pauses + destination_interval + 4 * TICK_SECONDS + 2)
+
+
+def click_stream_delivered(buffer_interval: float) -> float:
+    """A click sent to module 5's stream, both buffers `buffer_interval` long: the processor's
+    environment may start cold (its init phase is bounded by Lambda's limit), then Firehose
+    delivers the record."""
+    from mysfits.local.lambda_.worker import INIT_LIMIT_SECONDS
+
+    return _scaled(INIT_LIMIT_SECONDS) + firehose_delivered(buffer_interval, buffer_interval)

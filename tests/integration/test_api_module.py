@@ -23,11 +23,7 @@ from mysfits import (
     account,
     api,
     apichecks,
-    apidocument,
     cleanup,
-    database,
-    fargate,
-    images,
     loadbalancer,
     network,
     nlbaccess,
@@ -37,6 +33,8 @@ from mysfits import (
 )
 from mysfits.checks import require
 from mysfits.workshop import Workshop
+
+from .servicestack import api_document, deploy_service, seeded_table
 
 pytestmark = [pytest.mark.integration, pytest.mark.in_order]
 
@@ -62,20 +60,11 @@ def deployment(local_cloud: dict[str, object]) -> Iterator[Deployment]:
         "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
     try:
-        table = database.ensure_table(ws)
-        database.seed_table(ws, table)
+        table = seeded_table(ws)
         pool = users.ensure_user_pool(ws)
         client = users.ensure_app_client(ws, pool)
-        core = network.ensure_core_stack(ws)
-        image = images.publish_image(ws, images.ensure_repository(ws))
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        environment = {"MYSFITS_TABLE": table.name, **users.service_environment(ws)}
-        task_definition = fargate.ensure_task_definition(ws, core, image, environment)
-        service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=DESIRED)
-        fargate.wait_for_steady_state(ws, service, timeout=120)
-        loadbalancer.wait_for_healthy_targets(ws, balancer, DESIRED, timeout=120)
+        deployed = deploy_service(ws, table, DESIRED, users.service_environment(ws), timeout=120)
+        core, balancer = deployed.core, deployed.balancer
         yield Deployment(ws, core, balancer, pool, client)
     finally:
         cleanup.delete_everything(ws)
@@ -86,13 +75,7 @@ def stage(deployment: Deployment) -> api.Stage:
     ws, balancer = deployment.ws, deployment.balancer
     link = api.ensure_vpc_link(ws, balancer)
     assert link.status == "AVAILABLE" and link.target_arn == balancer.arn
-    document = apidocument.api_document(
-        apidocument.service_document(),
-        name=ws.names.rest_api,
-        balancer_dns=balancer.dns_name,
-        vpc_link_id=link.id,
-        pool_arn=deployment.pool.arn,
-    )
+    document = api_document(ws, balancer, link, deployment.pool)
     rest_api = api.ensure_rest_api(ws, document)
     deployed = api.deploy_stage(ws, rest_api)
     assert rest_api.changed and deployed.deployed
@@ -124,13 +107,7 @@ def test_the_stage_proxies_every_route_and_a_rerun_changes_nothing(
         apichecks.check_preflight(stage.url, f"/mysfits/{GRETTA}/like"),
     )
     link = api.ensure_vpc_link(ws, deployment.balancer)
-    document = apidocument.api_document(
-        apidocument.service_document(),
-        name=ws.names.rest_api,
-        balancer_dns=deployment.balancer.dns_name,
-        vpc_link_id=link.id,
-        pool_arn=deployment.pool.arn,
-    )
+    document = api_document(ws, deployment.balancer, link, deployment.pool)
     again = api.ensure_rest_api(ws, document)
     assert (again.id, again.changed) == (stage.api_id, False)
     unchanged = dataclasses.replace(stage, deployed=False)

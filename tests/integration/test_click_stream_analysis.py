@@ -11,8 +11,10 @@ from collections import Counter
 import pytest
 
 import mysfits
-from mysfits import analysis, clicksynth, database, streaming, traffic
+from mysfits import analysis, clicksynth, traffic
 from mysfits.trafficclient import MysfitsClient, http_transport, own_endpoints
+
+from .clickstream import deploy_click_stream
 
 pytestmark = pytest.mark.integration
 UNKNOWN = "00000000-0000-4000-8000-000000000000"  # UUID-shaped, so the API admits it
@@ -25,10 +27,7 @@ def test_clicks_sent_through_the_click_api_are_loaded_and_checked(
     ws = mysfits.connect(
         "local", prefix=f"a{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
-    database.seed_table(ws, database.ensure_table(ws))
-    stream = streaming.ensure_click_stream(
-        ws, buffer_interval=1, processor_buffer_interval=1
-    ).stream
+    stream = deploy_click_stream(ws)
     base = stream.clicks_url.removesuffix("/clicks")
     client = MysfitsClient(own_endpoints(ws, base, base), lambda user: "", http_transport())
 

@@ -43,7 +43,7 @@ def test_stopping_a_task_while_requests_run_keeps_99_percent_and_heals(
     assert healed.ok, healed.evidence
     at = result.milestones
     assert at[STOPPED] <= at[DRAINING] < at[GONE] and at[STOPPED] <= at[STARTED] < at[HEALTHY]
-    assert at[ENDED] < at[GONE]  # the task stops within the deregistration delay (10 s)
+    assert at[ENDED] < at[GONE]  # the task stops within the deregistration delay (5 s)
     assert result.replacement_task not in {result.victim_task, None}
     table = loadbalancer.target_health_table(ws, stack.balancer, fargate.task_labels(ws))
     assert list(table["state"]) == ["healthy", "healthy"]

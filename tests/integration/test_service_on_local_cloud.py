@@ -31,8 +31,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 import mysfits
-from mysfits import cleanup, database, fargate, images, loadbalancer, network, paths, serviceapi
+from mysfits import cleanup, database, paths, serviceapi
 from mysfits.workshop import Workshop
+
+from .servicestack import deploy_service, seeded_table
 
 pytestmark = pytest.mark.integration
 
@@ -57,20 +59,8 @@ def deployment(local_cloud: dict[str, object]) -> Iterator[Deployment]:
         "local", prefix=f"t{uuid.uuid4().hex[:8]}", endpoint_url=str(local_cloud["endpoint_url"])
     )
     try:
-        table = database.ensure_table(ws)
-        database.seed_table(ws, table)
-        core = network.ensure_core_stack(ws)
-        image = images.publish_image(ws, images.ensure_repository(ws))
-        fargate.ensure_cluster(ws)
-        fargate.ensure_log_group(ws)
-        balancer = loadbalancer.ensure_load_balancer(ws, core)
-        task_definition = fargate.ensure_task_definition(
-            ws, core, image, environment={"MYSFITS_TABLE": table.name}
-        )
-        service = fargate.ensure_service(ws, core, balancer, task_definition, desired_count=DESIRED)
-        fargate.wait_for_steady_state(ws, service, timeout=120)
-        loadbalancer.wait_for_healthy_targets(ws, balancer, DESIRED, timeout=120)
-        yield Deployment(ws, table, balancer.url)
+        deployed = deploy_service(ws, seeded_table(ws), DESIRED, timeout=120)
+        yield Deployment(ws, deployed.table, deployed.balancer.url)
     finally:
         cleanup.delete_everything(ws)
 

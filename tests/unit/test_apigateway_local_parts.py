@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import json
 import time
+import uuid
 
 import jwt
 import pytest
@@ -16,6 +17,7 @@ from mysfits.local.apigateway.authorizers import DecisionCache, Unauthorized, ve
 from mysfits.local.apigateway.deployments import Authorizer, IntegrationResponse
 from mysfits.local.apigateway.gatewayresponses import GatewayError, render
 from mysfits.local.apigateway.integrations import select_response
+from mysfits.local.apigateway.pipeline import RequestIds
 from mysfits.local.apigateway.routing import RouteTable
 from mysfits.local.apigateway.templates import Input, json_path
 from mysfits.local.apigateway.templates import render as render_template
@@ -542,3 +544,16 @@ def test_a_content_type_without_a_model_is_not_validated() -> None:
     from mysfits.local.apigateway.validation import validate_body
 
     validate_body(b"anything", "text/plain", {"application/json": "Click"}, MODELS)
+
+
+# -- request ids -----------------------------------------------------------------------------
+
+
+def test_request_ids_are_distinct_uuid4s_and_apigw_ids_keep_aws_shape() -> None:
+    ids = RequestIds()
+    request_ids = [ids.request_id() for _ in range(1000)]
+    assert len(set(request_ids)) == 1000
+    assert {uuid.UUID(value).version for value in request_ids} == {4}
+    apigw = ids.apigw_id()
+    assert len(apigw) == 16 and apigw.endswith("=") and base64.b64decode(apigw[:-1] + "A")
+    assert RequestIds().request_id() not in request_ids  # each stage seeds its own generator

@@ -37,12 +37,14 @@ def test_expect_equal_records_both_sides() -> None:
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
+        self.pauses: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
+        self.pauses.append(seconds)
 
 
 def test_wait_returns_the_first_truthy_value() -> None:
@@ -50,7 +52,15 @@ def test_wait_returns_the_first_truthy_value() -> None:
     assert (
         wait_until(lambda: next(answers), what="thing", sleep=clock.sleep, clock=clock) == "ready"
     )
-    assert clock.now == 2.0
+    assert clock.pauses == pytest.approx([0.1, 0.2])  # a quick second look, then backing off
+
+
+def test_wait_backs_off_to_the_interval_and_stays_there() -> None:
+    clock, answers = FakeClock(), iter([None] * 7 + ["ready"])
+    assert wait_until(
+        lambda: next(answers), what="thing", interval=1.0, sleep=clock.sleep, clock=clock
+    )
+    assert clock.pauses == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0])
 
 
 def test_wait_times_out_naming_what_and_hint() -> None:
@@ -66,4 +76,4 @@ def test_wait_times_out_naming_what_and_hint() -> None:
             sleep=clock.sleep,
             clock=clock,
         )
-    assert clock.now == 5.0
+    assert clock.now == pytest.approx(5.0)  # the last pause is cut short at the deadline

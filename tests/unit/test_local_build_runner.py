@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,16 @@ def test_unsupported_tool_commands_fail_and_say_what_works(
     assert "only to ECR registries" in capsys.readouterr().err
     assert build_tool(["docker", "tag", "nothing:1", "other:1"]) == 1
     assert "No such image: nothing:1" in capsys.readouterr().err
+
+
+def test_a_build_tool_starts_without_the_local_cloud_and_moto() -> None:
+    # Each `docker`/`aws` command of a build is a new `python -m …buildtools`: importing moto
+    # there cost seconds per command, five commands per release.
+    probe = (
+        "import sys, mysfits.local.codebuild.buildtools; "
+        "print(sorted(m for m in sys.modules if m == 'moto' or m.endswith('codebuild.runner')))"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert answer.stdout.strip() == "[]", answer.stdout

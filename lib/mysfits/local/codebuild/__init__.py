@@ -2,6 +2,10 @@
 
 `api` answers StartBuild, BatchGetBuilds, StopBuild and UpdateProject from this local cloud's build
 books; `runner` runs each build in its own shell; `buildtools` is what the build calls `docker`.
+
+Every `docker` or `aws` command of a build starts `python -m mysfits.local.codebuild.buildtools`,
+which imports this package first: so `api` and `runner` (and moto with them, 1 to 3 s of imports)
+load only in `register`, inside the local cloud's own process.
 """
 
 from __future__ import annotations
@@ -10,11 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..core.heartbeat import BaseReconciler
-from . import api
-from .runner import BuildRunner
 
 if TYPE_CHECKING:
     from ..server import LocalCloud
+    from .runner import BuildRunner
 
 
 @dataclass
@@ -29,6 +32,9 @@ class Builds(BaseReconciler):
 
 
 def register(cloud: LocalCloud) -> BuildRunner:
+    from . import api  # here, not at the top: see the module's note
+    from .runner import BuildRunner
+
     runner = BuildRunner(cloud.loopback, cloud.stores, cloud.work_dir / "builds", cloud.children)
     api.apply(cloud.patches, cloud.stores, runner.start)
     cloud.heartbeat.register(Builds(runner))

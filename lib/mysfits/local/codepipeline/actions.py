@@ -19,6 +19,8 @@ from botocore.exceptions import ClientError
 from ..codebuild import api as codebuild_api
 from .steps import BUILD, DEPLOY, SOURCE, ActionFailed, Artifact, Outcome, Step, type_of
 
+# How often an action looks at its build or deployment. AWS's stages take longer than this to
+# notice either, so these stay as they are rather than making the local pipeline faster still.
 BUILD_POLL_SECONDS = 1.0
 DEPLOY_POLL_SECONDS = 0.5
 MAX_IMAGE_DEFINITIONS_BYTES = 100 * 1024
