@@ -105,6 +105,8 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/lambda_invoke.py
 	$(BIN)/python benchmarks/firehose_ingest.py
 	$(BIN)/python benchmarks/click_loading.py
+	$(BIN)/python benchmarks/click_enrichment.py
+	$(BIN)/python benchmarks/click_stream_throughput.py
 
 clean:
 	-test -x $(BIN)/mysfits && $(BIN)/mysfits local stop

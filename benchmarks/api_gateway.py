@@ -32,6 +32,8 @@ PASSWORD = "Bench-mark-2024"
 
 
 def _route(uri: str, link_id: str, secured: bool) -> dict[str, Any]:
+    from mysfits import apidocument
+
     operation: dict[str, Any] = {
         "responses": {"200": {"description": "the service's answer"}},
         "x-amazon-apigateway-integration": {
@@ -43,12 +45,14 @@ def _route(uri: str, link_id: str, secured: bool) -> dict[str, Any]:
         },
     }
     if secured:
-        operation["security"] = [{"Users": []}]
+        operation["security"] = [{apidocument.AUTHORIZER: []}]
     return {"get": operation}
 
 
 def deploy_api(ws: Any, balancer: Any, pool_arn: str) -> str:
     """The VPC link and the API, deployed to `prod`; the stage's local URL."""
+    from mysfits import apidocument
+
     apigw = ws.client("apigateway")
     link = apigw.create_vpc_link(name="bench", targetArns=[balancer.arn])["id"]
     while apigw.get_vpc_link(vpcLinkId=link)["status"] != "AVAILABLE":
@@ -56,19 +60,7 @@ def deploy_api(ws: Any, balancer: Any, pool_arn: str) -> str:
     document = {
         "openapi": "3.0.1",
         "info": {"title": "bench", "version": "1"},
-        "components": {
-            "securitySchemes": {
-                "Users": {
-                    "type": "apiKey",
-                    "name": "Authorization",
-                    "in": "header",
-                    "x-amazon-apigateway-authorizer": {
-                        "type": "cognito_user_pools",
-                        "providerARNs": [pool_arn],
-                    },
-                }
-            }
-        },
+        "components": {"securitySchemes": apidocument.security_schemes(pool_arn)},
         "paths": {
             "/mysfits": _route(f"{balancer.aws_url}/mysfits", link, secured=False),
             "/secure/mysfits": _route(f"{balancer.aws_url}/mysfits", link, secured=True),

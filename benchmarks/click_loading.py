@@ -121,9 +121,7 @@ def read_json_load(s3: Any, workers: int) -> dict[str, Any]:
     from mysfits import clickobjects
 
     listed = clickobjects.list_objects(s3, BUCKET, PREFIX)
-    chunks = clickobjects.in_parallel(
-        lambda o: clickobjects.read_object(s3, BUCKET, o.key), listed, workers
-    )
+    chunks = clickobjects.fetch_each(s3, BUCKET, listed, lambda _key, data: data, workers)
     frame = pd.read_json(io.BytesIO(b"".join(chunks)), lines=True, dtype=False)
     for column in ("requestTime", "processedAt"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")

@@ -17,7 +17,7 @@ import pandas as pd
 from . import clickcache, clickloader
 from .checks import Check, expect_equal
 from .clickloader import ClickLoad
-from .clickobjects import DEFAULT_WORKERS
+from .clickobjects import DEFAULT_WORKERS, DELIVERED_PREFIX, ERROR_PREFIX
 from .traffic import GroundTruth
 from .waiting import Progress, wait_until
 from .workshop import Workshop
@@ -48,8 +48,8 @@ ATTRIBUTES = ("species", "goodEvil", "lawChaos")
 def load_clicks(
     ws: Workshop,
     bucket: str,
-    prefix: str = "clicks/",
-    error_prefix: str = "processing-failed/",
+    prefix: str = DELIVERED_PREFIX,
+    error_prefix: str = ERROR_PREFIX,
     workers: int = DEFAULT_WORKERS,
     cache: bool | Path = True,
 ) -> ClickLoad:
@@ -98,7 +98,7 @@ def wait_for_clicks(
     return loaded
 
 
-def delete_cache(ws: Workshop, bucket: str, prefix: str = "clicks/") -> bool:
+def delete_cache(ws: Workshop, bucket: str, prefix: str = DELIVERED_PREFIX) -> bool:
     """Remove the local cache of `bucket`'s clicks; False if there was none."""
     return clickcache.delete(clickcache.cache_dir(f"{ws.account_id}-{bucket}", prefix))
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from .clickrecords import frame_lines
+from .clickrecords import record_lines
 
 COLUMNS = (
     "objectKey",
@@ -45,10 +45,15 @@ def output_type(key: str) -> str:
     return next((part for part in key.split("/") if part.endswith("-failed")), "")
 
 
+def raw_bytes(raw: str) -> bytes:
+    """The original record's bytes from `rawData` (base64); binascii.Error if it is not base64."""
+    return base64.b64decode(raw, validate=True)
+
+
 def decode_raw(raw: str) -> str:
     """The original record from `rawData` (base64), as text; undecodable bytes are replaced."""
     try:
-        return base64.b64decode(raw, validate=True).decode("utf-8", "replace")
+        return raw_bytes(raw).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
         return f"<rawData is not base64: {raw[:60]!r}>"
 
@@ -66,9 +71,7 @@ def _fields_of(original: str) -> dict[str, str | None]:
 def error_rows(key: str, data: bytes) -> list[dict[str, Any]]:
     """One row per error record in an object under the error prefix."""
     rows = []
-    for line in frame_lines(data).splitlines():
-        if not line.strip():
-            continue
+    for line in record_lines(data):
         try:
             record = json.loads(line)
         except ValueError:

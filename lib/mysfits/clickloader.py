@@ -24,8 +24,8 @@ from botocore.client import BaseClient
 
 from . import clickcache
 from .clickfailures import error_rows, failures_frame
-from .clickobjects import DEFAULT_WORKERS, StoredObject, in_parallel, list_objects, read_object
-from .clickrecords import CATEGORICAL, Malformed, ParsedObject, incomplete, parse_object
+from .clickobjects import DEFAULT_WORKERS, StoredObject, fetch_each, list_objects
+from .clickrecords import CATEGORICAL, Malformed, incomplete, parse_object
 
 DEDUPE_KEY = "clickId"
 
@@ -69,26 +69,18 @@ class ClickLoad:
 def _add_clicks(
     read: clickcache.CachedRead, s3: BaseClient, bucket: str, new: list[StoredObject], workers: int
 ) -> None:
-    def work(stored: StoredObject) -> ParsedObject:
-        return parse_object(stored.key, read_object(s3, bucket, stored.key))
-
-    parsed = list(in_parallel(work, new, workers))
+    parsed = list(fetch_each(s3, bucket, new, parse_object, workers))
     if parsed:
         read.clicks = pa.concat_tables([read.clicks, *(p.table for p in parsed)])
     read.malformed += [m for p in parsed for m in p.malformed]
 
 
 def _add_failures(
-    read: clickcache.CachedRead,
-    s3: BaseClient,
-    bucket: str,
-    new: list[StoredObject],
-    workers: int,
+    read: clickcache.CachedRead, s3: BaseClient, bucket: str, new: list[StoredObject], workers: int
 ) -> None:
-    def work(stored: StoredObject) -> list[dict[str, object]]:
-        return error_rows(stored.key, read_object(s3, bucket, stored.key))
-
-    read.failure_rows += [row for rows in in_parallel(work, new, workers) for row in rows]
+    read.failure_rows += [
+        row for rows in fetch_each(s3, bucket, new, error_rows, workers) for row in rows
+    ]
 
 
 def _unread(listed: list[StoredObject], read: clickcache.CachedRead) -> list[StoredObject]:
@@ -174,12 +166,15 @@ def split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 def load(
     s3: BaseClient,
     bucket: str,
-    prefix: str = "clicks/",
-    error_prefix: str = "processing-failed/",
-    workers: int = DEFAULT_WORKERS,
-    cache_dir: Path | None = None,
+    prefix: str,
+    error_prefix: str,
+    workers: int,
+    cache_dir: Path | None,
 ) -> ClickLoad:
-    """Every click under `prefix` in `bucket` and every error record under `error_prefix`."""
+    """Every click under `prefix` in `bucket` and every error record under `error_prefix`.
+
+    No defaults here: the notebook's (module 5's prefixes, a cache) are `analysis.load_clicks`'s.
+    """
     started = time.perf_counter()
     read, listed, fetched = read_delivered(s3, bucket, prefix, error_prefix, workers, cache_dir)
     clicks, duplicates, missing = split(read.clicks)

@@ -17,6 +17,10 @@ from typing import Any, TypeVar
 from botocore.client import BaseClient
 
 GZIP_MAGIC = b"\x1f\x8b"
+# Module 5's stream: Prefix and ErrorOutputPrefix (its `!{firehose:error-output-type}` expanded
+# for the processor's failures).
+DELIVERED_PREFIX = "clicks/"
+ERROR_PREFIX = "processing-failed/"
 # Measured by benchmarks/click_loading.py (--workers 1,2,4,8,16) on 2 cores: 2 to 4 threads used
 # the least CPU and memory and were fastest; 8 and 16 only added contention.
 DEFAULT_WORKERS = 4
@@ -79,3 +83,15 @@ def in_parallel(work: Callable[[Any], T], items: Iterable[Any], workers: int) ->
         raise ValueError(f"workers must be at least 1, not {workers}")
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clicks") as pool:
         yield from pool.map(work, items)
+
+
+def fetch_each(
+    s3: BaseClient,
+    bucket: str,
+    objects: Iterable[StoredObject],
+    use: Callable[[str, bytes], T],
+    workers: int = DEFAULT_WORKERS,
+) -> Iterator[T]:
+    """`use(key, content)` for each object, in order; each thread downloads, unzips and uses
+    one object, so network waits and the work on what arrived overlap."""
+    return in_parallel(lambda o: use(o.key, read_object(s3, bucket, o.key)), objects, workers)

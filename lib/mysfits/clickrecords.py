@@ -82,6 +82,11 @@ def frame_lines(data: bytes) -> bytes:
     return "\n".join(records).encode()
 
 
+def record_lines(data: bytes) -> list[bytes]:
+    """The object's records, one JSON text each, whatever the framing; blank lines skipped."""
+    return [line for line in frame_lines(data).splitlines() if line.strip()]
+
+
 def _read(data: bytes) -> pa.Table:
     options = pa_json.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20))
     return pa_json.read_json(io.BytesIO(data), read_options=options, parse_options=_OPTIONS)

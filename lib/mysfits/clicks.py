@@ -3,12 +3,12 @@
 Delivered objects are newline-delimited JSON (the processor ends each record with "\\n"), under
 `clicks/YYYY/MM/dd/HH/`, gzipped (`.gz`) when the stream compresses; failed records are
 Firehose's error records under `processing-failed/`, each with the original click in `rawData`.
+Listing, reading, unzipping and decoding are module 6's loader's (`clickobjects`,
+`clickrecords`, `clickfailures`); this module sends clicks and checks what came of them.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +18,12 @@ from typing import Any
 import requests
 
 from .checks import Check
+from .clickfailures import raw_bytes
+from .clickobjects import DELIVERED_PREFIX, ERROR_PREFIX, fetch_each, list_objects
+from .clickrecords import record_lines
 from .streaming import ClickStream
 from .waiting import Progress, WaitTimedOut, wait_until
 from .workshop import Workshop
-
-DELIVERED_PREFIX = "clicks/"
-FAILED_PREFIX = "processing-failed/"
 
 
 @dataclass(frozen=True)
@@ -71,37 +71,29 @@ def send_all(
         return list(pool.map(lambda body: send(ws, stream, body), bodies))
 
 
-def _objects(ws: Workshop, bucket: str, prefix: str) -> list[tuple[str, bytes]]:
+def _read_all(ws: Workshop, bucket: str, prefix: str) -> list[Delivered]:
     s3 = ws.client("s3")
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    keys = sorted(o["Key"] for page in pages for o in page.get("Contents", []))
-    return [(key, s3.get_object(Bucket=bucket, Key=key)["Body"].read()) for key in keys]
+    objects = list_objects(s3, bucket, prefix)
+    return list(fetch_each(s3, bucket, objects, lambda key, data: Delivered(key, _records(data))))
 
 
-def _lines(key: str, body: bytes) -> tuple[dict[str, Any], ...]:
-    text = (gzip.decompress(body) if key.endswith(".gz") else body).decode()
-    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+def _records(data: bytes) -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(line) for line in record_lines(data))
 
 
 def delivered(ws: Workshop, stream: ClickStream) -> list[Delivered]:
     """The enriched clicks Firehose delivered, object by object."""
-    return [
-        Delivered(key, _lines(key, body))
-        for key, body in _objects(ws, stream.bucket, DELIVERED_PREFIX)
-    ]
+    return _read_all(ws, stream.bucket, DELIVERED_PREFIX)
 
 
 def failed(ws: Workshop, stream: ClickStream) -> list[Delivered]:
     """Firehose's error records, object by object (each record's `rawData` is the click sent)."""
-    return [
-        Delivered(key, _lines(key, body))
-        for key, body in _objects(ws, stream.bucket, FAILED_PREFIX)
-    ]
+    return _read_all(ws, stream.bucket, ERROR_PREFIX)
 
 
 def raw_click(error_record: dict[str, Any]) -> bytes:
     """The bytes an error record says were sent (its base64 `rawData`)."""
-    return base64.b64decode(error_record["rawData"])
+    return raw_bytes(error_record["rawData"])
 
 
 def wait_for(
@@ -179,11 +171,11 @@ def check_failed(
     the API) lands under processing-failed/ as one of Firehose's error records."""
     bodies, ids = list(sent), set(click_ids)
     wanted = len(bodies) + len(ids)
-    name = f"{wanted} bad record(s) kept under {FAILED_PREFIX}"
+    name = f"{wanted} bad record(s) kept under {ERROR_PREFIX}"
     try:
         wait_until(
             lambda: _failed_matches(ws, stream, bodies, ids) >= wanted,
-            what=f"{wanted} error records in s3://{stream.bucket}/{FAILED_PREFIX}",
+            what=f"{wanted} error records in s3://{stream.bucket}/{ERROR_PREFIX}",
             timeout=timeout,
             interval=2,
         )

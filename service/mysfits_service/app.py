@@ -20,7 +20,7 @@ from .filters import ALLOWED_VALUES, parse_filter, reject_repeats
 from .handlers import install_error_handlers
 from .models import Health, Mysfit, MysfitList, error_responses
 from .openapi import build_openapi
-from .records import public_view
+from .records import Record, public_view
 from .release_header import ReleaseHeaderMiddleware
 from .store import MysfitStore, build_store
 
@@ -127,6 +127,14 @@ def create_app(
         headers = {"Vary": "Authorization"} if identity.enforced else None
         return json_response(encode(store.get_mysfit(mysfitId, viewer)), headers=headers)
 
+    def signed_in(request: Request) -> str | None:
+        return identity.required(request.headers.get("authorization"))
+
+    def changed(record: Record) -> Response:
+        """The list cache learns the like or adoption; the caller gets the mysfit."""
+        cache.patch(public_view(record))
+        return json_response(encode(record))
+
     @app.post(
         "/mysfits/{mysfitId}/like",
         response_model=Mysfit,
@@ -136,10 +144,7 @@ def create_app(
     )
     def like_mysfit(request: Request, mysfitId: MysfitIdParam) -> Response:  # noqa: N803
         """Add the caller's like (once per user when sign-in is on); returns the mysfit."""
-        user = identity.required(request.headers.get("authorization"))
-        record = store.like(mysfitId, user)
-        cache.patch(public_view(record))
-        return json_response(encode(record))
+        return changed(store.like(mysfitId, signed_in(request)))
 
     @app.post(
         "/mysfits/{mysfitId}/adopt",
@@ -150,9 +155,6 @@ def create_app(
     )
     def adopt_mysfit(request: Request, mysfitId: MysfitIdParam) -> Response:  # noqa: N803
         """Mark the mysfit adopted by the caller; 409 if it already was."""
-        user = identity.required(request.headers.get("authorization"))
-        record = store.adopt(mysfitId, user)
-        cache.patch(public_view(record))
-        return json_response(encode(record))
+        return changed(store.adopt(mysfitId, signed_in(request)))
 
     return app

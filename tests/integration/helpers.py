@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Callable
@@ -36,3 +37,9 @@ def unzipped(data: bytes) -> dict[str, bytes]:
     """Every file of a zip archive, by name."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def trust_policy(service: str) -> str:
+    """An IAM trust policy (JSON) that lets `service` (e.g. lambda.amazonaws.com) assume a role."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

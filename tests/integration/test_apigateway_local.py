@@ -27,6 +27,7 @@ import requests
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mysfits import apidocument
 from mysfits.workshop import Workshop
 
 from .conftest import GuardedService
@@ -80,7 +81,7 @@ def _preflight(methods: str) -> dict[str, Any]:
 
 def mysfits_document(base: str, link_id: str | None, pool_arn: str) -> dict[str, Any]:
     """The service's routes as module 4 imports them (`base`: the backend's AWS URL)."""
-    secured = {"security": [{"MysfitsUsers": []}]}
+    secured = {"security": [{apidocument.AUTHORIZER: []}]}
     one = ("mysfitId",)
     return {
         "openapi": "3.0.1",
@@ -89,20 +90,7 @@ def mysfits_document(base: str, link_id: str | None, pool_arn: str) -> dict[str,
             "DEFAULT_4XX": {"responseParameters": CORS},
             "DEFAULT_5XX": {"responseParameters": CORS},
         },
-        "components": {
-            "securitySchemes": {
-                "MysfitsUsers": {
-                    "type": "apiKey",
-                    "name": "Authorization",
-                    "in": "header",
-                    "x-amazon-apigateway-authtype": "cognito_user_pools",
-                    "x-amazon-apigateway-authorizer": {
-                        "type": "cognito_user_pools",
-                        "providerARNs": [pool_arn],
-                    },
-                }
-            }
-        },
+        "components": {"securitySchemes": apidocument.security_schemes(pool_arn)},
         "paths": {
             "/": {"get": _proxy(f"{base}/", "GET", link_id)},
             "/mysfits": {

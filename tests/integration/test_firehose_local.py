@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from mysfits.local.firehose.transform import Invocation
 
 from .deadlines import firehose_delivered
-from .helpers import poll, zipped
+from .helpers import poll, trust_policy, zipped
 
 pytestmark = pytest.mark.integration
 ACCOUNT = "123456789012"
@@ -404,18 +404,9 @@ def handler(event, context):
 
 def test_a_real_lambda_processor_transforms_records(aws: Callable[[str], Any], bucket: str) -> None:
     """The real path: Firehose invokes a Python function through the local Lambda's Invoke."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     name = f"upper-{uuid.uuid4().hex[:8]}"
-    role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    trust = trust_policy("lambda.amazonaws.com")
+    role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trust)
     function = aws("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -8,7 +8,7 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from mysfits.workshop import Workshop
 
 from .conftest import mysfits_cli, running_cloud
 from .deadlines import LOAD
-from .helpers import poll, zipped
+from .helpers import poll, trust_policy, zipped
 
 pytestmark = pytest.mark.integration
 # Deadlines from the local cloud's own configuration (they only bound how long a broken test
@@ -84,44 +84,58 @@ VERSION = "one"
 
 
 def make_role(ws: Workshop) -> str:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     iam = ws.client("iam")
     name = f"{ws.prefix}-lambda"
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
-        document = json.dumps(trust)
+        document = trust_policy("lambda.amazonaws.com")
         return iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
 
 
-@pytest.fixture
-def function(ws: Workshop) -> Iterator[dict[str, Any]]:
-    """A python3.12 function from a zip made here (Timeout 3 s, 128 MB, one variable)."""
-    name = f"{ws.prefix}-fn"
+def create_function(
+    ws: Workshop,
+    suffix: str = "fn",
+    handler: str = "app.handler",
+    code: dict[str, Any] | None = None,
+    runtime: str = "python3.12",
+    **settings: Any,
+) -> str:
+    """Create `{prefix}-{suffix}`, from HANDLER zipped here unless `code` is given: its name."""
+    name = f"{ws.prefix}-{suffix}"
     ws.client("lambda").create_function(
         FunctionName=name,
-        Runtime="python3.12",
+        Runtime=runtime,
         Role=make_role(ws),
-        Handler="app.handler",
-        Code={"ZipFile": zipped({"app.py": HANDLER})},
-        Environment={"Variables": {"GREETING": "hello"}},
-        Timeout=3,
-        MemorySize=128,
+        Handler=handler,
+        Code=code or {"ZipFile": zipped({"app.py": HANDLER})},
+        **settings,
     )
-    yield {"name": name}
-    try:
-        ws.client("lambda").delete_function(FunctionName=name)
-    except ClientError:
-        pass  # the test deleted it
+    return name
+
+
+@pytest.fixture
+def new_function(ws: Workshop) -> Iterator[Callable[..., str]]:
+    """`create_function`, every function it made deleted after the test."""
+    names: list[str] = []
+
+    def create(*args: Any, **settings: Any) -> str:
+        names.append(create_function(ws, *args, **settings))
+        return names[-1]
+
+    yield create
+    for name in names:
+        try:
+            ws.client("lambda").delete_function(FunctionName=name)
+        except ClientError:
+            pass  # the test deleted it
+
+
+@pytest.fixture
+def function(new_function: Callable[..., str]) -> dict[str, Any]:
+    """A python3.12 function from a zip made here (Timeout 3 s, 128 MB, one variable)."""
+    variables = {"Variables": {"GREETING": "hello"}}
+    return {"name": new_function(Environment=variables, Timeout=3, MemorySize=128)}
 
 
 def invoke(ws: Workshop, name: str, event: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -174,21 +188,14 @@ def test_the_handler_runs_with_the_functions_environment_and_awss_reserved_varia
     assert 0 < body["remaining"] <= 3000
 
 
-def test_code_can_come_from_s3(ws: Workshop) -> None:
+def test_code_can_come_from_s3(ws: Workshop, new_function: Callable[..., str]) -> None:
     s3 = ws.client("s3")
     bucket = f"{ws.prefix}-code"
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="fn.zip", Body=zipped({"app.py": HANDLER}))
-    name = f"{ws.prefix}-from-s3"
-    ws.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=make_role(ws),
-        Handler="app.handler",
-        Code={"S3Bucket": bucket, "S3Key": "fn.zip"},
-    )
+    code = {"S3Bucket": bucket, "S3Key": "fn.zip"}
+    name = new_function("from-s3", code=code, runtime="python3.13")
     assert invoke(ws, name, {})["Body"]["version"] == "one"
-    ws.client("lambda").delete_function(FunctionName=name)
 
 
 def test_an_unhandled_exception_has_awss_error_shape_and_log_lines(
@@ -209,16 +216,10 @@ def test_an_unhandled_exception_has_awss_error_shape_and_log_lines(
     assert f"END RequestId: {body['requestId']}" in log
 
 
-def test_runtime_errors_import_and_marshal(ws: Workshop, function: dict[str, Any]) -> None:
-    name = f"{ws.prefix}-broken"
-    ws.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=make_role(ws),
-        Handler="missing.handler",
-        Code={"ZipFile": zipped({"app.py": HANDLER})},
-    )
-    broken = invoke(ws, name, {})
+def test_runtime_errors_import_and_marshal(
+    ws: Workshop, function: dict[str, Any], new_function: Callable[..., str]
+) -> None:
+    broken = invoke(ws, new_function("broken", handler="missing.handler"), {})
     assert broken["FunctionError"] == "Unhandled"
     assert broken["Body"] == {
         "errorMessage": "Unable to import module 'missing': No module named 'missing'",
@@ -226,7 +227,6 @@ def test_runtime_errors_import_and_marshal(ws: Workshop, function: dict[str, Any
         "requestId": "",
         "stackTrace": [],
     }
-    ws.client("lambda").delete_function(FunctionName=name)
     unmarshallable = invoke(ws, function["name"], {"do": "set"})
     assert unmarshallable["FunctionError"] == "Unhandled"
     assert unmarshallable["Body"]["errorType"] == "Runtime.MarshalError"
@@ -371,37 +371,24 @@ def test_memory_is_limited_to_the_functions_memory_size(
     assert answer["Body"]["errorType"] == "MemoryError"
 
 
-def test_requests_aws_refuses(ws: Workshop, function: dict[str, Any]) -> None:
+def test_requests_aws_refuses(
+    ws: Workshop, function: dict[str, Any], new_function: Callable[..., str]
+) -> None:
     client = ws.client("lambda")
     bad_json = error_of(client.invoke, FunctionName=function["name"], Payload=b"{not json")
     assert bad_json["Error"]["Code"] == "InvalidRequestContentException"
     missing = error_of(client.invoke, FunctionName=f"{ws.prefix}-nothing", Payload=b"{}")
     assert missing["Error"]["Code"] == "ResourceNotFoundException"
-    name = f"{ws.prefix}-node"
-    client.create_function(
-        FunctionName=name,
-        Runtime="nodejs20.x",
-        Role=make_role(ws),
-        Handler="index.handler",
-        Code={"ZipFile": zipped({"index.js": "exports.handler = async () => 1;"})},
-    )
+    code = {"ZipFile": zipped({"index.js": "exports.handler = async () => 1;"})}
+    name = new_function("node", handler="index.handler", code=code, runtime="nodejs20.x")
     node = error_of(client.invoke, FunctionName=name, Payload=b"{}")
     assert node["Error"]["Code"] == "InvalidRuntimeException"
     assert "python3.12" in node["Error"]["Message"]
-    client.delete_function(FunctionName=name)
 
 
 def started_worker(ws: Workshop) -> int:
     """Create a function and invoke it once: its worker's pid."""
-    name = f"{ws.prefix}-fn"
-    ws.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=make_role(ws),
-        Handler="app.handler",
-        Code={"ZipFile": zipped({"app.py": HANDLER})},
-    )
-    return int(invoke(ws, name, {})["Body"]["pid"])
+    return int(invoke(ws, create_function(ws), {})["Body"]["pid"])
 
 
 def test_no_worker_outlives_a_reset_or_its_local_cloud(tmp_path: Path) -> None:

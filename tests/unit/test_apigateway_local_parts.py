@@ -12,6 +12,7 @@ import uuid
 import jwt
 import pytest
 
+from mysfits import apidocument
 from mysfits.local.apigateway import openapi
 from mysfits.local.apigateway.authorizers import DecisionCache, Unauthorized, verify
 from mysfits.local.apigateway.deployments import Authorizer, IntegrationResponse
@@ -227,30 +228,20 @@ def test_method_keys_escape_slashes() -> None:
 # -- the OpenAPI reader ----------------------------------------------------------------------
 
 POOL_ARN = f"arn:aws:cognito-idp:{REGION}:123456789012:userpool/{POOL}"
+SCHEME = apidocument.AUTHORIZER  # module 4's security scheme, as apidocument writes it
 DOCUMENT = {
     "openapi": "3.0.1",
     "info": {"title": "mysfits", "version": "1"},
     "x-amazon-apigateway-request-validators": {"all": {"validateRequestParameters": True}},
     "x-amazon-apigateway-gateway-responses": {"DEFAULT_4XX": {"responseParameters": {}}},
     "components": {
-        "securitySchemes": {
-            "Users": {
-                "type": "apiKey",
-                "name": "Authorization",
-                "in": "header",
-                "x-amazon-apigateway-authtype": "cognito_user_pools",
-                "x-amazon-apigateway-authorizer": {
-                    "type": "cognito_user_pools",
-                    "providerARNs": [POOL_ARN],
-                },
-            }
-        },
+        "securitySchemes": apidocument.security_schemes(POOL_ARN),
         "schemas": {"Click": {"type": "object"}},
     },
     "paths": {
         "/mysfits/{mysfitId}/like": {
             "post": {
-                "security": [{"Users": []}],
+                "security": [{SCHEME: []}],
                 "parameters": [{"name": "mysfitId", "in": "path", "required": True}],
                 "x-amazon-apigateway-request-validator": "all",
                 "requestBody": {
@@ -283,14 +274,14 @@ DOCUMENT = {
 def test_the_reader_keeps_what_moto_drops() -> None:
     plan = openapi.read(DOCUMENT)
     assert plan.description == ""  # optional, as on AWS
-    authorizer = plan.authorizers["Users"]
+    authorizer = plan.authorizers[SCHEME]
     assert authorizer["type"] == "COGNITO_USER_POOLS"
     assert authorizer["identitySource"] == "method.request.header.Authorization"
     assert authorizer["authorizerResultTtlInSeconds"] == 300
     like = plan.resources["/mysfits/{mysfitId}/like"]["POST"]
     assert (like.authorization_type, like.authorizer, like.validator) == (
         "COGNITO_USER_POOLS",
-        "Users",
+        SCHEME,
         "all",
     )
     assert like.request_parameters == {"method.request.path.mysfitId": True}

@@ -344,3 +344,68 @@ def test_put_limits() -> None:
         api.check_records([{"Data": b"x"}] * 501, batch=True)
     with pytest.raises(Exception, match="exceeds 4 MB"):
         api.check_records([{"Data": b"x" * 1_000_000}] * 5, batch=True)
+
+
+# PutRecord answered in-process (API Gateway's AWS integration) ----------------------------
+
+
+class _Service:
+    """Stands in for FirehoseService: records what it accepts, or refuses as a stopping cloud."""
+
+    def __init__(self, stopping: bool = False):
+        self.accepted: list[bytes] = []
+        self._stopping = stopping
+
+    def accept(self, account: str, region: str, stream: Any, configure: Any, data: Any) -> None:
+        from mysfits.local.firehose.service import Stopping
+
+        if self._stopping:
+            raise Stopping("the local cloud is stopping")
+        assert configure().stream == "clicks"
+        self.accepted.extend(data)
+
+
+@pytest.fixture
+def delivery_stream(monkeypatch: pytest.MonkeyPatch) -> Any:
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_FIREHOSE", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        boto3.client(
+            "firehose", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        ).create_delivery_stream(
+            DeliveryStreamName="clicks", ExtendedS3DestinationConfiguration=destination()
+        )
+        yield
+
+
+def _put_body(data: str, stream: str = "clicks") -> bytes:
+    return json.dumps({"DeliveryStreamName": stream, "Record": {"Data": data}}).encode()
+
+
+def test_direct_put_buffers_the_record_and_answers_as_the_api(delivery_stream: Any) -> None:
+    service = _Service()
+    put = api.direct_put(service)  # type: ignore[arg-type]
+    answer = put("123456789012", "us-east-1", _put_body(base64.b64encode(b'{"a":1}').decode()))
+    assert answer is not None
+    assert json.loads(answer).keys() == {"RecordId", "Encrypted"}
+    assert service.accepted == [b'{"a":1}']
+
+
+@pytest.mark.parametrize(
+    ("body", "stopping"),
+    [
+        (_put_body("eyJhIjoxfQ==", stream="missing"), False),  # ResourceNotFoundException
+        (_put_body("not base64!"), False),  # the API's SerializationException
+        (b"not json", False),
+        (_put_body("eyJhIjoxfQ=="), True),  # ServiceUnavailableException
+    ],
+)
+def test_direct_put_leaves_errors_to_the_api(
+    delivery_stream: Any, body: bytes, stopping: bool
+) -> None:
+    service = _Service(stopping)
+    assert api.direct_put(service)("123456789012", "us-east-1", body) is None  # type: ignore[arg-type]
+    assert service.accepted == []

@@ -23,7 +23,13 @@ from werkzeug.serving import BaseWSGIServer
 from . import client
 from .core.children import Children
 from .core.endpoints import LOOPBACK, EndpointRegistry, listen_loopback, loopback_server
-from .core.gateway import ControlHandlers, Gateway, RoutedMoto, xml_errors
+from .core.gateway import (
+    ControlHandlers,
+    Gateway,
+    RoutedMoto,
+    list_moto_modules_once,
+    xml_errors,
+)
 from .core.heartbeat import Heartbeat
 from .core.loopback import LoopbackClients
 from .core.patching import Patches
@@ -79,6 +85,7 @@ class LocalCloud:
         self.log_file = log_file
         self.ready = threading.Event()
         self.patches = Patches()
+        list_moto_modules_once(self.patches)
         self.stores = Stores()
         self.heartbeat = Heartbeat(self.registry)
         self.services: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..firehose.api import direct_put
 from . import patches
 from .awsintegration import AwsIntegration
 from .deployments import DeploymentBook
@@ -29,6 +30,7 @@ def register(cloud: LocalCloud) -> StageServers:
     patches.apply(cloud.patches, book)
     elbv2 = cloud.services["elbv2"]
     cognito = cloud.services["cognito"]
+    local = {("firehose", "PutRecord"): direct_put(cloud.services["firehose"])}
 
     def jwks(pool_id: str) -> dict[str, Any] | None:
         return cognito.jwks(pool_id)
@@ -40,7 +42,7 @@ def register(cloud: LocalCloud) -> StageServers:
             jwks=jwks,
             resolve=Targets(cloud.registry, elbv2.privatelink_address),
             pool=pool,
-            extra={"AWS": AwsIntegration(cloud.endpoint_url, pool)},
+            extra={"AWS": AwsIntegration(cloud.endpoint_url, pool, local)},
         )
 
     servers = StageServers(cloud.registry, plane)

@@ -13,6 +13,7 @@ string, then headers (`$input.params()` gives all three maps); `$context.request
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -110,10 +111,17 @@ class Input:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(template: str) -> airspeed.Template:
+    """One airspeed Template per template text: it parses on its first merge and keeps the
+    tree, and parsing costs ten times a merge (a stage renders the same few templates)."""
+    return airspeed.Template(template)
+
+
 def render(template: str, variables: dict[str, Any]) -> str:
     """`template` merged with `variables` (`input`, `context`, `util`, `stageVariables`)."""
     try:
-        return str(airspeed.Template(template).merge({"util": Util(), **variables}))
+        return str(_compiled(template).merge({"util": Util(), **variables}))
     except TemplateError:
         raise
     except Exception as error:  # airspeed's parse and merge errors have no common base

@@ -10,25 +10,13 @@ load only in `register`, inside the local cloud's own process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.heartbeat import BaseReconciler
+from ..core.heartbeat import Delegate
 
 if TYPE_CHECKING:
     from ..server import LocalCloud
     from .runner import BuildRunner
-
-
-@dataclass
-class Builds(BaseReconciler):
-    """Running builds stop when the local cloud resets or stops."""
-
-    runner: BuildRunner
-    name: str = "codebuild"
-
-    def close(self) -> None:
-        self.runner.close()
 
 
 def register(cloud: LocalCloud) -> BuildRunner:
@@ -37,5 +25,5 @@ def register(cloud: LocalCloud) -> BuildRunner:
 
     runner = BuildRunner(cloud.loopback, cloud.stores, cloud.work_dir / "builds", cloud.children)
     api.apply(cloud.patches, cloud.stores, runner.start)
-    cloud.heartbeat.register(Builds(runner))
+    cloud.heartbeat.register(Delegate("codebuild", runner.close))  # running builds stop on reset
     return runner

@@ -6,10 +6,9 @@ each execution on a thread of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.heartbeat import BaseReconciler
+from ..core.heartbeat import Delegate
 from . import api
 from .book import PipelineBook
 from .runner import PipelineRunner
@@ -18,23 +17,10 @@ if TYPE_CHECKING:
     from ..server import LocalCloud
 
 
-@dataclass
-class Pipelines(BaseReconciler):
-    """Polls sources on the heartbeat; abandons every execution on reset and stop."""
-
-    runner: PipelineRunner
-    name: str = "codepipeline"
-
-    def tick(self) -> None:
-        self.runner.tick()
-
-    def close(self) -> None:
-        self.runner.close()
-
-
 def register(cloud: LocalCloud) -> PipelineRunner:
     book = PipelineBook()
     runner = PipelineRunner(cloud.loopback, cloud.stores, book)
     api.apply(cloud.patches, book)
-    cloud.heartbeat.register(Pipelines(runner))
+    # Polls sources on the heartbeat; abandons every execution on reset and stop.
+    cloud.heartbeat.register(Delegate("codepipeline", runner.close, runner.tick))
     return runner

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from .endpoints import EndpointRegistry
@@ -50,6 +51,28 @@ class BaseReconciler:
 
     def close(self) -> None:
         return
+
+
+def _nothing() -> None:
+    return
+
+
+class Delegate(BaseReconciler):
+    """A service's runner as the heartbeat sees it: `on_tick` every tick, `on_close` on reset
+    and stop (for a runner whose whole life is those two calls)."""
+
+    def __init__(
+        self, name: str, on_close: Callable[[], None], on_tick: Callable[[], None] = _nothing
+    ):
+        self.name = name
+        self._on_close = on_close
+        self._on_tick = on_tick
+
+    def tick(self) -> None:
+        self._on_tick()
+
+    def close(self) -> None:
+        self._on_close()
 
 
 class Heartbeat:

@@ -8,29 +8,14 @@ runs one task as a process and ships its output to CloudWatch Logs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.heartbeat import BaseReconciler
+from ..core.heartbeat import Delegate
 from . import patches
 from .scheduler import EcsScheduler
 
 if TYPE_CHECKING:
     from ..server import LocalCloud
-
-
-@dataclass
-class ServiceScheduling(BaseReconciler):
-    """The heartbeat's view of the scheduler."""
-
-    scheduler: EcsScheduler
-    name: str = "ecs"
-
-    def tick(self) -> None:
-        self.scheduler.tick()
-
-    def close(self) -> None:
-        self.scheduler.close()
 
 
 def register(cloud: LocalCloud) -> EcsScheduler:
@@ -43,5 +28,5 @@ def register(cloud: LocalCloud) -> EcsScheduler:
         cloud.children,
     )
     patches.apply(cloud.patches, scheduler.service_updated)
-    cloud.heartbeat.register(ServiceScheduling(scheduler))
+    cloud.heartbeat.register(Delegate("ecs", scheduler.close, scheduler.tick))
     return scheduler

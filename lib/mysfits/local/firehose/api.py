@@ -24,7 +24,8 @@ from __future__ import annotations
 import base64
 import functools
 import inspect
-import secrets
+import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,12 @@ from moto.firehose.exceptions import (
     ResourceNotFoundException,
     ValidationException,
 )
-from moto.firehose.models import DeliveryStream, FirehoseBackend, create_s3_destination_config
+from moto.firehose.models import (
+    DeliveryStream,
+    FirehoseBackend,
+    create_s3_destination_config,
+    firehose_backends,
+)
 from moto.firehose.responses import FirehoseResponse
 
 from ..core.patching import Patches
@@ -111,45 +117,86 @@ def _check_sizes(data: list[bytes], batch: bool) -> None:
 
 
 def record_id() -> str:
-    """An opaque id like those PutRecord answers (long, base64-looking)."""
-    return base64.b64encode(secrets.token_bytes(168)).decode("ascii")
+    """An opaque id like those PutRecord answers (long, base64-looking); unique, not secret, so
+    from `random` rather than a system call per record."""
+    return base64.b64encode(random.randbytes(168)).decode("ascii")
+
+
+def put_records(
+    service: FirehoseService,
+    backend: FirehoseBackend,
+    name: str,
+    records: list[dict[str, bytes]],
+    batch: bool,
+) -> dict[str, Any] | None:
+    """PutRecord's (or PutRecordBatch's) answer once the data plane buffers `records`; None for
+    a stream that delivers elsewhere than S3 (moto's behaviour applies). FirehoseException for
+    what AWS refuses."""
+    stream = _stream(backend, name)
+    destination = s3_destination(stream)
+    if destination is None:
+        return None
+    data = check_records(records, batch)
+    name, version = stream.delivery_stream_name, stream.version_id
+    try:
+        service.accept(
+            backend.account_id,
+            backend.region_name,
+            (name, version),
+            lambda: delivery_config(name, stream.delivery_stream_arn, version, destination),
+            data,
+        )
+    except Stopping as stopping:
+        raise ServiceUnavailableException(str(stopping)) from None
+    encrypted = (stream.delivery_stream_encryption_configuration or {}).get("Status") == "ENABLED"
+    if not batch:
+        return {"RecordId": record_id(), "Encrypted": encrypted}
+    responses = [{"RecordId": record_id()} for _ in data]
+    return {"FailedPutCount": 0, "Encrypted": encrypted, "RequestResponses": responses}
 
 
 def _put(service: FirehoseService, batch: bool) -> Callable[..., Any]:
     def make(original: Callable[[FirehoseResponse], Any]) -> Callable[[FirehoseResponse], Any]:
         @functools.wraps(original)
         def put(handler: FirehoseResponse) -> Any:
-            backend = handler.firehose_backend
-            stream = _stream(backend, handler._get_param("DeliveryStreamName"))
-            destination = s3_destination(stream)
-            if destination is None:  # not an S3 destination: moto's behaviour
-                return original(handler)
             records = handler._get_param("Records") if batch else [handler._get_param("Record")]
-            data = check_records(records or [], batch)
-            name, version = stream.delivery_stream_name, stream.version_id
-            try:
-                service.accept(
-                    backend.account_id,
-                    backend.region_name,
-                    (name, version),
-                    lambda: delivery_config(name, stream.delivery_stream_arn, version, destination),
-                    data,
-                )
-            except Stopping as stopping:
-                raise ServiceUnavailableException(str(stopping)) from None
-            encrypted = (stream.delivery_stream_encryption_configuration or {}).get(
-                "Status"
-            ) == "ENABLED"
-            if not batch:
-                return ActionResult({"RecordId": record_id(), "Encrypted": encrypted})
-            responses = [{"RecordId": record_id()} for _ in data]
-            return ActionResult(
-                {"FailedPutCount": 0, "Encrypted": encrypted, "RequestResponses": responses}
+            answer = put_records(
+                service,
+                handler.firehose_backend,
+                handler._get_param("DeliveryStreamName"),
+                records or [],
+                batch,
             )
+            return original(handler) if answer is None else ActionResult(answer)
 
         return put
 
     return make
+
+
+def direct_put(service: FirehoseService) -> Callable[[str, str, bytes], bytes | None]:
+    """PutRecord for callers inside this cloud (API Gateway's AWS integrations), without HTTP:
+    (account, region, JSON request body) -> the JSON answer. None when only the API should
+    answer (an error, a body it must parse, a stream not delivering to S3): the caller then
+    sends the request over HTTP, so errors keep the API's exact shape."""
+
+    def put(account: str, region: str, body: bytes) -> bytes | None:
+        try:
+            request = json.loads(body)
+            name, data = request["DeliveryStreamName"], request["Record"]["Data"]
+            record = {"Data": base64.b64decode(data, validate=True)}
+        except (ValueError, KeyError, TypeError):
+            return None
+        backend = firehose_backends[account][region]
+        if not isinstance(name, str) or name not in backend.delivery_streams:
+            return None
+        try:
+            answer = put_records(service, backend, name, [record], batch=False)
+        except FirehoseException:
+            return None  # nothing was accepted: the API answers with the error
+        return None if answer is None else json.dumps(answer).encode()
+
+    return put
 
 
 def _checked(error: InvalidConfiguration) -> Exception:
