@@ -45,7 +45,7 @@ system-deps: $(STAMP)
 ## module (pytest-randomly; rerun one order with -p randomly --randomly-seed=N), under coverage.
 ## Test files run in parallel, one per CPU up to four (pytest-xdist; conftest.py keeps each file,
 ## and the notebook series, on one worker): most of a test's time is spent waiting on a cloud.
-PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
+PARALLEL := -n auto --maxprocesses=4 --dist loadscope
 test: $(STAMP) system-deps lint
 	rm -f .coverage .coverage.*
 	$(COVERAGE) run -m pytest $(PARALLEL)

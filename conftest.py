@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,13 +39,9 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Notebook cells last, and they and `in_order` modules' tests in collection order.
 
-    pytest-randomly shuffles before this hook; a module keeps its place in the shuffle.
-    Under pytest-xdist (`--dist loadgroup`) each test file is one unit of work, and so are all
-    the notebooks together: a file's module fixtures start once, and the series keeps its order.
+    pytest-randomly shuffles before this hook (in a wrapper); a module keeps its place in the
+    shuffle.
     """
-    for item in items:
-        group = "notebooks" if _notebook(item) else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
     cells = sorted((i for i in items if _notebook(i)), key=lambda i: i.stash[_ORDER])
     items[:] = [i for i in items if not _notebook(i)] + cells
     places: dict[Path, list[int]] = {}
@@ -55,6 +52,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         in_file_order = sorted((items[i] for i in indexes), key=lambda i: i.stash[_ORDER])
         for index, item in zip(indexes, in_file_order, strict=True):
             items[index] = item
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist, each test file is one unit of work, and so are all the notebooks
+    together: a file's module fixtures start once, and the series keeps its order on one worker.
+
+    Why not `--dist loadgroup` with `xdist_group` marks: pytest-xdist 3.8 names a test's group by
+    rewriting `item._nodeid`, which pytest 9 no longer reads, so every mark was silently ignored
+    and one file's tests ran on several workers at once.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrSeries(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "notebooks" if path.endswith(".ipynb") else path
+
+    return FileOrSeries(config, log)
 
 
 def missing_before(notebook: Path, selected: set[Path], done: set[Path]) -> list[Path]:
