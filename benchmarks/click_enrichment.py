@@ -29,7 +29,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +41,7 @@ import requests
 
 import mysfits
 from mysfits import database
+from owncloud import own_local_cloud
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "streaming" / "click_processor" / "app.py"
@@ -52,13 +52,6 @@ CREDENTIALS = {
     "AWS_REGION": "us-east-1",
 }
 OUTPUT = ("name", "species", "goodEvil", "lawChaos", "age")  # what the processor adds
-
-
-def _cli(home: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MYSFITS_HOME": home}
-    env.pop("MYSFITS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "mysfits.cli", "local", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
 
 
 def _free_port() -> int:
@@ -241,13 +234,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed runs of the processor")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the baseline")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-enrich-") as home:
-        _cli(home, "start", "--detach", "--port", "0")
-        try:
-            endpoint = json.loads(_cli(home, "status").stdout)["endpoint_url"]
-            return measure(endpoint, args)
-        finally:
-            _cli(home, "stop")
+    with own_local_cloud("bench-enrich-") as endpoint:
+        return measure(endpoint, args)
 
 
 if __name__ == "__main__":

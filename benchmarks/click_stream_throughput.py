@@ -30,9 +30,7 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -45,6 +43,7 @@ from mysfits import clicks, database, streaming
 from mysfits.local.apigateway.awsintegration import Target, signed_request
 from mysfits.streaming import ClickStream
 from mysfits.workshop import Workshop
+from owncloud import own_local_cloud
 
 UNKNOWN_SHARE = 0.01  # clicks naming a mysfit the table does not hold
 _LENGTH = re.compile(rb"(?im)^content-length:\s*(\d+)")
@@ -66,13 +65,6 @@ class Load:
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
-
-
-def _cli(home: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MYSFITS_HOME": home}
-    env.pop("MYSFITS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "mysfits.cli", "local", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -256,13 +248,8 @@ def main() -> int:
     )
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for S3")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-stream-") as home:
-        _cli(home, "start", "--detach", "--port", "0")
-        try:
-            endpoint = json.loads(_cli(home, "status").stdout)["endpoint_url"]
-            return measure(endpoint, args)
-        finally:
-            _cli(home, "stop")
+    with own_local_cloud("bench-stream-") as endpoint:
+        return measure(endpoint, args)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -31,15 +28,10 @@ from typing import Any
 
 import boto3
 
+from owncloud import own_local_cloud
+
 BODY = json.dumps({"clickId": str(uuid.uuid4()), "mysfitId": str(uuid.uuid4()), "n": 0}) + "\n"
 ROLE = "arn:aws:iam::123456789012:role/firehose"
-
-
-def _cli(home: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MYSFITS_HOME": home}
-    env.pop("MYSFITS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "mysfits.cli", "local", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
 
 
 def _rate(
@@ -106,13 +98,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--latency-samples", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        _cli(home, "start", "--detach", "--port", "0")
-        try:
-            endpoint = json.loads(_cli(home, "status").stdout)["endpoint_url"]
-            return _run(endpoint, args)
-        finally:
-            _cli(home, "stop")
+    with own_local_cloud("bench-firehose-") as endpoint:
+        return _run(endpoint, args)
 
 
 def _run(endpoint: str, args: argparse.Namespace) -> int:

@@ -17,17 +17,15 @@ import argparse
 import base64
 import io
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 import boto3
+
+from owncloud import own_local_cloud
 
 HANDLER = "def handler(event, context):\n    return event\n"
 ROLE_TRUST = {
@@ -40,13 +38,6 @@ ROLE_TRUST = {
         }
     ],
 }
-
-
-def _cli(home: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MYSFITS_HOME": home}
-    env.pop("MYSFITS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "mysfits.cli", "local", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
 
 
 def _timings_ms(call: Callable[[], Any], count: int) -> list[float]:
@@ -118,13 +109,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="bench-lambda-")
-    _cli(home, "start", "--detach", "--port", "0")
-    try:
-        status = json.loads(_cli(home, "status").stdout)
-        measure(str(status["endpoint_url"]), args.calls)
-    finally:
-        _cli(home, "stop")
+    with own_local_cloud("bench-lambda-") as endpoint:
+        measure(endpoint, args.calls)
 
 
 if __name__ == "__main__":
